@@ -1,0 +1,149 @@
+"""Japanese text → terms, one analyzer for documents and queries alike.
+
+Two fields come out of a text:
+
+* ``words``: SudachiPy mode C normalized forms, lower-cased, so that サーバ/サーバー,
+  打込み/打ち込む and ＭＬＯｐｓ/MLOps meet. Particles, auxiliary verbs, symbols and
+  whitespace are dropped by part of speech.
+* ``bigrams``: overlapping character bigrams of the NFKC-normalized, lower-cased text, never
+  across whitespace or punctuation (a lone character stands for itself). They find part of a
+  compound or of a word Sudachi keeps whole: 学習 in 機械学習, インターン in インターンシップ.
+
+Every term keeps its span in the text it came from, so a hit can highlight exactly the
+characters that matched.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Iterator
+
+from sudachipy import Dictionary, SplitMode
+
+FIELDS = ("words", "bigrams")
+
+# Sudachi refuses inputs over about 49 KB; 4,000 characters are at most 16 KB of UTF-8.
+_SUDACHI_MAX_CHARS = 4000
+_CHUNK_BREAK = re.compile(r"\n|[。．！？!?]\s*|\s+")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A term and the span ``[start, end)`` of the characters it came from."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class AnalyzerSettings:
+    split_mode: str = "C"
+    #: First-level Sudachi parts of speech that carry no meaning a search could want.
+    dropped_pos: tuple[str, ...] = ("助詞", "助動詞", "補助記号", "記号", "空白")
+
+
+@functools.cache
+def _dictionary() -> Dictionary:
+    """The Sudachi dictionary, loaded once per process (it takes a good part of a second)."""
+    return Dictionary(dict="core")
+
+
+def versions() -> dict[str, str]:
+    """What the terms depend on besides the settings: a change to any of these changes the
+    analysis, so the on-disk index is rebuilt."""
+    return {
+        "sudachipy": importlib.metadata.version("sudachipy"),
+        "sudachidict_core": importlib.metadata.version("sudachidict-core"),
+        "unicode": unicodedata.unidata_version,
+    }
+
+
+class Analyzer:
+    """Turns text into the terms of each field. Cheap to create; the dictionary is shared."""
+
+    def __init__(self, settings: AnalyzerSettings = AnalyzerSettings()) -> None:
+        self.settings = settings
+        self._mode = getattr(SplitMode, settings.split_mode)
+        self._tokenizer = _dictionary().tokenizer(self._mode, fields={"pos", "normalized_form"})
+        self._dropped = frozenset(settings.dropped_pos)
+
+    def fingerprint(self) -> dict[str, object]:
+        return {"settings": asdict(self.settings), "versions": versions()}
+
+    def analyze(self, text: str) -> dict[str, list[Term]]:
+        return {"words": self.words(text), "bigrams": bigrams(text)}
+
+    def words(self, text: str) -> list[Term]:
+        terms = []
+        for offset, chunk in _chunks(text, _SUDACHI_MAX_CHARS):
+            for morpheme in self._tokenizer.tokenize(chunk, self._mode):
+                if morpheme.part_of_speech()[0] in self._dropped:
+                    continue
+                form = morpheme.normalized_form().lower()
+                if form and not form.isspace():
+                    terms.append(Term(form, offset + morpheme.begin(), offset + morpheme.end()))
+        return terms
+
+
+def bigrams(text: str) -> list[Term]:
+    """Character bigrams of NFKC(text).lower(), with spans in ``text``."""
+    terms = []
+    run: list[tuple[str, int, int]] = []
+    for char, start, end in _normalized_chars(text):
+        if unicodedata.category(char)[0] in "LNM":
+            run.append((char, start, end))
+            continue
+        terms.extend(_run_bigrams(run))
+        run = []
+    terms.extend(_run_bigrams(run))
+    return terms
+
+
+def _run_bigrams(run: list[tuple[str, int, int]]) -> Iterator[Term]:
+    if len(run) == 1:
+        yield Term(*run[0])
+    for (a, start, _), (b, _, end) in zip(run, run[1:]):
+        yield Term(a + b, start, end)
+
+
+def _normalized_chars(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each character of NFKC(text).lower() with the span of the original characters it came
+    from. NFKC changes lengths (㍻ → 平成, ｶﾞ → ガ), so it is applied cluster by cluster:
+    a base character with the combining or voicing marks that follow it."""
+    start = 0
+    while start < len(text):
+        end = start + 1
+        while end < len(text) and _joins_previous(text[end]):
+            end += 1
+        for char in _normalize(text[start:end]):
+            yield char, start, end
+        start = end
+
+
+@functools.lru_cache(maxsize=65536)
+def _normalize(cluster: str) -> str:
+    return unicodedata.normalize("NFKC", cluster).lower()
+
+
+def _joins_previous(char: str) -> bool:
+    # Half-width voicing marks (ﾞﾟ) are not combining characters, yet NFKC
+    # folds them into the kana before them.
+    return unicodedata.combining(char) != 0 or char in "\uff9e\uff9f"
+
+
+def _chunks(text: str, limit: int) -> Iterator[tuple[int, str]]:
+    """``text`` in pieces of at most ``limit`` characters, cut after a line, sentence or space
+    where possible, each with its offset."""
+    start = 0
+    while len(text) - start > limit:
+        breaks = _CHUNK_BREAK.finditer(text, start + limit // 2, start + limit)
+        cut = max((match.end() for match in breaks), default=start + limit)
+        yield start, text[start:cut]
+        start = cut
+    if start < len(text):
+        yield start, text[start:]
