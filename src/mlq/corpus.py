@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -74,9 +75,8 @@ def parse_document(doc_id: str, path: Path, text: str, warn: Warn | None = None)
             loaded = yaml.safe_load(match.group(1) or "")
         except yaml.YAMLError as error:
             loaded = None
-            if warn:
-                reason = str(error).splitlines()[0]
-                warn(f"{path}: front matter is not valid YAML ({reason}); ignoring it")
+            reason = str(error).splitlines()[0]
+            _warn(warn, f"{path}: front matter is not valid YAML ({reason}); ignoring it")
         if isinstance(loaded, dict):
             metadata = {str(k): _scalar(v) for k, v in loaded.items() if v is not None}
         body_start = match.end()
@@ -100,38 +100,63 @@ def _title_from_body(body: str) -> str:
     return ""
 
 
-def read_document(path: Path, root: Path, warn: Warn | None = None) -> Document:
-    """Read one file; raises :class:`MlqError` when it is not UTF-8 text."""
-    try:
-        text = decode(path.read_bytes())
-    except UnicodeDecodeError as error:
-        raise MlqError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    return parse_document(doc_id_for(path, root), path, text, warn)
+@dataclass(frozen=True)
+class SourceFile:
+    """A corpus file as it was read: enough to tell later whether it has changed. The hash is
+    of the very bytes that were indexed, so a file rewritten mid-read is noticed next time."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
 
 
 def load_corpus(root: Path, warn: Warn | None = None) -> list[Document]:
-    """All documents under ``root`` in a stable order. Unreadable files are skipped with a
-    warning rather than stopping the whole corpus."""
+    """All documents under ``root`` in a stable order."""
     root = check_corpus_dir(root)
-    return list(iter_documents(root, corpus_files(root), warn))
+    return [document for _, document in read_files(root, corpus_files(root), warn) if document]
 
 
-def iter_documents(root: Path, paths: list[Path], warn: Warn | None = None) -> Iterator[Document]:
+def read_files(
+    root: Path, paths: list[Path], warn: Warn | None = None
+) -> Iterator[tuple[SourceFile, Document | None]]:
+    """Each file with its document, or with ``None`` when it cannot be read, is not UTF-8, or
+    has the id of a file before it (``a.md`` and ``a.txt``): such a file is skipped with a
+    warning rather than stopping the whole corpus, and is still reported so that a cache can
+    tell when it changes."""
     seen: dict[str, Path] = {}
     for path in paths:
+        relative = path.relative_to(root).as_posix()
+        try:
+            stat = path.stat()
+            raw = path.read_bytes()
+        except OSError as error:
+            _warn(warn, f"{path}: {error.strerror or error}")
+            yield SourceFile(relative, -1, -1, ""), None
+            continue
+        source = SourceFile(relative, stat.st_size, stat.st_mtime_ns, sha256(raw))
         doc_id = doc_id_for(path, root)
         if doc_id in seen:
-            if warn:
-                warn(f"{path}: same document id as {seen[doc_id]}; skipping it")
+            _warn(warn, f"{path}: same document id as {seen[doc_id]}; skipping it")
+            yield source, None
             continue
         try:
-            document = read_document(path, root, warn)
-        except (MlqError, OSError) as error:
-            if warn:
-                warn(str(error) if isinstance(error, MlqError) else f"{path}: {error.strerror}")
+            text = decode(raw)
+        except UnicodeDecodeError as error:
+            _warn(warn, f"{path}: not UTF-8 text (bad byte at {error.start}); skipping it")
+            yield source, None
             continue
         seen[doc_id] = path
-        yield document
+        yield source, parse_document(doc_id, path, text, warn)
+
+
+def _warn(warn: Warn | None, message: str) -> None:
+    if warn:
+        warn(message)
 
 
 def check_corpus_dir(root: Path) -> Path:

@@ -1,0 +1,219 @@
+"""The on-disk cache: one entry per corpus folder, saved once, loaded on every later run.
+
+An entry holds one or more build folders and a ``current`` file naming the live one. A build
+is written into a fresh folder and made live by atomically replacing ``current``, so a reader
+sees the old index or the new one, never a mix. Everything is JSON or ``.npy`` read with
+``allow_pickle=False``: a cache folder must never be a way to run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .bm25 import FieldIndex, Index, Vocabulary
+from .corpus import Document, SourceFile, corpus_files, sha256
+from .index import CorpusIndex, IndexSettings, PassageTable
+
+#: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
+FORMAT_VERSION = 1
+
+_POINTER = "current"
+_MANIFEST = "manifest.json"
+_DOCUMENTS = "documents.json"
+
+
+def cache_root() -> Path:
+    """``$MLQ_CACHE_DIR``, else ``$XDG_CACHE_HOME/mlq``, else ``~/.cache/mlq``."""
+    if os.environ.get("MLQ_CACHE_DIR"):
+        return Path(os.environ["MLQ_CACHE_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "mlq"
+
+
+def entry_dir(corpus_root: Path, root: Path | None = None) -> Path:
+    """The entry of a corpus folder (by absolute path): readable name, collision-free hash."""
+    key = hashlib.sha256(str(corpus_root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    slug = re.sub(r"[^\w.-]+", "_", corpus_root.name)[:40] or "root"
+    return (root or cache_root()) / f"{slug}-{key}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a build folder holds and what it was built from."""
+
+    format: int
+    fingerprint: dict[str, Any]
+    root: str
+    built_at: float
+    build_seconds: float
+    files: list[SourceFile]
+    counts: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["files"] = [[f.path, f.size, f.mtime_ns, f.sha256] for f in self.files]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        files = [SourceFile(*row) for row in data["files"]]
+        return cls(**{**data, "files": files})
+
+
+class CacheError(Exception):
+    """A cache entry that cannot be used: missing, stale, foreign or damaged. Never fatal:
+    the index is rebuilt."""
+
+
+class NoCache(CacheError):
+    """There is no entry yet for this corpus: a first run, not a problem worth a warning."""
+
+
+def fingerprint(settings: IndexSettings) -> dict[str, Any]:
+    # Through JSON so that tuples compare equal to the lists read back.
+    return json.loads(json.dumps({"format": FORMAT_VERSION, **settings.fingerprint()}))
+
+
+def read_manifest(entry: Path) -> tuple[Path, Manifest]:
+    """The live build folder of ``entry`` and its manifest."""
+    try:
+        build = entry / (entry / _POINTER).read_text(encoding="utf-8").strip()
+        manifest = Manifest.from_json(json.loads((build / _MANIFEST).read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise NoCache("no cached index") from None
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise CacheError(f"unreadable cache entry ({error})") from None
+    if manifest.format != FORMAT_VERSION:
+        raise CacheError(f"cache format {manifest.format}, this mlq uses {FORMAT_VERSION}")
+    return build, manifest
+
+
+def staleness(manifest: Manifest, corpus_root: Path, settings: IndexSettings) -> str | None:
+    """Why the index in ``manifest`` no longer matches the corpus, or ``None`` if it does.
+
+    Size and modification time are compared first; a file is hashed only when they differ,
+    so an unchanged corpus costs one ``stat`` per file."""
+    if manifest.fingerprint != fingerprint(settings):
+        return "analyzer settings, index format or dictionary changed"
+    recorded = {f.path: f for f in manifest.files}
+    current = {path.relative_to(corpus_root).as_posix(): path for path in corpus_files(corpus_root)}
+    added = current.keys() - recorded.keys()
+    removed = recorded.keys() - current.keys()
+    changed = [rel for rel in current.keys() & recorded.keys() if _changed(current[rel], recorded[rel])]
+    if added or removed or changed:
+        return f"+{len(added)} ~{len(changed)} -{len(removed)} files"
+    return None
+
+
+def _changed(path: Path, recorded: SourceFile) -> bool:
+    try:
+        stat = path.stat()
+        if stat.st_size == recorded.size and stat.st_mtime_ns == recorded.mtime_ns:
+            return False
+        return sha256(path.read_bytes()) != recorded.sha256
+    except OSError:
+        return recorded.size != -1
+
+
+def load(entry: Path, settings: IndexSettings) -> CorpusIndex:
+    """The cached index in ``entry``, without checking it against the corpus."""
+    build, manifest = read_manifest(entry)
+    try:
+        documents = tuple(
+            Document(d["doc_id"], d["path"], d["title"], d["text"], d["body_start"], d["metadata"])
+            for d in json.loads((build / _DOCUMENTS).read_text(encoding="utf-8"))
+        )
+        passages = PassageTable(**{name: _array(build, f"passages.{name}") for name in ("doc", "number", "start", "end")})
+        fields = {
+            name: FieldIndex(
+                Vocabulary(_array(build, f"{name}.vocab"), _array(build, f"{name}.vocab_offsets")),
+                _array(build, f"{name}.indptr"),
+                _array(build, f"{name}.postings"),
+                _array(build, f"{name}.scores"),
+            )
+            for name, _ in settings.weights
+        }
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise CacheError(f"damaged cache entry ({error})") from None
+    if len(passages) != manifest.counts["passages"] or len(documents) != manifest.counts["documents"]:
+        raise CacheError("damaged cache entry (counts differ from the manifest)")
+    bm25 = Index(fields, dict(settings.weights), len(passages))
+    return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings)
+
+
+def _array(build: Path, name: str) -> np.ndarray:
+    return np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+
+def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
+    """Write ``index`` as a new build folder of ``entry`` and make it the live one."""
+    entry.mkdir(parents=True, exist_ok=True)
+    build = entry / f"build-{uuid.uuid4().hex[:12]}"
+    build.mkdir()
+    try:
+        arrays: dict[str, np.ndarray] = {f"passages.{name}": getattr(index.passages, name) for name in ("doc", "number", "start", "end")}
+        for name, field in index.bm25.fields.items():
+            arrays[f"{name}.vocab"] = field.vocabulary.blob
+            arrays[f"{name}.vocab_offsets"] = field.vocabulary.offsets
+            arrays[f"{name}.indptr"] = field.indptr
+            arrays[f"{name}.postings"] = field.postings
+            arrays[f"{name}.scores"] = field.scores
+        for name, array in arrays.items():
+            np.save(build / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        documents = [asdict(d) for d in index.documents]
+        _write_json(build / _DOCUMENTS, documents)
+        manifest = Manifest(
+            format=FORMAT_VERSION,
+            fingerprint=fingerprint(index.settings),
+            root=index.root,
+            built_at=time.time(),
+            build_seconds=round(build_seconds, 3),
+            files=list(index.files),
+            counts={
+                "documents": len(index.documents),
+                "passages": len(index.passages),
+                "terms": index.term_count,
+            },
+        )
+        _write_json(build / _MANIFEST, manifest.to_json())
+        _replace_text(entry / _POINTER, build.name)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    for old in entry.glob("build-*"):
+        if old != build:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_json(path: Path, data: object) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(data, out, ensure_ascii=False)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Replace ``path`` atomically: write a temporary file beside it, then rename over it."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,211 @@
+"""The library API: open a corpus (from the cache when it is fresh), search it, look documents up.
+
+    >>> import mlq
+    >>> searcher = mlq.open_corpus()            # the bundled essays
+    >>> for hit in searcher.search("インターン 面接", limit=3):
+    ...     print(hit.doc_id, hit.passage, round(hit.score, 2))
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from . import cache
+from .analysis import Analyzer, Term
+from .bm25 import select_top
+from .corpus import Document, Warn, check_corpus_dir
+from .errors import MlqError
+from .index import CorpusIndex, IndexSettings, Progress, build_index
+from .passages import Passage
+
+DEFAULT_LIMIT = 10
+DEFAULT_PER_DOC = 3
+
+
+def bundled_corpus() -> Path:
+    """The essays shipped with mlq: inside the installed package, or at the top of a source
+    checkout when mlq runs from one."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "corpus", package.parent.parent / "corpus"):
+        if candidate.is_dir():
+            return candidate
+    raise MlqError("the bundled corpus is missing from this installation; pass --corpus DIR")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage. ``start``/``end`` are offsets in the document's text;
+    ``highlights`` are ``(start, end)`` offsets in ``text`` of the characters that matched."""
+
+    rank: int
+    doc_id: str
+    passage: int
+    score: float
+    title: str
+    path: str
+    start: int
+    end: int
+    text: str
+    highlights: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """Why and how long the index was (re)built on opening."""
+
+    reason: str
+    seconds: float
+    cached: bool
+
+
+class Searcher:
+    """Searches one indexed corpus. Create it with :func:`open_corpus`."""
+
+    def __init__(self, index: CorpusIndex, analyzer: Analyzer | None = None, built: BuildReport | None = None):
+        self.index = index
+        self.analyzer = analyzer or Analyzer(index.settings.analyzer)
+        self.built = built
+        self._ids = {document.doc_id: i for i, document in enumerate(index.documents)}
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return self.index.documents
+
+    def analyze_query(self, query: str) -> dict[str, list[Term]]:
+        """The query's terms per field; an error if there is nothing to search for."""
+        if not query.strip():
+            raise MlqError("empty query")
+        terms = self.analyzer.analyze(query)
+        if not any(terms.values()):
+            raise MlqError(f"no searchable term in query {query!r}")
+        return terms
+
+    def search(self, query: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = DEFAULT_PER_DOC) -> list[Hit]:
+        """The best passages for ``query``, at most ``per_doc`` from one document."""
+        if limit < 1:
+            raise MlqError("limit must be at least 1")
+        if per_doc is not None and per_doc < 1:
+            raise MlqError("per-doc must be at least 1")
+        terms = self.analyze_query(query)
+        ids, scores = self.index.bm25.score({name: [t.text for t in field] for name, field in terms.items()})
+        ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc)
+        wanted = {name: {t.text for t in field} for name, field in terms.items()}
+        return [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
+
+    def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]]) -> Hit:
+        passage = self.index.passage(row)
+        document = self.documents[int(self.index.passages.doc[row])]
+        return Hit(
+            rank=rank,
+            doc_id=passage.doc_id,
+            passage=passage.number,
+            score=score,
+            title=document.title,
+            path=document.path,
+            start=passage.start,
+            end=passage.end,
+            text=passage.text,
+            highlights=self.highlights(passage.text, wanted),
+        )
+
+    def highlights(self, text: str, wanted: Mapping[str, set[str]]) -> tuple[tuple[int, int], ...]:
+        """Spans of ``text`` whose terms are among ``wanted`` (per field), merged where they
+        touch or overlap. The passage is analysed again rather than storing every term's span
+        in the index: the analyzer is deterministic, and it is only the few passages shown."""
+        spans = sorted(
+            (term.start, term.end)
+            for name, terms in self.analyzer.analyze(text).items()
+            for term in terms
+            if term.text in wanted.get(name, ())
+        )
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return tuple(merged)
+
+    def resolve(self, ref: str) -> tuple[Document, int | None]:
+        """A document from its id or a unique prefix of it, and a passage number from a
+        ``#N`` suffix. Unknown or ambiguous references are errors naming the closest ids."""
+        doc_ref, hash_mark, number = ref.partition("#")
+        passage = None
+        if hash_mark:
+            if not number.isdigit() or int(number) < 1:
+                raise MlqError(f"bad passage number in {ref!r}: expected DOC#N with N ≥ 1")
+            passage = int(number)
+        return self.document(doc_ref), passage
+
+    def document(self, ref: str) -> Document:
+        ref = ref.strip().removesuffix(".md").removesuffix(".txt")
+        if ref in self._ids:
+            return self.documents[self._ids[ref]]
+        matches = [doc_id for doc_id in self._ids if doc_id.startswith(ref)] if ref else []
+        if len(matches) == 1:
+            return self.documents[self._ids[matches[0]]]
+        if matches:
+            raise MlqError(f"ambiguous document {ref!r}: matches {_listing(matches)}")
+        close = difflib.get_close_matches(ref, self._ids, n=3, cutoff=0.3)
+        close += [doc_id for doc_id in self._ids if ref and ref in doc_id and doc_id not in close]
+        hint = f"; closest: {_listing(close)}" if close else "; see `mlq list`"
+        raise MlqError(f"unknown document {ref!r}{hint}")
+
+    def passages(self, document: Document) -> list[Passage]:
+        return [self.index.passage(i) for i in self.index.passage_range(self._ids[document.doc_id])]
+
+    def passage(self, document: Document, number: int) -> Passage:
+        passages = self.passages(document)
+        if not 1 <= number <= len(passages):
+            raise MlqError(f"{document.doc_id} has passages 1–{len(passages)}, not {number}")
+        return passages[number - 1]
+
+
+def _listing(ids: list[str], most: int = 5) -> str:
+    shown = ", ".join(ids[:most])
+    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+
+
+def open_corpus(
+    corpus: str | Path | None = None,
+    *,
+    settings: IndexSettings = IndexSettings(),
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+) -> Searcher:
+    """Open ``corpus`` (default: the bundled essays) for searching.
+
+    The cached index is loaded when it matches the corpus and the settings; otherwise the
+    corpus is indexed and the cache updated. When the cache cannot be written, the index
+    lives in memory for this run only, with a warning."""
+    root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
+    entry = cache.entry_dir(root)
+    reason = "rebuild requested"
+    if not rebuild:
+        try:
+            _, manifest = cache.read_manifest(entry)
+            reason = cache.staleness(manifest, root, settings) or ""
+            if not reason:
+                return Searcher(cache.load(entry, settings))
+        except cache.NoCache:
+            reason = "no cached index"
+        except cache.CacheError as error:
+            reason = str(error)
+            if warn:
+                warn(f"{error}; rebuilding")
+    started = time.perf_counter()
+    index = build_index(root, settings, progress, warn)
+    seconds = time.perf_counter() - started
+    cached = True
+    try:
+        cache.save(entry, index, seconds)
+    except OSError as error:
+        cached = False
+        if warn:
+            warn(f"cannot write the index cache in {entry.parent} ({error.strerror or error}); keeping it in memory")
+    return Searcher(index, built=BuildReport(reason, seconds, cached))
