@@ -16,12 +16,14 @@ characters that matched.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Iterator
 
+import sudachidict_core
+import sudachipy
 from sudachipy import Dictionary, SplitMode
 
 FIELDS = ("words", "bigrams")
@@ -53,14 +55,26 @@ def _dictionary() -> Dictionary:
     return Dictionary(dict="core")
 
 
+@functools.cache
 def versions() -> dict[str, str]:
     """What the terms depend on besides the settings: a change to any of these changes the
     analysis, so the on-disk index is rebuilt."""
     return {
-        "sudachipy": importlib.metadata.version("sudachipy"),
-        "sudachidict_core": importlib.metadata.version("sudachidict-core"),
+        "sudachipy": sudachipy.__version__,
+        "sudachidict_core": _dictionary_version(),
         "unicode": unicodedata.unidata_version,
     }
+
+
+def _dictionary_version() -> str:
+    # Read off the installed distribution's folder name: importlib.metadata would add a
+    # twentieth of a second to every run, and the package has no __version__.
+    package = Path(sudachidict_core.__file__).parent
+    for info in package.parent.glob("sudachidict_core-*.dist-info"):
+        return info.name.removeprefix("sudachidict_core-").removesuffix(".dist-info")
+    import importlib.metadata
+
+    return importlib.metadata.version("sudachidict-core")
 
 
 class Analyzer:

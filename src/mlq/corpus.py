@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-import yaml
-
 from .errors import MlqError
 
 SUFFIXES = (".md", ".txt")
@@ -71,6 +69,8 @@ def parse_document(doc_id: str, path: Path, text: str, warn: Warn | None = None)
     body_start = 0
     match = _FRONT_MATTER.match(text)
     if match:
+        import yaml  # only needed when indexing; keeps cached runs quick to start
+
         try:
             loaded = yaml.safe_load(match.group(1) or "")
         except yaml.YAMLError as error:

@@ -150,9 +150,9 @@ class Searcher:
             return self.documents[self._ids[matches[0]]]
         if matches:
             raise MlqError(f"ambiguous document {ref!r}: matches {_listing(matches)}")
-        close = difflib.get_close_matches(ref, self._ids, n=3, cutoff=0.3)
-        close += [doc_id for doc_id in self._ids if ref and ref in doc_id and doc_id not in close]
-        hint = f"; closest: {_listing(close)}" if close else "; see `mlq list`"
+        close = [doc_id for doc_id in self._ids if ref and ref in doc_id]
+        close += [c for c in difflib.get_close_matches(ref, self._ids, n=3, cutoff=0.0) if c not in close]
+        hint = f"; closest: {_listing(close, most=3)}" if close else " (the corpus is empty)"
         raise MlqError(f"unknown document {ref!r}{hint}")
 
     def passages(self, document: Document) -> list[Passage]:

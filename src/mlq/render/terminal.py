@@ -1,0 +1,77 @@
+"""Output for a terminal, styled with rich: matched terms highlighted, a progress bar."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from ..corpus import Document
+from ..passages import Passage
+from ..search import Hit
+from . import details, format_score
+
+HIGHLIGHT = "bold yellow"
+
+
+def hits(found: Sequence[Hit]) -> RenderableType:
+    blocks: list[RenderableType] = []
+    for hit in found:
+        blocks.append(
+            Text.assemble(
+                (f"{hit.rank:>2}. ", "dim"),
+                (f"{hit.doc_id}#{hit.passage}", "bold cyan"),
+                "  ",
+                (hit.title, "bold"),
+                ("  score ", "dim"),
+                (format_score(hit.score), "green"),
+            )
+        )
+        blocks.append(Padding(highlighted(hit.text, hit.highlights), (0, 0, 1, 4)))
+    return Group(*blocks)
+
+
+def highlighted(text: str, spans: Iterable[tuple[int, int]]) -> Text:
+    styled = Text(text)
+    for start, end in spans:
+        styled.stylize(HIGHLIGHT, start, end)
+    return styled
+
+
+def document(doc: Document, passages: Sequence[Passage], passage: Passage | None = None) -> RenderableType:
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="dim")
+    facts.add_column()
+    for key, value in details(doc, passages):
+        facts.add_row(key, value)
+    if passage is not None:
+        facts.add_row("passage", f"{passage.number} of {len(passages)} (characters {passage.start}–{passage.end})")
+    body = passage.text if passage is not None else doc.body.strip("\n")
+    return Group(Text(doc.title, style="bold"), facts, Text(""), Text(body))
+
+
+def listing(rows: Iterable[tuple[Document, int]]) -> RenderableType:
+    table = Table(box=None, header_style="bold")
+    table.add_column("document", style="cyan", no_wrap=True)
+    table.add_column("passages", justify="right")
+    table.add_column("title")
+    for doc, passage_count in rows:
+        table.add_row(doc.doc_id, str(passage_count), doc.title)
+    return table
+
+
+def progress_bar(console: Console) -> Progress:
+    """A bar over the files being indexed, on ``console`` (stderr), gone when done."""
+    return Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
