@@ -1,0 +1,59 @@
+"""Shared fixtures. No test touches the user's real cache: MLQ_CACHE_DIR points into tmp_path."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mlq import Analyzer, bundled_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cache"
+    monkeypatch.setenv("MLQ_CACHE_DIR", str(path))
+    monkeypatch.delenv("MLQ_CORPUS", raising=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def analyzer() -> Analyzer:
+    return Analyzer()
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    """A private copy of the bundled essays that a test may change."""
+    target = tmp_path / "essays"
+    shutil.copytree(bundled_corpus(), target)
+    return target
+
+
+def mlq_command() -> str:
+    """The installed ``mlq`` script of the Python running the tests."""
+    script = Path(sys.executable).parent / "mlq"
+    found = str(script) if script.exists() else shutil.which("mlq")
+    if not found:
+        pytest.fail("the mlq command is not installed; run: pip install '.[test]'")
+    return found
+
+
+def run_mlq(*args: str, cwd: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``mlq`` for real, with the test's environment (and so its cache)."""
+    return subprocess.run(
+        [mlq_command(), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=120,
+    )

@@ -1,0 +1,112 @@
+"""The analyzer: what a query and a passage turn into, with the real Sudachi dictionary."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlq.analysis import Analyzer, bigrams
+
+
+def words(analyzer: Analyzer, text: str) -> list[str]:
+    return [term.text for term in analyzer.words(text)]
+
+
+@pytest.mark.parametrize(
+    "one, other",
+    [("サーバ", "サーバー"), ("打込み", "打ち込む"), ("ＭＬＯｐｓ", "MLOps"), ("コンピュータ", "コンピューター")],
+)
+def test_spelling_variants_meet_in_one_word(analyzer: Analyzer, one: str, other: str) -> None:
+    assert words(analyzer, one) == words(analyzer, other)
+    assert len(words(analyzer, one)) == 1
+
+
+def test_words_are_lower_cased(analyzer: Analyzer) -> None:
+    assert words(analyzer, "Python") == ["python"]
+
+
+def test_particles_auxiliaries_symbols_and_spaces_are_dropped(analyzer: Analyzer) -> None:
+    # の, に: particles; まし, た: auxiliary verbs; 。（）: symbols; the ideographic space.
+    # しました keeps the verb する, whose Sudachi normalized form is 為る.
+    assert words(analyzer, "機械学習のインターンに参加しました。　（面接）") == [
+        "機械学習", "インターン", "参加", "為る", "面接"
+    ]
+
+
+def test_mode_c_keeps_compounds_whole(analyzer: Analyzer) -> None:
+    assert words(analyzer, "機械学習") == ["機械学習"]
+    assert words(analyzer, "インターンシップ") == ["インターンシップ"]
+
+
+def test_bigrams_find_parts_of_compounds_and_unknown_words() -> None:
+    assert "学習" in {t.text for t in bigrams("機械学習")}
+    query = [t.text for t in bigrams("インターン")]
+    passage = {t.text for t in bigrams("インターンシップ")}
+    assert query and set(query) <= passage
+
+
+def test_bigrams_do_not_cross_spaces_or_punctuation_and_lone_characters_count() -> None:
+    assert [t.text for t in bigrams("機械 学習、面")] == ["機械", "学習", "面"]
+
+
+def test_bigrams_are_nfkc_normalized_and_lower_cased() -> None:
+    assert [t.text for t in bigrams("ＡＢｃ")] == ["ab", "bc"]
+    assert [t.text for t in bigrams("ｶﾞｲﾄﾞ")] == [t.text for t in bigrams("ガイド")]
+
+
+def test_word_spans_are_the_surface_in_the_original_text(analyzer: Analyzer) -> None:
+    text = "ＭＬＯｐｓのサーバを打込み"
+    assert [(t.text, text[t.start : t.end]) for t in analyzer.words(text)] == [
+        ("mlops", "ＭＬＯｐｓ"),
+        ("サーバー", "サーバ"),
+        ("打ち込む", "打込み"),
+    ]
+
+
+def test_bigram_spans_cover_the_original_characters_even_when_nfkc_changes_length() -> None:
+    text = "令和は㍻の次、ｶﾞｲﾄﾞはＡＢ"
+    spans = {t.text: text[t.start : t.end] for t in bigrams(text)}
+    assert spans["平成"] == "㍻"
+    assert spans["ガイ"] == "ｶﾞｲ"
+    assert spans["ab"] == "ＡＢ"
+
+
+_ALPHABET = st.sampled_from(
+    list("機械学習面接インターンシップサーバーのに、。！？ 　\nabcＡＢＣｶﾞﾟｲ㍻①ﬁÅ") + ["\u3099", "\u0301", "e\u0301"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_every_term_span_is_where_the_term_came_from(text: str) -> None:
+    for term in bigrams(text):
+        assert 0 <= term.start < term.end <= len(text)
+        assert term.text in unicodedata.normalize("NFKC", text[term.start : term.end]).lower()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_word_spans_are_inside_the_text(text: str) -> None:
+    analyzer = Analyzer()
+    for term in analyzer.words(text):
+        assert 0 <= term.start < term.end <= len(text)
+
+
+def test_text_longer_than_sudachis_input_limit_is_analysed_whole(analyzer: Analyzer) -> None:
+    # Sudachi refuses a single input over about 49 KB; 120,000 characters are ~360 KB.
+    sentence = "機械学習エンジニアのインターンで面接を受けました。"
+    text = sentence * 5000
+    terms = analyzer.words(text)
+    assert sum(1 for t in terms if t.text == "面接") == 5000
+    assert terms[-1].end <= len(text)
+    assert all(text[t.start : t.end] == "面接" for t in terms if t.text == "面接")
+
+
+def test_documents_and_queries_share_one_analysis(analyzer: Analyzer) -> None:
+    query = analyzer.analyze("インターン 面接")
+    passage = analyzer.analyze("インターンシップの面接に合格した")
+    assert {t.text for t in query["words"]} & {t.text for t in passage["words"]} == {"面接"}
+    assert {t.text for t in query["bigrams"]} <= {t.text for t in passage["bigrams"]}

@@ -1,0 +1,84 @@
+"""Loading a folder of essays: which files, in which order, with which ids and titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlq import MlqError, bundled_corpus, load_corpus
+
+
+def write(path: Path, content: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+
+
+def test_bundled_corpus_has_the_five_essays_with_titles_from_front_matter() -> None:
+    documents = load_corpus(bundled_corpus())
+    assert [d.doc_id for d in documents] == [
+        "exawizards-summer-intern-2021",
+        "landing-an-ml-job",
+        "m3-ml-team-building",
+        "mlse-summer-camp-2020",
+        "msr-internship-2024",
+    ]
+    msr = documents[-1]
+    assert msr.title == "Microsoft Research インターンシップ体験記 (2024)"
+    assert msr.metadata["author"] == "Hiroki Naganuma"
+    assert documents[2].metadata["date"] == "2019-03-28"
+    assert "title:" not in msr.body
+
+
+def test_md_and_txt_files_are_found_recursively_in_a_stable_order(tmp_path: Path) -> None:
+    write(tmp_path / "b.md", "B")
+    write(tmp_path / "a" / "z.txt", "Z")
+    write(tmp_path / "a" / "deep" / "y.md", "Y")
+    write(tmp_path / "notes.rst", "not an essay")
+    write(tmp_path / ".git" / "x.md", "tool state")
+    write(tmp_path / ".hidden.md", "hidden")
+    assert [d.doc_id for d in load_corpus(tmp_path)] == ["a/deep/y", "a/z", "b"]
+
+
+def test_title_falls_back_to_first_heading_then_first_line(tmp_path: Path) -> None:
+    write(tmp_path / "h.md", "前置き\n\n## 本当の見出し ##\n\n本文")
+    write(tmp_path / "l.txt", "\n\n  最初の行  \n二行目")
+    write(tmp_path / "f.md", "---\nauthor: 私\n---\n# 見出し\n本文")
+    titles = {d.doc_id: d.title for d in load_corpus(tmp_path)}
+    assert titles == {"f": "見出し", "h": "本当の見出し", "l": "最初の行"}
+
+
+def test_bom_crlf_and_cr_line_ends_read_as_plain_newlines(tmp_path: Path) -> None:
+    write(tmp_path / "bom.md", "\ufeff---\r\ntitle: BOM付き\r\n---\r\n一行目\r\n\r\n二行目")
+    write(tmp_path / "cr.md", "---\rtitle: CRだけ\r---\r本文")
+    documents = {d.doc_id: d for d in load_corpus(tmp_path)}
+    assert documents["bom"].title == "BOM付き"
+    assert documents["bom"].body == "一行目\n\n二行目"
+    assert documents["cr"].title == "CRだけ"
+    assert "\r" not in documents["cr"].text
+
+
+def test_invalid_front_matter_is_reported_and_the_file_still_loads(tmp_path: Path) -> None:
+    write(tmp_path / "bad.md", "---\ntitle: [unclosed\n---\n本文です")
+    warnings: list[str] = []
+    (document,) = load_corpus(tmp_path, warnings.append)
+    assert document.body == "本文です"
+    assert len(warnings) == 1 and "bad.md" in warnings[0] and "YAML" in warnings[0]
+
+
+def test_unreadable_and_clashing_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    write(tmp_path / "good.md", "良い")
+    write(tmp_path / "latin1.md", "caf\xe9".encode("latin-1"))
+    write(tmp_path / "good.txt", "同じ id")
+    warnings: list[str] = []
+    assert [d.doc_id for d in load_corpus(tmp_path, warnings.append)] == ["good"]
+    assert any("latin1.md" in w and "UTF-8" in w for w in warnings)
+    assert any("good.txt" in w and "same document id" in w for w in warnings)
+
+
+def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(MlqError, match="corpus folder not found"):
+        load_corpus(tmp_path / "nope")
+    write(tmp_path / "file.md", "x")
+    with pytest.raises(MlqError, match="not a folder"):
+        load_corpus(tmp_path / "file.md")
