@@ -32,6 +32,7 @@ FORMAT_VERSION = 1
 _POINTER = "current"
 _MANIFEST = "manifest.json"
 _DOCUMENTS = "documents.json"
+_BUILD_NAME = re.compile(r"build-[0-9a-f]{12}")
 
 
 def cache_root() -> Path:
@@ -90,10 +91,16 @@ def fingerprint(settings: IndexSettings) -> dict[str, Any]:
 def read_manifest(entry: Path) -> tuple[Path, Manifest]:
     """The live build folder of ``entry`` and its manifest."""
     try:
-        build = entry / (entry / _POINTER).read_text(encoding="utf-8").strip()
-        manifest = Manifest.from_json(json.loads((build / _MANIFEST).read_text(encoding="utf-8")))
+        name = (entry / _POINTER).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise NoCache("no cached index") from None
+    except (OSError, ValueError) as error:
+        raise CacheError(f"unreadable cache entry ({error})") from None
+    if not _BUILD_NAME.fullmatch(name):
+        raise CacheError(f"unreadable cache entry (bad build name {name[:40]!r})")
+    build = entry / name
+    try:
+        manifest = Manifest.from_json(json.loads((build / _MANIFEST).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"unreadable cache entry ({error})") from None
     if manifest.format != FORMAT_VERSION:

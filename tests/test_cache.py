@@ -1,0 +1,154 @@
+"""The on-disk index: loaded when fresh, rebuilt when the corpus or the settings change,
+never trusted blindly and never a way to run code."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mlq import IndexSettings, open_corpus
+from mlq.bm25 import BM25Params
+from mlq.cache import cache_root, entry_dir
+
+
+def live_build(cache_dir: Path) -> Path:
+    (entry,) = [p for p in cache_dir.iterdir() if p.is_dir()]
+    return entry / (entry / "current").read_text().strip()
+
+
+def test_second_open_loads_the_cache_without_rebuilding(corpus: Path, cache_dir: Path) -> None:
+    first = open_corpus(corpus)
+    assert first.built is not None and first.built.cached
+    second = open_corpus(corpus)
+    assert second.built is None
+    assert second.search("インターン 面接") == first.search("インターン 面接")
+
+
+def test_changed_file_is_picked_up(corpus: Path) -> None:
+    open_corpus(corpus)
+    with open(corpus / "m3-ml-team-building.md", "a", encoding="utf-8") as out:
+        out.write("\n\nユニコーン企業の面接官についての追記。\n")
+    searcher = open_corpus(corpus)
+    assert searcher.built is not None and searcher.built.reason == "+0 ~1 -0 files"
+    assert searcher.search("ユニコーン")[0].doc_id == "m3-ml-team-building"
+
+
+def test_added_and_deleted_files_are_picked_up(corpus: Path) -> None:
+    open_corpus(corpus)
+    (corpus / "notes").mkdir()
+    (corpus / "notes" / "unicorn.md").write_text("# ユニコーン\n\nユニコーンの話。", encoding="utf-8")
+    searcher = open_corpus(corpus)
+    assert searcher.built is not None and searcher.built.reason == "+1 ~0 -0 files"
+    assert searcher.search("ユニコーン")[0].doc_id == "notes/unicorn"
+
+    (corpus / "msr-internship-2024.md").unlink()
+    searcher = open_corpus(corpus)
+    assert searcher.built is not None and searcher.built.reason == "+0 ~0 -1 files"
+    assert "msr-internship-2024" not in {d.doc_id for d in searcher.documents}
+    assert all(hit.doc_id != "msr-internship-2024" for hit in searcher.search("インターン", limit=50))
+
+
+def test_touching_a_file_without_changing_it_does_not_rebuild(corpus: Path) -> None:
+    open_corpus(corpus)
+    path = corpus / "landing-an-ml-job.md"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000_000))
+    assert open_corpus(corpus).built is None
+
+
+def test_changed_settings_rebuild(corpus: Path) -> None:
+    open_corpus(corpus)
+    other = IndexSettings(bm25=BM25Params(k1=1.2))
+    searcher = open_corpus(corpus, settings=other)
+    assert searcher.built is not None and "settings" in searcher.built.reason
+    assert open_corpus(corpus, settings=other).built is None
+
+
+def test_each_corpus_folder_has_its_own_entry(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.md").write_text("別のコーパス", encoding="utf-8")
+    open_corpus(corpus)
+    open_corpus(other)
+    assert len([p for p in cache_dir.iterdir() if p.is_dir()]) == 2
+    assert open_corpus(corpus).built is None and open_corpus(other).built is None
+    assert entry_dir(corpus.resolve()) != entry_dir(other.resolve())
+
+
+def test_cache_location_follows_xdg_when_not_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MLQ_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root() == tmp_path / "xdg" / "mlq"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_root() == tmp_path / "home" / ".cache" / "mlq"
+
+
+def test_cache_holds_only_json_and_plain_npy_arrays(corpus: Path, cache_dir: Path) -> None:
+    open_corpus(corpus)
+    build = live_build(cache_dir)
+    for path in build.iterdir():
+        assert path.suffix in {".json", ".npy"}, path
+        if path.suffix == ".npy":
+            array = np.load(path, allow_pickle=False)
+            assert array.dtype != object
+        else:
+            json.loads(path.read_text(encoding="utf-8"))
+
+
+class _Plant:
+    """Unpickling this would create a file: proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_pickle_planted_in_the_cache_is_never_run(corpus: Path, cache_dir: Path, tmp_path: Path) -> None:
+    open_corpus(corpus)
+    marker = tmp_path / "code-ran"
+    planted = np.array([_Plant(marker)], dtype=object)
+    np.save(live_build(cache_dir) / "words.scores.npy", planted, allow_pickle=True)
+    warnings: list[str] = []
+    searcher = open_corpus(corpus, warn=warnings.append)
+    assert not marker.exists()
+    assert searcher.built is not None and warnings and "damaged" in warnings[0]
+    assert searcher.search("面接")
+
+
+@pytest.mark.parametrize("damage", ["truncate-array", "garbage-manifest", "missing-documents", "dangling-pointer"])
+def test_damaged_cache_is_rebuilt_with_a_warning(corpus: Path, cache_dir: Path, damage: str) -> None:
+    expected = open_corpus(corpus).search("インターン 面接")
+    build = live_build(cache_dir)
+    if damage == "truncate-array":
+        path = build / "bigrams.postings.npy"
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "garbage-manifest":
+        (build / "manifest.json").write_text("{not json", encoding="utf-8")
+    elif damage == "missing-documents":
+        (build / "documents.json").unlink()
+    else:
+        (build.parent / "current").write_text("build-gone", encoding="utf-8")
+    warnings: list[str] = []
+    searcher = open_corpus(corpus, warn=warnings.append)
+    assert searcher.built is not None
+    assert len(warnings) == 1
+    assert searcher.search("インターン 面接") == expected
+    assert open_corpus(corpus).built is None
+
+
+def test_unwritable_cache_still_searches_in_memory(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("MLQ_CACHE_DIR", str(blocker / "cache"))
+    warnings: list[str] = []
+    searcher = open_corpus(corpus, warn=warnings.append)
+    assert searcher.built is not None and not searcher.built.cached
+    assert any("cannot write the index cache" in w for w in warnings)
+    assert searcher.search("インターン 面接")
+    assert blocker.read_text() == "not a folder"
