@@ -14,7 +14,8 @@ import click
 
 from . import __version__
 from .errors import MlqError
-from .search import DEFAULT_LIMIT, DEFAULT_PER_DOC, Searcher, open_corpus
+from .analysis import Analyzer
+from .search import DEFAULT_LIMIT, DEFAULT_PER_DOC, Searcher, analyze_query, open_corpus
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -120,8 +121,10 @@ def search(query: tuple[str, ...], limit: int, per_doc: int, corpus: Path | None
       mlq search 機械学習 エンジニア -n 5
       mlq search 面接 --corpus ~/notes
     """
+    text = " ".join(query)
+    analyze_query(Analyzer(), text)  # a bad query fails before any indexing
     searcher = open_searcher(corpus)
-    hits = searcher.search(" ".join(query), limit=limit, per_doc=per_doc)
+    hits = searcher.search(text, limit=limit, per_doc=per_doc)
     if not hits:
         note(f"no passage matches {' '.join(query)!r}")
         return EXIT_NOT_FOUND

@@ -62,6 +62,16 @@ class BuildReport:
     cached: bool
 
 
+def analyze_query(analyzer: Analyzer, query: str) -> dict[str, list[Term]]:
+    """The query's terms per field; an error if there is nothing to search for."""
+    if not query.strip():
+        raise MlqError("empty query")
+    terms = analyzer.analyze(query)
+    if not any(terms.values()):
+        raise MlqError(f"no searchable term in query {query!r}")
+    return terms
+
+
 class Searcher:
     """Searches one indexed corpus. Create it with :func:`open_corpus`."""
 
@@ -75,22 +85,13 @@ class Searcher:
     def documents(self) -> tuple[Document, ...]:
         return self.index.documents
 
-    def analyze_query(self, query: str) -> dict[str, list[Term]]:
-        """The query's terms per field; an error if there is nothing to search for."""
-        if not query.strip():
-            raise MlqError("empty query")
-        terms = self.analyzer.analyze(query)
-        if not any(terms.values()):
-            raise MlqError(f"no searchable term in query {query!r}")
-        return terms
-
     def search(self, query: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = DEFAULT_PER_DOC) -> list[Hit]:
         """The best passages for ``query``, at most ``per_doc`` from one document."""
         if limit < 1:
             raise MlqError("limit must be at least 1")
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
-        terms = self.analyze_query(query)
+        terms = analyze_query(self.analyzer, query)
         ids, scores = self.index.bm25.score({name: [t.text for t in field] for name, field in terms.items()})
         ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc)
         wanted = {name: {t.text for t in field} for name, field in terms.items()}

@@ -1,0 +1,220 @@
+"""The installed ``mlq`` command, run for real as a subprocess from another directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_mlq
+
+COMMANDS = ["search", "show", "list", "index"]
+
+
+def hits_of(stdout: str) -> list[tuple[str, int, float, str]]:
+    """(doc id, passage, score, title) of each hit in plain output (header lines only)."""
+    lines = stdout.splitlines()
+    assert len(lines) % 2 == 0, stdout
+    parsed = []
+    for header in lines[::2]:
+        ref, score, title = header.split("\t")
+        doc_id, number = ref.rsplit("#", 1)
+        parsed.append((doc_id, int(number), float(score), title))
+    return parsed
+
+
+def test_search_lists_ranked_passages_of_the_internship_essays(tmp_path: Path) -> None:
+    result = run_mlq("search", "インターン 面接", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    hits = hits_of(result.stdout)
+    assert len(hits) == 10
+    doc_ids = {doc_id for doc_id, *_ in hits}
+    assert {"msr-internship-2024", "landing-an-ml-job"} <= doc_ids
+    scores = [score for _, _, score, _ in hits]
+    assert scores == sorted(scores, reverse=True) and scores[-1] > 0
+    # Default cap: at most three passages from one document.
+    assert max(sum(1 for d, *_ in hits if d == doc_id) for doc_id in doc_ids) <= 3
+    # The passage line under each header holds the matched text, on one line; the best hold
+    # the query's words whole, the tail at least some of its character bigrams.
+    passages = result.stdout.splitlines()[1::2]
+    assert any("インターン" in p and "面接" in p for p in passages[:3])
+    assert all("インターン" in p or "面接" in p for p in passages[:5])
+    assert all(any(b in p for b in ("イン", "ンタ", "ター", "ーン", "面接")) for p in passages)
+
+
+def test_piped_output_is_plain_and_stable(tmp_path: Path) -> None:
+    first = run_mlq("search", "機械学習", "エンジニア", "-n", "5", cwd=tmp_path)
+    second = run_mlq("search", "機械学習 エンジニア", "-n", "5", cwd=tmp_path)
+    assert first.returncode == 0
+    assert first.stdout == second.stdout
+    assert "\x1b[" not in first.stdout
+    assert len(hits_of(first.stdout)) == 5
+
+
+def test_limit_and_per_doc(tmp_path: Path) -> None:
+    result = run_mlq("search", "インターン", "-n", "4", "--per-doc", "1", cwd=tmp_path)
+    hits = hits_of(result.stdout)
+    assert len(hits) == 4
+    assert len({doc_id for doc_id, *_ in hits}) == 4
+
+
+def test_terminal_output_highlights_the_matched_terms(tmp_path: Path) -> None:
+    pty = pytest.importorskip("pty")
+    import os
+    import subprocess
+
+    from conftest import mlq_command
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [mlq_command(), "search", "インターン 面接", "-n", "2"],
+        stdin=follower, stdout=follower, stderr=follower, cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "100", "TERM": "xterm-256color"},
+    )
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=60) == 0
+    text = output.decode("utf-8")
+    assert "\x1b[1;33mインターン\x1b[0m" in text  # highlighted exactly, not the whole word around it
+    assert "exawizards-summer-intern-2021#" in text
+
+
+def test_show_prints_the_whole_essay(tmp_path: Path) -> None:
+    result = run_mlq("show", "msr-internship-2024", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Microsoft Research インターンシップ体験記 (2024)"
+    assert "author: Hiroki Naganuma" in lines
+    assert "passages: 22" in lines or any(line.startswith("passages: ") for line in lines)
+    assert "ありがとうございました。" in lines[-1]
+    assert "title:" not in result.stdout.split("\n\n", 1)[1]
+
+
+def test_show_one_passage_by_hash_or_option_or_prefix(tmp_path: Path) -> None:
+    by_hash = run_mlq("show", "msr-internship-2024#1", cwd=tmp_path)
+    by_option = run_mlq("show", "msr", "--passage", "1", cwd=tmp_path)
+    assert by_hash.returncode == 0 and by_option.returncode == 0
+    assert by_hash.stdout == by_option.stdout
+    body = by_hash.stdout.split("\n\n", 1)[1]
+    assert body.startswith("Hiroki Naganuma")
+    assert "2024年にMicrosoft Researchにインターンシップ" in body
+    assert "シアトル" not in body  # only passage 1, not the essay
+
+
+def test_search_hit_can_be_shown(tmp_path: Path) -> None:
+    first = hits_of(run_mlq("search", "ビザ面接", "-n", "1", cwd=tmp_path).stdout)[0]
+    shown = run_mlq("show", f"{first[0]}#{first[1]}", cwd=tmp_path)
+    assert shown.returncode == 0 and "面接" in shown.stdout
+
+
+def test_list_shows_ids_passage_counts_and_titles(tmp_path: Path) -> None:
+    result = run_mlq("list", cwd=tmp_path)
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    assert [r[0] for r in rows][-1] == "msr-internship-2024"
+    assert len(rows) == 5 and all(int(r[1]) > 0 for r in rows)
+    assert rows[-1][2] == "Microsoft Research インターンシップ体験記 (2024)"
+
+
+def test_index_prints_one_summary_line_and_the_next_run_loads_the_cache(tmp_path: Path) -> None:
+    built = run_mlq("index", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    (summary,) = built.stdout.splitlines()
+    assert summary.startswith("5 documents, ") and "passages" in summary and "distinct terms" in summary
+    assert "built in" in summary
+    again = run_mlq("search", "面接", cwd=tmp_path)
+    assert again.returncode == 0 and "indexed" not in again.stderr
+    assert "up to date" in run_mlq("index", cwd=tmp_path).stdout
+
+
+def test_own_corpus_by_option_and_environment(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    (notes / "tech").mkdir(parents=True)
+    (notes / "tech" / "rust.md").write_text("# Rustの所有権\n\n借用チェッカーとライフタイムの話。", encoding="utf-8")
+    by_option = run_mlq("search", "借用", "--corpus", str(notes), cwd=tmp_path)
+    assert by_option.returncode == 0, by_option.stderr
+    assert hits_of(by_option.stdout)[0][:2] == ("tech/rust", 1)
+    assert hits_of(by_option.stdout)[0][3] == "Rustの所有権"
+    import os
+
+    os.environ["MLQ_CORPUS"] = str(notes)
+    try:
+        by_env = run_mlq("list", cwd=tmp_path)
+    finally:
+        del os.environ["MLQ_CORPUS"]
+    assert by_env.stdout.startswith("tech/rust\t1\t")
+
+
+def test_no_match_exits_1_with_a_note(tmp_path: Path) -> None:
+    result = run_mlq("search", "量子色力学", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "no passage matches" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["show", "no-such-essay"], "unknown document 'no-such-essay'; closest: "),
+        (["show", "m"], "ambiguous document 'm'"),
+        (["show", "msr#999"], "msr-internship-2024 has passages 1–22, not 999"),
+        (["search", "   "], "empty query"),
+        (["search", "、。！"], "no searchable term"),
+        (["search", "面接", "--corpus", "/no/such/folder"], "corpus folder not found: /no/such/folder"),
+        (["search"], "Missing argument"),
+        (["search", "面接", "-n", "0"], "-n"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_errors_are_one_line_on_stderr_with_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    assert run_mlq("index", cwd=tmp_path).returncode == 0  # so that no indexing note precedes
+    result = run_mlq(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("mlq: error: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_query_fails_before_any_indexing(tmp_path: Path, cache_dir: Path) -> None:
+    result = run_mlq("search", "、。", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "mlq: error: no searchable term in query '、。'\n"
+    assert not cache_dir.exists()
+
+
+def test_unknown_document_names_the_closest_ids(tmp_path: Path) -> None:
+    result = run_mlq("show", "msr-internship-2023", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "closest: msr-internship-2024" in result.stderr
+
+
+def test_version_and_help_with_an_example_on_every_command(tmp_path: Path) -> None:
+    version = run_mlq("--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("mlq, version ")
+    for command in COMMANDS:
+        result = run_mlq(command, "--help", cwd=tmp_path)
+        assert result.returncode == 0
+        assert "Example" in result.stdout and f"mlq {command}" in result.stdout
+        assert "--corpus" in result.stdout
+
+
+def test_broken_pipe_is_quiet(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import mlq_command
+
+    result = subprocess.run(
+        f"'{mlq_command()}' search 学習 -n 1000 --per-doc 1000 | head -1",
+        shell=True, capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert result.stdout.count("\n") == 1
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
