@@ -40,8 +40,9 @@ def corpus_option(command: F) -> F:
     )(command)
 
 
-def open_searcher(corpus: Path | None, rebuild: bool = False) -> Searcher:
-    """Open the corpus, with a progress bar on a terminal when it has to be indexed."""
+def open_searcher(corpus: Path | None, rebuild: bool = False, announce: bool = True) -> Searcher:
+    """Open the corpus, with a progress bar on a terminal when it has to be indexed, and a
+    note on stderr after indexing (unless ``announce`` is off, for `mlq index`)."""
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -63,7 +64,7 @@ def open_searcher(corpus: Path | None, rebuild: bool = False) -> Searcher:
     finally:
         if bar is not None:
             bar.stop()
-    if searcher.built and not rebuild:
+    if searcher.built and announce:
         note(f"indexed {searcher.index.root} ({searcher.built.reason}) in {searcher.built.seconds:.2f} s")
     return searcher
 
@@ -189,7 +190,7 @@ def index(rebuild: bool, corpus: Path | None) -> int:
       mlq index --corpus ~/notes --rebuild
     """
     started = time.perf_counter()
-    searcher = open_searcher(corpus, rebuild=rebuild)
+    searcher = open_searcher(corpus, rebuild=rebuild, announce=False)
     built = searcher.built
     corpus_index = searcher.index
     if built:

@@ -30,7 +30,7 @@ def bundled_corpus() -> Path:
     """The essays shipped with mlq: inside the installed package, or at the top of a source
     checkout when mlq runs from one."""
     package = Path(__file__).resolve().parent
-    for candidate in (package / "corpus", package.parent.parent / "corpus"):
+    for candidate in (package / "bundled_corpus", package.parent.parent / "corpus"):
         if candidate.is_dir():
             return candidate
     raise MlqError("the bundled corpus is missing from this installation; pass --corpus DIR")
