@@ -121,13 +121,18 @@ def test_a_pickle_planted_in_the_cache_is_never_run(corpus: Path, cache_dir: Pat
     assert searcher.search("面接")
 
 
-@pytest.mark.parametrize("damage", ["truncate-array", "garbage-manifest", "missing-documents", "dangling-pointer"])
+@pytest.mark.parametrize(
+    "damage", ["truncate-array", "foreign-array", "garbage-manifest", "missing-documents", "dangling-pointer"]
+)
 def test_damaged_cache_is_rebuilt_with_a_warning(corpus: Path, cache_dir: Path, damage: str) -> None:
     expected = open_corpus(corpus).search("インターン 面接")
     build = live_build(cache_dir)
     if damage == "truncate-array":
         path = build / "bigrams.postings.npy"
         path.write_bytes(path.read_bytes()[:100])
+    elif damage == "foreign-array":
+        path = build / "words.scores.npy"
+        np.save(path, np.load(path).astype(np.float32), allow_pickle=False)
     elif damage == "garbage-manifest":
         (build / "manifest.json").write_text("{not json", encoding="utf-8")
     elif damage == "missing-documents":

@@ -16,9 +16,10 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Callable
 
 import numpy as np
 
@@ -62,9 +63,11 @@ class Manifest:
     build_seconds: float
     files: list[SourceFile]
     counts: dict[str, int]
+    #: dtype and shape of every array, checked against each array's header on load.
+    arrays: dict[str, list[Any]]
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = dataclasses.asdict(self)
         data["files"] = [[f.path, f.size, f.mtime_ns, f.sha256] for f in self.files]
         return data
 
@@ -136,33 +139,53 @@ def _changed(path: Path, recorded: SourceFile) -> bool:
 
 
 def load(entry: Path, settings: IndexSettings) -> CorpusIndex:
-    """The cached index in ``entry``, without checking it against the corpus."""
+    """The cached index in ``entry``, without checking it against the corpus. Arrays are
+    memory-mapped: loading reads headers, not postings."""
     build, manifest = read_manifest(entry)
     try:
-        documents = tuple(
-            Document(d["doc_id"], d["path"], d["title"], d["text"], d["body_start"], d["metadata"])
-            for d in json.loads((build / _DOCUMENTS).read_text(encoding="utf-8"))
-        )
-        passages = PassageTable(**{name: _array(build, f"passages.{name}") for name in ("doc", "number", "start", "end")})
-        fields = {
-            name: FieldIndex(
-                Vocabulary(_array(build, f"{name}.vocab"), _array(build, f"{name}.vocab_offsets")),
-                _array(build, f"{name}.indptr"),
-                _array(build, f"{name}.postings"),
-                _array(build, f"{name}.scores"),
-            )
-            for name, _ in settings.weights
-        }
+        documents = tuple(Document(**d) for d in json.loads((build / _DOCUMENTS).read_text(encoding="utf-8")))
+        arrays = {name: _load_array(build, name, manifest.arrays.get(name)) for name in _array_names(settings)}
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"damaged cache entry ({error})") from None
+    passages = PassageTable(**{column: arrays[f"passages.{column}"] for column in _PASSAGE_COLUMNS})
     if len(passages) != manifest.counts["passages"] or len(documents) != manifest.counts["documents"]:
         raise CacheError("damaged cache entry (counts differ from the manifest)")
+    fields = {
+        name: FieldIndex(
+            Vocabulary(arrays[f"{name}.vocab"], arrays[f"{name}.vocab_offsets"]),
+            arrays[f"{name}.indptr"],
+            arrays[f"{name}.postings"],
+            arrays[f"{name}.scores"],
+        )
+        for name, _ in settings.weights
+    }
     bm25 = Index(fields, dict(settings.weights), len(passages))
     return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings)
 
 
-def _array(build: Path, name: str) -> np.ndarray:
-    return np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+_PASSAGE_COLUMNS = tuple(f.name for f in dataclasses.fields(PassageTable))
+_FIELD_ARRAYS = ("vocab", "vocab_offsets", "indptr", "postings", "scores")
+
+
+def _array_names(settings: IndexSettings) -> list[str]:
+    names = [f"passages.{column}" for column in _PASSAGE_COLUMNS]
+    return names + [f"{field}.{part}" for field, _ in settings.weights for part in _FIELD_ARRAYS]
+
+
+def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
+    arrays = {f"passages.{column}": getattr(index.passages, column) for column in _PASSAGE_COLUMNS}
+    for name, field in index.bm25.fields.items():
+        parts = (field.vocabulary.blob, field.vocabulary.offsets, field.indptr, field.postings, field.scores)
+        arrays.update({f"{name}.{part}": array for part, array in zip(_FIELD_ARRAYS, parts)})
+    return arrays
+
+
+def _load_array(build: Path, name: str, expected: list | None) -> np.ndarray:
+    """Memory-map one array, refusing it unless its header says what the manifest recorded."""
+    array = np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+    if expected is None or [array.dtype.str, list(array.shape)] != expected:
+        raise ValueError(f"{name}.npy is not the array the manifest describes")
+    return array
 
 
 def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
@@ -171,17 +194,11 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
     build = entry / f"build-{uuid.uuid4().hex[:12]}"
     build.mkdir()
     try:
-        arrays: dict[str, np.ndarray] = {f"passages.{name}": getattr(index.passages, name) for name in ("doc", "number", "start", "end")}
-        for name, field in index.bm25.fields.items():
-            arrays[f"{name}.vocab"] = field.vocabulary.blob
-            arrays[f"{name}.vocab_offsets"] = field.vocabulary.offsets
-            arrays[f"{name}.indptr"] = field.indptr
-            arrays[f"{name}.postings"] = field.postings
-            arrays[f"{name}.scores"] = field.scores
+        arrays = {name: np.ascontiguousarray(array) for name, array in _arrays_of(index).items()}
         for name, array in arrays.items():
-            np.save(build / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-        documents = [asdict(d) for d in index.documents]
-        _write_json(build / _DOCUMENTS, documents)
+            _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
+        documents = [dataclasses.asdict(d) for d in index.documents]
+        _write(build / _DOCUMENTS, lambda out: out.write(_json_bytes(documents)))
         manifest = Manifest(
             format=FORMAT_VERSION,
             fingerprint=fingerprint(index.settings),
@@ -194,8 +211,9 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
                 "passages": len(index.passages),
                 "terms": index.term_count,
             },
+            arrays={name: [array.dtype.str, list(array.shape)] for name, array in arrays.items()},
         )
-        _write_json(build / _MANIFEST, manifest.to_json())
+        _write(build / _MANIFEST, lambda out: out.write(_json_bytes(manifest.to_json())))
         _replace_text(entry / _POINTER, build.name)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
@@ -205,9 +223,14 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _write_json(path: Path, data: object) -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False)
+def _json_bytes(data: object) -> bytes:
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def _write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a new file and make sure it is on disk before the pointer can name its folder."""
+    with open(path, "xb") as out:
+        write(out)
         out.flush()
         os.fsync(out.fileno())
 
