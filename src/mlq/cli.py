@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 import click
 
@@ -86,6 +86,15 @@ def _output(view: str, *data: object) -> None:
             click.echo(line)
 
 
+def _output_found(view: str, found: Sequence[object], nothing: str) -> int:
+    """Print what was found and exit 0, or say on stderr that nothing was and exit 1."""
+    if not found:
+        note(nothing)
+        return EXIT_NOT_FOUND
+    _output(view, found)
+    return EXIT_FOUND
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="mlq")
 def cli() -> None:
@@ -126,11 +135,7 @@ def search(query: tuple[str, ...], limit: int, per_doc: int, corpus: Path | None
     analyze_query(Analyzer(), text)  # a bad query fails before any indexing
     searcher = open_searcher(corpus)
     hits = searcher.search(text, limit=limit, per_doc=per_doc)
-    if not hits:
-        note(f"no passage matches {' '.join(query)!r}")
-        return EXIT_NOT_FOUND
-    _output("hits", hits)
-    return EXIT_FOUND
+    return _output_found("hits", hits, nothing=f"no passage matches {text!r}")
 
 
 @cli.command()
@@ -169,11 +174,7 @@ def list_(corpus: Path | None) -> int:
     """
     searcher = open_searcher(corpus)
     rows = [(document, len(searcher.passages(document))) for document in searcher.documents]
-    if not rows:
-        note(f"no documents in {searcher.index.root}")
-        return EXIT_NOT_FOUND
-    _output("listing", rows)
-    return EXIT_FOUND
+    return _output_found("listing", rows, nothing=f"no documents in {searcher.index.root}")
 
 
 @cli.command()
