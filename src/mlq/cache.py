@@ -28,7 +28,7 @@ from .corpus import Document, SourceFile, corpus_files, sha256
 from .index import CorpusIndex, IndexSettings, PassageTable
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _POINTER = "current"
 _MANIFEST = "manifest.json"
@@ -82,8 +82,9 @@ class CacheError(Exception):
     the index is rebuilt."""
 
 
-class NoCache(CacheError):
-    """There is no entry yet for this corpus: a first run, not a problem worth a warning."""
+class CacheMiss(CacheError):
+    """No usable entry for an ordinary reason, not worth a warning: a first run, or an entry
+    written by another version of mlq."""
 
 
 def fingerprint(settings: IndexSettings) -> dict[str, Any]:
@@ -96,18 +97,19 @@ def read_manifest(entry: Path) -> tuple[Path, Manifest]:
     try:
         name = (entry / _POINTER).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise NoCache("no cached index") from None
+        raise CacheMiss("no cached index") from None
     except (OSError, ValueError) as error:
         raise CacheError(f"unreadable cache entry ({error})") from None
     if not _BUILD_NAME.fullmatch(name):
         raise CacheError(f"unreadable cache entry (bad build name {name[:40]!r})")
     build = entry / name
     try:
-        manifest = Manifest.from_json(json.loads((build / _MANIFEST).read_text(encoding="utf-8")))
+        data = json.loads((build / _MANIFEST).read_text(encoding="utf-8"))
+        if isinstance(data, dict) and data.get("format") != FORMAT_VERSION:
+            raise CacheMiss(f"index format {data.get('format')}, this mlq writes {FORMAT_VERSION}")
+        manifest = Manifest.from_json(data)
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"unreadable cache entry ({error})") from None
-    if manifest.format != FORMAT_VERSION:
-        raise CacheError(f"cache format {manifest.format}, this mlq uses {FORMAT_VERSION}")
     return build, manifest
 
 

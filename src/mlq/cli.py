@@ -1,21 +1,27 @@
-"""The ``mlq`` command: parse options, call the library, print. Results go to stdout, talk
-to stderr; exit status 0 when something was found, 1 when nothing was, 2 on an error."""
+"""The ``mlq`` command: parse options, call the library, print.
+
+The contract, as grep and ripgrep keep it: results on stdout and nothing else there; notes,
+warnings and progress on stderr; exit status 0 when something was printed, 1 when nothing was
+found, 2 on an error; colour only on a terminal unless asked; quiet death on a closed pipe.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import BinaryIO, Callable, Iterator, Sequence, TypeVar
 
 import click
 
 from . import __version__
-from .errors import MlqError
 from .analysis import Analyzer
-from .search import DEFAULT_LIMIT, DEFAULT_PER_DOC, Searcher, analyze_query, open_corpus
+from .errors import MlqError
+from .render import FORMATS, Printer, make_printer
+from .search import DEFAULT_LIMIT, DEFAULT_PER_DOC, Searcher, analyze_query, open_corpus, read_queries
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -38,6 +44,59 @@ def corpus_option(command: F) -> F:
         show_envvar=True,
         help="Folder of essays to search (default: the bundled corpus).",
     )(command)
+
+
+def output_options(command: F) -> F:
+    """--format, --json and --color, the same on every command that prints results."""
+    for option in reversed(
+        [
+            click.option(
+                "--format",
+                "format_name",
+                type=click.Choice(FORMATS),
+                default=None,
+                help="Output format (default: text).",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Same as --format json (JSON Lines)."),
+            click.option(
+                "--color",
+                type=click.Choice(["auto", "always", "never"]),
+                default="auto",
+                show_default=True,
+                help="Colour and styling; auto means on a terminal, unless NO_COLOR is set.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _printer(format_name: str | None, as_json: bool, color: str, files_only: bool = False, header: bool = False) -> Printer:
+    if as_json and format_name not in (None, "json"):
+        raise MlqError(f"--json and --format {format_name} contradict each other")
+    chosen = "json" if as_json else format_name
+    if files_only and chosen not in (None, "text"):
+        raise MlqError(f"-l prints document ids only; it does not combine with --format {chosen}")
+    terminal = sys.stdout.isatty()
+    return make_printer(
+        chosen or "text",
+        terminal=terminal,
+        color=_use_color(color, terminal),
+        out=_stdout(),
+        files_only=files_only,
+        header=header,
+    )
+
+
+def _use_color(choice: str, terminal: bool) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    # https://no-color.org: any non-empty NO_COLOR turns colour off by default.
+    return terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _stdout() -> BinaryIO:
+    return sys.stdout.buffer
 
 
 def open_searcher(corpus: Path | None, rebuild: bool = False, announce: bool = True) -> Searcher:
@@ -69,33 +128,7 @@ def open_searcher(corpus: Path | None, rebuild: bool = False, announce: bool = T
     return searcher
 
 
-def _output(view: str, *data: object) -> None:
-    """Print ``view`` (``hits``, ``document``, ``listing``) of ``data``: rich styling on a
-    terminal, plain stable lines in a pipe or a file. rich is imported only for a terminal,
-    which saves a twentieth of a second on every piped run."""
-    if sys.stdout.isatty():
-        from rich.console import Console
-
-        from .render import terminal
-
-        Console().print(getattr(terminal, view)(*data))
-    else:
-        from .render import plain
-
-        for line in getattr(plain, view)(*data):
-            click.echo(line)
-
-
-def _output_found(view: str, found: Sequence[object], nothing: str) -> int:
-    """Print what was found and exit 0, or say on stderr that nothing was and exit 1."""
-    if not found:
-        note(nothing)
-        return EXIT_NOT_FOUND
-    _output(view, found)
-    return EXIT_FOUND
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="mlq")
 def cli() -> None:
     """Search Japanese technical essays from the command line.
@@ -103,17 +136,20 @@ def cli() -> None:
     mlq splits each essay into passages, analyses them with SudachiPy, and ranks them with
     BM25. The index is cached on disk and refreshed when the essays change.
 
+    Results go to stdout, everything else to stderr. Exit status: 0 when something was
+    found, 1 when nothing was, 2 on an error.
+
     \b
     Examples:
       mlq search "インターン 面接"
+      mlq search -l 面接 | xargs -n1 mlq show
       mlq show msr-internship-2024#1
-      mlq --help search
     """
 
 
 @cli.command()
-@click.argument("query", nargs=-1, required=True)
-@click.option("-n", "--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True, help="Passages to show.")
+@click.argument("query", nargs=-1)
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True, help="Passages to show (documents with -l).")
 @click.option(
     "--per-doc",
     type=click.IntRange(min=1),
@@ -121,60 +157,139 @@ def cli() -> None:
     show_default=True,
     help="At most this many passages from one document.",
 )
+@click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only the ids of matching documents, best first.")
+@click.option(
+    "--queries",
+    "queries_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Run every query in FILE, one a line (`id<TAB>query` or just the query). `mlq search -` reads stdin.",
+)
+@click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
+@output_options
 @corpus_option
-def search(query: tuple[str, ...], limit: int, per_doc: int, corpus: Path | None) -> int:
+def search(
+    query: tuple[str, ...],
+    limit: int,
+    per_doc: int,
+    files_only: bool,
+    queries_file: Path | None,
+    header: bool,
+    format_name: str | None,
+    as_json: bool,
+    color: str,
+    corpus: Path | None,
+) -> int:
     """Show the passages that best match QUERY, best first, matched terms highlighted.
+
+    On a terminal the output is styled; in a pipe it is two plain lines a hit,
+    `doc_id#N<TAB>score<TAB>title` and the passage on one line. --json gives JSON Lines,
+    --format tsv tab-separated columns, -l document ids only.
+
+    With `-` as QUERY (or --queries FILE) mlq runs a batch: one query a line, as
+    `id<TAB>query` or just the query (its id is then its line number), and every hit
+    carries its query's id.
 
     \b
     Examples:
       mlq search "インターン 面接"
-      mlq search 機械学習 エンジニア -n 5
-      mlq search 面接 --corpus ~/notes
+      mlq search 機械学習 エンジニア -n 5 --json | jq -r .doc_id
+      mlq search -l 面接 | xargs -n1 mlq show
+      printf 'q1\\tインターン\\nq2\\t面接\\n' | mlq search - --format tsv
     """
-    text = " ".join(query)
-    analyze_query(Analyzer(), text)  # a bad query fails before any indexing
+    batch = query == ("-",) or queries_file is not None
+    if queries_file is not None and query:
+        raise MlqError("give either QUERY or --queries FILE, not both")
+    if not batch and not query:
+        raise click.UsageError("Missing argument 'QUERY...'.")
+    if not batch:
+        analyze_query(Analyzer(), " ".join(query))  # a bad query fails before any indexing
+    printer = _printer(format_name, as_json, color, files_only, header)
     searcher = open_searcher(corpus)
-    hits = searcher.search(text, limit=limit, per_doc=per_doc)
-    return _output_found("hits", hits, nothing=f"no passage matches {text!r}")
+    # -l counts documents: one passage per document, and no highlights to compute.
+    run = functools.partial(searcher.search, limit=limit, per_doc=1 if files_only else per_doc, highlight=not files_only)
+    if not batch:
+        text = " ".join(query)
+        hits = run(text)
+        if not hits:
+            note(f"no passage matches {text!r}")
+            return EXIT_NOT_FOUND
+        printer.hits(hits, text)
+        return EXIT_FOUND
+    found = False
+    for query_id, text in _batch_queries(queries_file):
+        try:
+            hits = run(text)
+        except MlqError as error:
+            warn(f"query {query_id}: {error}; skipped")
+            continue
+        if hits:
+            printer.hits(hits, text, query_id)
+            found = True
+    if not found:
+        note("no passage matches any query")
+    return EXIT_FOUND if found else EXIT_NOT_FOUND
+
+
+def _batch_queries(queries_file: Path | None) -> Iterator[tuple[str, str]]:
+    if queries_file is None:
+        yield from read_queries(sys.stdin.buffer, warn)
+        return
+    try:
+        stream = open(queries_file, "rb")
+    except OSError as error:
+        raise MlqError(f"cannot read queries from {queries_file}: {error.strerror or error}") from None
+    with stream:
+        yield from read_queries(stream, warn)
 
 
 @cli.command()
 @click.argument("doc")
 @click.option("-p", "--passage", type=click.IntRange(min=1), help="Show only passage N (same as DOC#N).")
+@output_options
 @corpus_option
-def show(doc: str, passage: int | None, corpus: Path | None) -> int:
+def show(doc: str, passage: int | None, format_name: str | None, as_json: bool, color: str, corpus: Path | None) -> int:
     """Show document DOC: its title, metadata and full text, or one passage of it.
 
     DOC is a document id as `mlq list` prints it, or a unique prefix of one; DOC#N picks
-    passage N, as `mlq search` names them.
+    passage N, as `mlq search` names them. --json prints the document as one JSON object
+    with its passages and their offsets.
 
     \b
     Examples:
       mlq show msr-internship-2024
       mlq show msr#3
-      mlq show landing-an-ml-job --passage 2
+      mlq show landing-an-ml-job --passage 2 --json | jq -r .text
     """
+    printer = _printer(format_name, as_json, color)
     searcher = open_searcher(corpus)
     document, number = searcher.resolve(doc)
     number = passage or number
     passages = searcher.passages(document)
     chosen = searcher.passage(document, number) if number is not None else None
-    _output("document", document, passages, chosen)
+    printer.document(document, passages, chosen)
     return EXIT_FOUND
 
 
 @cli.command(name="list")
+@click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
+@output_options
 @corpus_option
-def list_(corpus: Path | None) -> int:
+def list_(header: bool, format_name: str | None, as_json: bool, color: str, corpus: Path | None) -> int:
     """List the documents: id, number of passages and title.
 
     \b
-    Example:
+    Examples:
       mlq list --corpus ~/notes
+      mlq list --json | jq -r 'select(.passages > 20) | .doc_id'
     """
+    printer = _printer(format_name, as_json, color, header=header)
     searcher = open_searcher(corpus)
     rows = [(document, len(searcher.passages(document))) for document in searcher.documents]
-    return _output_found("listing", rows, nothing=f"no documents in {searcher.index.root}")
+    if not rows:
+        note(f"no documents in {searcher.index.root}")
+        return EXIT_NOT_FOUND
+    printer.listing(rows)
+    return EXIT_FOUND
 
 
 @cli.command()
@@ -205,7 +320,7 @@ def index(rebuild: bool, corpus: Path | None) -> int:
     return EXIT_FOUND
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``mlq`` script: turns every failure into a one-line message."""
     if hasattr(signal, "SIGPIPE"):
         # Die quietly like other Unix tools when `| head` closes the pipe.

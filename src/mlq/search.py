@@ -12,7 +12,7 @@ import difflib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import BinaryIO, Iterator, Mapping
 
 from . import cache
 from .analysis import Analyzer, Term
@@ -85,8 +85,11 @@ class Searcher:
     def documents(self) -> tuple[Document, ...]:
         return self.index.documents
 
-    def search(self, query: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = DEFAULT_PER_DOC) -> list[Hit]:
-        """The best passages for ``query``, at most ``per_doc`` from one document."""
+    def search(
+        self, query: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = DEFAULT_PER_DOC, highlight: bool = True
+    ) -> list[Hit]:
+        """The best passages for ``query``, at most ``per_doc`` from one document. Without
+        ``highlight`` the hits' ``highlights`` are left empty, which saves analysing them."""
         if limit < 1:
             raise MlqError("limit must be at least 1")
         if per_doc is not None and per_doc < 1:
@@ -94,10 +97,10 @@ class Searcher:
         terms = analyze_query(self.analyzer, query)
         ids, scores = self.index.bm25.score({name: [t.text for t in field] for name, field in terms.items()})
         ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc)
-        wanted = {name: {t.text for t in field} for name, field in terms.items()}
+        wanted = {name: {t.text for t in field} for name, field in terms.items()} if highlight else None
         return [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
 
-    def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]]) -> Hit:
+    def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]] | None) -> Hit:
         passage = self.index.passage(row)
         document = self.documents[int(self.index.passages.doc[row])]
         return Hit(
@@ -110,7 +113,7 @@ class Searcher:
             start=passage.start,
             end=passage.end,
             text=passage.text,
-            highlights=self.highlights(passage.text, wanted),
+            highlights=self.highlights(passage.text, wanted) if wanted is not None else (),
         )
 
     def highlights(self, text: str, wanted: Mapping[str, set[str]]) -> tuple[tuple[int, int], ...]:
@@ -166,6 +169,23 @@ class Searcher:
         return passages[number - 1]
 
 
+def read_queries(stream: BinaryIO, warn: Warn | None = None) -> Iterator[tuple[str, str]]:
+    """``(query_id, query)`` for each non-empty line of a batch: ``id<TAB>query``, or just the
+    query, whose id is then its line number. Read as it comes, so a pipe feeding queries one
+    by one gets answers one by one; a line that is not UTF-8 is skipped with a warning."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            if warn:
+                warn(f"query line {number} is not UTF-8; skipped")
+            continue
+        if not line.strip():
+            continue
+        query_id, tab, query = line.partition("\t")
+        yield (query_id, query) if tab else (str(number), line)
+
+
 def _listing(ids: list[str], most: int = 5) -> str:
     shown = ", ".join(ids[:most])
     return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
@@ -193,8 +213,8 @@ def open_corpus(
             reason = cache.staleness(manifest, root, settings) or ""
             if not reason:
                 return Searcher(cache.load(entry, settings))
-        except cache.NoCache:
-            reason = "no cached index"
+        except cache.CacheMiss as miss:
+            reason = str(miss)
         except cache.CacheError as error:
             reason = str(error)
             if warn:

@@ -1,13 +1,29 @@
-"""Hits and documents → output. Each output mode is its own module with the same views over
-the same data (``hits``, ``document``, ``listing``): :mod:`.terminal` styles them with rich,
-:mod:`.plain` writes stable lines for pipes and files."""
+"""Hits and documents → output, one printer per output format, all over the same data.
+
+Every printer has the same three views — ``hits`` (one query's results), ``document`` (what
+`mlq show` prints) and ``listing`` (what `mlq list` prints) — and writes them to stdout:
+
+* :class:`.terminal.TerminalPrinter`: rich styling for a person at a terminal;
+* :class:`.plain.PlainPrinter`: stable lines for pipes (``doc_id#N<TAB>score<TAB>title``, then the
+  passage on one line);
+* :class:`.plain.FilesPrinter`: only the distinct document ids (``-l``);
+* :class:`.jsonl.JsonPrinter`: JSON Lines;
+* :class:`.tsv.TsvPrinter`: tab-separated columns.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import BinaryIO, Iterable, Sequence
 
 from ..corpus import Document
+from ..errors import MlqError
 from ..passages import Passage
+from ..search import Hit
+
+FORMATS = ("text", "json", "tsv")
+
+#: bold yellow, as the terminal printer's highlight; reset after.
+ANSI_HIGHLIGHT, ANSI_RESET = "\x1b[1;33m", "\x1b[0m"
 
 
 def one_line(text: str) -> str:
@@ -25,3 +41,63 @@ def details(document: Document, passages: Sequence[Passage]) -> list[tuple[str, 
     rows += [(key, value) for key, value in document.metadata.items() if key != "title"]
     rows.append(("passages", str(len(passages))))
     return rows
+
+
+class Printer:
+    """Base of the line-oriented printers: UTF-8 lines on a binary stream, whatever the locale
+    (JSON and TSV consumers expect UTF-8), flushed after each view so that a batch of queries
+    streams through a pipe."""
+
+    format_name = "text"
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+
+    def hits(self, found: Sequence[Hit], query: str, query_id: str | None = None) -> None:
+        self.write(self.hit_lines(found, query, query_id))
+
+    def document(self, document: Document, passages: Sequence[Passage], passage: Passage | None = None) -> None:
+        self.write(self.document_lines(document, passages, passage))
+
+    def listing(self, rows: Sequence[tuple[Document, int]]) -> None:
+        self.write(self.listing_lines(rows))
+
+    def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterable[str]:
+        raise MlqError(f"--format {self.format_name} does not apply to search results")
+
+    def document_lines(self, document: Document, passages: Sequence[Passage], passage: Passage | None) -> Iterable[str]:
+        raise MlqError(f"--format {self.format_name} does not apply to `mlq show`")
+
+    def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterable[str]:
+        raise MlqError(f"--format {self.format_name} does not apply to `mlq list`")
+
+    def write(self, lines: Iterable[str]) -> None:
+        self.out.write("".join(f"{line}\n" for line in lines).encode("utf-8"))
+        self.out.flush()
+
+
+def make_printer(
+    format_name: str, *, terminal: bool, color: bool, out: BinaryIO, files_only: bool = False, header: bool = False
+) -> Printer:
+    """The printer for the options given: ``terminal`` is whether stdout is one, ``color``
+    whether to style (decided from ``--color`` and ``NO_COLOR`` by the caller)."""
+    if files_only:
+        from .plain import FilesPrinter
+
+        return FilesPrinter(out)
+    if format_name == "json":
+        from .jsonl import JsonPrinter
+
+        return JsonPrinter(out)
+    if format_name == "tsv":
+        from .tsv import TsvPrinter
+
+        return TsvPrinter(out, header=header)
+    if terminal:
+        # rich is imported only for a terminal: a twentieth of a second saved on piped runs.
+        from .terminal import TerminalPrinter
+
+        return TerminalPrinter(color=color)
+    from .plain import PlainPrinter
+
+    return PlainPrinter(out, color=color)

@@ -1,34 +1,61 @@
-"""Plain, stable, line-oriented output for pipes and files: no styling, one record a line."""
+"""Plain, stable, line-oriented output for pipes and files."""
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence
+from typing import BinaryIO, Iterator, Sequence
 
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import details, format_score, one_line
+from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, details, format_score, one_line
 
 
-def hits(found: Iterable[Hit]) -> Iterator[str]:
-    """Two lines a hit: ``doc_id#N<TAB>score<TAB>title``, then the passage on one line."""
-    for hit in found:
-        yield f"{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}"
-        yield one_line(hit.text)
+class PlainPrinter(Printer):
+    """Two lines a hit: ``doc_id#N<TAB>score<TAB>title``, then the passage on one line; in batch
+    mode the header starts with the query id and a tab. Matched terms are marked with ANSI
+    colour only when colour is on (``--color always`` in a pipe)."""
+
+    def __init__(self, out: BinaryIO, color: bool = False) -> None:
+        super().__init__(out)
+        self.color = color
+
+    def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
+        prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
+        for hit in found:
+            yield f"{prefix}{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}"
+            yield one_line(self.marked(hit.text, hit.highlights) if self.color else hit.text)
+
+    @staticmethod
+    def marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+        pieces, previous = [], 0
+        for start, end in spans:
+            pieces += [text[previous:start], ANSI_HIGHLIGHT, text[start:end], ANSI_RESET]
+            previous = end
+        return "".join(pieces) + text[previous:]
+
+    def document_lines(self, document: Document, passages: Sequence[Passage], passage: Passage | None) -> Iterator[str]:
+        """The title, ``key: value`` details, a blank line, then the body (or one passage)."""
+        yield document.title
+        for key, value in details(document, passages):
+            yield f"{key}: {one_line(value)}"
+        if passage is not None:
+            yield f"passage: {passage.number} (characters {passage.start}–{passage.end})"
+        yield ""
+        yield passage.text if passage is not None else document.body.strip("\n")
+
+    def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:
+        """``doc_id<TAB>passages<TAB>title``, one document a line."""
+        for document, passage_count in rows:
+            yield f"{document.doc_id}\t{passage_count}\t{one_line(document.title)}"
 
 
-def document(doc: Document, passages: Sequence[Passage], passage: Passage | None = None) -> Iterator[str]:
-    """The title, ``key: value`` details, a blank line, then the body (or one passage)."""
-    yield doc.title
-    for key, value in details(doc, passages):
-        yield f"{key}: {one_line(value)}"
-    if passage is not None:
-        yield f"passage: {passage.number} (characters {passage.start}–{passage.end})"
-    yield ""
-    yield passage.text if passage is not None else doc.body.strip("\n")
+class FilesPrinter(Printer):
+    """``-l``: the distinct document ids of the hits, best first, one a line (in batch mode
+    ``query_id<TAB>doc_id``), so that ``mlq search -l 面接 | xargs -n1 mlq show`` works."""
 
+    format_name = "-l"
 
-def listing(rows: Iterable[tuple[Document, int]]) -> Iterator[str]:
-    """``doc_id<TAB>passages<TAB>title``, one document a line."""
-    for doc, passage_count in rows:
-        yield f"{doc.doc_id}\t{passage_count}\t{one_line(doc.title)}"
+    def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
+        prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
+        for doc_id in dict.fromkeys(hit.doc_id for hit in found):
+            yield prefix + doc_id

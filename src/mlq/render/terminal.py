@@ -1,4 +1,4 @@
-"""Output for a terminal, styled with rich: matched terms highlighted, a progress bar."""
+"""Output for a person at a terminal, styled with rich: matched terms highlighted, a progress bar."""
 
 from __future__ import annotations
 
@@ -13,26 +13,55 @@ from rich.text import Text
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import details, format_score
+from . import Printer, details, format_score
 
 HIGHLIGHT = "bold yellow"
 
 
-def hits(found: Sequence[Hit]) -> RenderableType:
-    blocks: list[RenderableType] = []
-    for hit in found:
-        blocks.append(
-            Text.assemble(
-                (f"{hit.rank:>2}. ", "dim"),
-                (f"{hit.doc_id}#{hit.passage}", "bold cyan"),
-                "  ",
-                (hit.title, "bold"),
-                ("  score ", "dim"),
-                (format_score(hit.score), "green"),
+class TerminalPrinter(Printer):
+    """Prints through rich to stdout; overrides every view, so it needs no byte stream."""
+
+    def __init__(self, color: bool = True) -> None:
+        # color_system=None makes rich write no escape codes at all, bold included.
+        self.console = Console(color_system="auto" if color else None, highlight=False)
+
+    def hits(self, found: Sequence[Hit], query: str, query_id: str | None = None) -> None:
+        blocks: list[RenderableType] = []
+        if query_id is not None:
+            blocks.append(Text.assemble((f"[{query_id}] ", "dim"), (query, "bold magenta")))
+        for hit in found:
+            blocks.append(
+                Text.assemble(
+                    (f"{hit.rank:>2}. ", "dim"),
+                    (f"{hit.doc_id}#{hit.passage}", "bold cyan"),
+                    "  ",
+                    (hit.title, "bold"),
+                    ("  score ", "dim"),
+                    (format_score(hit.score), "green"),
+                )
             )
-        )
-        blocks.append(Padding(highlighted(hit.text, hit.highlights), (0, 0, 1, 4)))
-    return Group(*blocks)
+            blocks.append(Padding(highlighted(hit.text, hit.highlights), (0, 0, 1, 4)))
+        self.console.print(Group(*blocks))
+
+    def document(self, document: Document, passages: Sequence[Passage], passage: Passage | None = None) -> None:
+        facts = Table.grid(padding=(0, 2))
+        facts.add_column(style="dim")
+        facts.add_column()
+        for key, value in details(document, passages):
+            facts.add_row(key, value)
+        if passage is not None:
+            facts.add_row("passage", f"{passage.number} of {len(passages)} (characters {passage.start}–{passage.end})")
+        body = passage.text if passage is not None else document.body.strip("\n")
+        self.console.print(Group(Text(document.title, style="bold"), facts, Text(""), Text(body)))
+
+    def listing(self, rows: Sequence[tuple[Document, int]]) -> None:
+        table = Table(box=None, header_style="bold")
+        table.add_column("document", style="cyan", no_wrap=True)
+        table.add_column("passages", justify="right")
+        table.add_column("title")
+        for document, passage_count in rows:
+            table.add_row(document.doc_id, str(passage_count), document.title)
+        self.console.print(table)
 
 
 def highlighted(text: str, spans: Iterable[tuple[int, int]]) -> Text:
@@ -40,28 +69,6 @@ def highlighted(text: str, spans: Iterable[tuple[int, int]]) -> Text:
     for start, end in spans:
         styled.stylize(HIGHLIGHT, start, end)
     return styled
-
-
-def document(doc: Document, passages: Sequence[Passage], passage: Passage | None = None) -> RenderableType:
-    facts = Table.grid(padding=(0, 2))
-    facts.add_column(style="dim")
-    facts.add_column()
-    for key, value in details(doc, passages):
-        facts.add_row(key, value)
-    if passage is not None:
-        facts.add_row("passage", f"{passage.number} of {len(passages)} (characters {passage.start}–{passage.end})")
-    body = passage.text if passage is not None else doc.body.strip("\n")
-    return Group(Text(doc.title, style="bold"), facts, Text(""), Text(body))
-
-
-def listing(rows: Iterable[tuple[Document, int]]) -> RenderableType:
-    table = Table(box=None, header_style="bold")
-    table.add_column("document", style="cyan", no_wrap=True)
-    table.add_column("passages", justify="right")
-    table.add_column("title")
-    for doc, passage_count in rows:
-        table.add_row(doc.doc_id, str(passage_count), doc.title)
-    return table
 
 
 def progress_bar(console: Console) -> Progress:

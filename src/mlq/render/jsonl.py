@@ -1,0 +1,70 @@
+"""JSON Lines: one object a hit (or a document), UTF-8, not ASCII-escaped."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, Sequence
+
+from ..corpus import Document
+from ..passages import Passage
+from ..search import Hit
+from . import Printer
+
+
+def _line(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+class JsonPrinter(Printer):
+    format_name = "json"
+
+    def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
+        """``query`` (and ``query_id`` in batch mode), ``rank``, ``doc_id``, ``passage``,
+        ``score``, ``title``, ``path``, ``start``/``end`` (offsets in the document's text),
+        ``text`` and ``highlights`` (``[start, end]`` offsets in ``text``)."""
+        head = {"query": query} if query_id is None else {"query_id": query_id, "query": query}
+        for hit in found:
+            yield _line(
+                {
+                    **head,
+                    "rank": hit.rank,
+                    "doc_id": hit.doc_id,
+                    "passage": hit.passage,
+                    "score": hit.score,
+                    "title": hit.title,
+                    "path": hit.path,
+                    "start": hit.start,
+                    "end": hit.end,
+                    "text": hit.text,
+                    "highlights": [list(span) for span in hit.highlights],
+                }
+            )
+
+    def document_lines(self, document: Document, passages: Sequence[Passage], passage: Passage | None) -> Iterator[str]:
+        """One object. ``text`` is the whole file as mlq reads it, so that every ``start``/
+        ``end`` indexes into it; the body starts at ``body_start``. With a passage chosen, the
+        object describes that passage, with the fields of a search hit."""
+        head = {"doc_id": document.doc_id, "title": document.title, "path": document.path, "metadata": document.metadata}
+        if passage is not None:
+            yield _line({**head, "passage": passage.number, "start": passage.start, "end": passage.end, "text": passage.text})
+            return
+        yield _line(
+            {
+                **head,
+                "text": document.text,
+                "body_start": document.body_start,
+                "passages": [{"passage": p.number, "start": p.start, "end": p.end, "text": p.text} for p in passages],
+            }
+        )
+
+    def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:
+        for document, passage_count in rows:
+            yield _line(
+                {
+                    "doc_id": document.doc_id,
+                    "title": document.title,
+                    "path": document.path,
+                    "passages": passage_count,
+                    "metadata": document.metadata,
+                }
+            )
