@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -57,3 +58,33 @@ def run_mlq(*args: str, cwd: Path | None = None, stdin: str | None = None) -> su
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
         timeout=120,
     )
+
+
+def shell(pipeline: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a shell pipeline in which `mlq` is the installed command."""
+    return subprocess.run(
+        ["bash", "-o", "pipefail", "-c", pipeline.replace("mlq ", f"'{mlq_command()}' ")],
+        cwd=cwd, capture_output=True, text=True, encoding="utf-8", timeout=120,
+    )
+
+
+def on_terminal(*args: str, env: dict[str, str] | None = None) -> str:
+    """Output of `mlq ARGS` with stdout (and stderr) on a pseudo-terminal."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [mlq_command(), *args], stdin=subprocess.DEVNULL, stdout=follower, stderr=follower,
+        env={**os.environ, "COLUMNS": "120", "TERM": "xterm-256color", **(env or {})},
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert process.wait(timeout=60) == 0
+    return b"".join(chunks).decode("utf-8")

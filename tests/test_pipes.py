@@ -1,0 +1,203 @@
+"""mlq in pipelines: the installed command run as a subprocess, its stdout a real pipe."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import mlq_command, on_terminal, run_mlq, shell
+from mlq import Analyzer
+
+HIT_FIELDS = {"query", "rank", "doc_id", "passage", "score", "title", "path", "start", "end", "text", "highlights"}
+
+
+def read_text(path: str) -> str:
+    """A document's text as mlq reads it, to check offsets against."""
+    return Path(path).read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+@pytest.fixture(autouse=True)
+def warm_index(tmp_path: Path) -> None:
+    assert run_mlq("index", cwd=tmp_path).returncode == 0
+
+
+def analyzed(text: str) -> dict[str, list[str]]:
+    return {field: [t.text for t in terms] for field, terms in Analyzer().analyze(text).items()}
+
+
+def test_json_lines_parse_and_have_the_documented_fields(tmp_path: Path) -> None:
+    query = analyzed("インターン 面接")
+    result = run_mlq("search", "インターン 面接", "--json", cwd=tmp_path)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 10
+    for rank, line in enumerate(lines, start=1):
+        hit = json.loads(line)
+        assert set(hit) == HIT_FIELDS
+        assert hit["query"] == "インターン 面接" and hit["rank"] == rank
+        assert isinstance(hit["score"], float) and hit["score"] > 0
+        # start/end are offsets in the document; highlights are offsets in text.
+        assert read_text(hit["path"])[hit["start"] : hit["end"]] == hit["text"]
+        marked = [hit["text"][s:e] for s, e in hit["highlights"]]
+        assert marked and all(0 <= s < e <= len(hit["text"]) for s, e in hit["highlights"])
+        # Every marked piece is a term of the query, in one field or the other (Sudachi
+        # normalizes "Intern" to インターン, so a word match need not look like the query).
+        for piece in marked:
+            assert any(set(terms) & set(query[field]) for field, terms in analyzed(piece).items()), piece
+    assert "インターン" in result.stdout and "\\u" not in result.stdout  # UTF-8, not ASCII-escaped
+
+
+def test_json_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    raw = subprocess.run(
+        [mlq_command(), "search", "面接", "--json", "-n", "1"], capture_output=True, cwd=tmp_path,
+        env={**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii"},
+    )
+    assert raw.returncode == 0, raw.stderr
+    assert json.loads(raw.stdout.decode("utf-8"))["text"]
+
+
+def test_tsv_has_the_columns_and_a_header_only_when_asked(tmp_path: Path) -> None:
+    plain = run_mlq("search", "機械学習", "--format", "tsv", cwd=tmp_path)
+    with_header = run_mlq("search", "機械学習", "--format", "tsv", "--header", cwd=tmp_path)
+    rows = [line.split("\t") for line in plain.stdout.splitlines()]
+    assert with_header.stdout.splitlines()[0] == "rank\tdoc_id\tpassage\tscore\ttitle\ttext"
+    assert with_header.stdout.splitlines()[1:] == plain.stdout.splitlines()
+    assert len(rows) == 10 and all(len(row) == 6 for row in rows)
+    assert [int(row[0]) for row in rows] == list(range(1, 11))
+    assert all(row[1] and int(row[2]) >= 1 and float(row[3]) > 0 for row in rows)
+    # Passages with line breaks come out on one line.
+    assert any("  " in row[5] for row in rows)
+
+
+def test_files_with_matches_feeds_mlq_show(tmp_path: Path) -> None:
+    ids = run_mlq("search", "-l", "面接", cwd=tmp_path)
+    assert ids.returncode == 0
+    doc_ids = ids.stdout.splitlines()
+    assert len(doc_ids) == len(set(doc_ids)) >= 2
+    assert set(doc_ids) <= {line.split("\t")[0] for line in run_mlq("list", cwd=tmp_path).stdout.splitlines()}
+    shown = shell("mlq search -l 面接 | xargs -n1 mlq show", tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    for doc_id in doc_ids:
+        assert f"id: {doc_id}" in shown.stdout
+
+
+def test_files_with_matches_is_best_first_and_limited_to_n_documents(tmp_path: Path) -> None:
+    best = json.loads(run_mlq("search", "面接", "--json", "-n", "1", cwd=tmp_path).stdout)["doc_id"]
+    ids = run_mlq("search", "-l", "-n", "2", "面接", cwd=tmp_path).stdout.splitlines()
+    assert len(ids) == 2 and ids[0] == best
+
+
+@pytest.mark.parametrize("args", [["--json"], ["--format", "tsv"], ["-l"], []])
+def test_no_hit_exits_1_with_nothing_on_stdout(tmp_path: Path, args: list[str]) -> None:
+    result = run_mlq("search", "量子色力学", *args, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("mlq: no passage matches")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "面接", "--json", "--format", "tsv"],
+        ["search", "面接", "-l", "--json"],
+        ["search", "面接", "--color", "sometimes"],
+        ["search", "面接", "--queries", "/no/such/file"],
+        ["show", "no-such-doc", "--json"],
+    ],
+)
+def test_errors_exit_2_with_one_line(tmp_path: Path, args: list[str]) -> None:
+    result = run_mlq(*args, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and result.stderr.startswith("mlq: error: ")
+
+
+@pytest.mark.parametrize(
+    "pipeline",
+    [
+        "mlq search 学習 -n 1000 --per-doc 1000 | head -1",
+        "mlq search 学習 -n 1000 --per-doc 1000 --json | head -1",
+        "mlq show landing-an-ml-job | head -1",
+        "mlq show landing-an-ml-job --format tsv | head -1",
+    ],
+)
+def test_closed_pipe_ends_quietly(tmp_path: Path, pipeline: str) -> None:
+    result = shell(pipeline.replace(" | ", " 2>stderr.txt | "), tmp_path)
+    assert len(result.stdout.splitlines()) == 1
+    stderr = (tmp_path / "stderr.txt").read_text()
+    assert stderr == "", stderr
+    assert result.returncode in (0, 141)  # pipefail: mlq's status, killed by SIGPIPE or 0
+
+
+def test_colour_follows_terminal_no_color_and_the_option(tmp_path: Path) -> None:
+    assert "\x1b[" in on_terminal("search", "面接", "-n", "1")
+    assert "\x1b[" not in on_terminal("search", "面接", "-n", "1", "--color", "auto", env={"NO_COLOR": "1"})
+    assert "\x1b[" not in on_terminal("search", "面接", "-n", "1", "--color", "never")
+    piped = run_mlq("search", "面接", "-n", "1", cwd=tmp_path).stdout
+    coloured = run_mlq("search", "面接", "-n", "1", "--color", "always", cwd=tmp_path).stdout
+    assert "\x1b[" not in piped
+    assert "\x1b[1;33m面接\x1b[0m" in coloured
+    # Same plain layout, only the marks added.
+    assert coloured.replace("\x1b[1;33m", "").replace("\x1b[0m", "") == piped
+
+
+def test_batch_from_stdin_gives_the_query_id_on_every_hit(tmp_path: Path) -> None:
+    queries = "q-intern\tインターン\n\n面接 対策\n、。\nq-none\t量子色力学\n"
+    result = run_mlq("search", "-", "--json", "-n", "3", cwd=tmp_path, stdin=queries)
+    assert result.returncode == 0
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {h["query_id"] for h in hits} == {"q-intern", "3"}  # line 3 has no id: its line number
+    assert all(h["query"] == {"q-intern": "インターン", "3": "面接 対策"}[h["query_id"]] for h in hits)
+    assert [h["rank"] for h in hits] == [1, 2, 3, 1, 2, 3]
+    assert "query 4: no searchable term" in result.stderr  # a bad line is skipped, not fatal
+
+
+def test_batch_tsv_has_query_id_first_and_file_equals_stdin(tmp_path: Path) -> None:
+    queries = "a\tインターン\nb\t面接\n"
+    (tmp_path / "queries.tsv").write_text(queries, encoding="utf-8")
+    from_file = run_mlq("search", "--queries", "queries.tsv", "--format", "tsv", "--header", cwd=tmp_path)
+    from_stdin = run_mlq("search", "-", "--format", "tsv", "--header", cwd=tmp_path, stdin=queries)
+    assert from_file.returncode == 0 and from_file.stdout == from_stdin.stdout
+    lines = from_file.stdout.splitlines()
+    assert lines[0] == "query_id\trank\tdoc_id\tpassage\tscore\ttitle\ttext"
+    ids = [line.split("\t")[0] for line in lines[1:]]
+    assert ids == ["a"] * 10 + ["b"] * (len(ids) - 10) and "b" in ids
+
+
+def test_batch_with_no_hit_at_all_exits_1(tmp_path: Path) -> None:
+    result = run_mlq("search", "-", cwd=tmp_path, stdin="量子色力学\n\n")
+    assert (result.returncode, result.stdout) == (1, "")
+
+
+def test_show_json_is_one_object_with_passages_and_offsets(tmp_path: Path) -> None:
+    result = run_mlq("show", "msr-internship-2024", "--json", cwd=tmp_path)
+    (line,) = result.stdout.splitlines()
+    document = json.loads(line)
+    assert document["doc_id"] == "msr-internship-2024"
+    assert document["metadata"]["author"] == "Hiroki Naganuma"
+    assert document["text"] == read_text(document["path"])
+    assert document["text"][document["body_start"] :].startswith("\nHiroki Naganuma")
+    passages = document["passages"]
+    assert [p["passage"] for p in passages] == list(range(1, len(passages) + 1))
+    assert all(document["text"][p["start"] : p["end"]] == p["text"] for p in passages)
+    one = json.loads(run_mlq("show", "msr-internship-2024#3", "--json", cwd=tmp_path).stdout)
+    assert {k: one[k] for k in ("passage", "start", "end", "text")} == passages[2]
+
+
+def test_show_and_list_are_plain_in_a_pipe(tmp_path: Path) -> None:
+    shown = run_mlq("show", "msr#1", cwd=tmp_path)
+    listed = run_mlq("list", "--format", "tsv", "--header", cwd=tmp_path)
+    assert "\x1b[" not in shown.stdout + listed.stdout
+    assert listed.stdout.splitlines()[0] == "doc_id\tpassages\ttitle"
+    objects = [json.loads(line) for line in run_mlq("list", "--json", cwd=tmp_path).stdout.splitlines()]
+    assert [o["doc_id"] for o in objects] == [line.split("\t")[0] for line in listed.stdout.splitlines()[1:]]
+
+
+def test_stdout_carries_only_results_even_while_indexing(tmp_path: Path, cache_dir: Path, corpus: Path) -> None:
+    (corpus / "new.md").write_text("# 新しい\n\nインターンの面接の話。", encoding="utf-8")
+    result = run_mlq("search", "インターン 面接", "--json", "--corpus", str(corpus), cwd=tmp_path)
+    assert result.returncode == 0
+    assert all(json.loads(line)["doc_id"] for line in result.stdout.splitlines())
+    assert "indexed" in result.stderr
