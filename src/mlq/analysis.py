@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import sudachidict_core
 import sudachipy
@@ -85,6 +85,15 @@ class Analyzer:
         self._mode = getattr(SplitMode, settings.split_mode)
         self._tokenizer = _dictionary().tokenizer(self._mode, fields={"pos", "normalized_form"})
         self._dropped = frozenset(settings.dropped_pos)
+        self._dropped_pos_ids: dict[int, bool] = {}
+
+    def _is_dropped(self, pos_id: int) -> bool:
+        # A cache by part-of-speech id: building the POS tuple of every morpheme costs more
+        # than the rest of the filtering.
+        dropped = self._dropped_pos_ids.get(pos_id)
+        if dropped is None:
+            dropped = self._dropped_pos_ids[pos_id] = _dictionary().pos_of(pos_id)[0] in self._dropped
+        return dropped
 
     def fingerprint(self) -> dict[str, object]:
         return {"settings": asdict(self.settings), "versions": versions()}
@@ -96,47 +105,61 @@ class Analyzer:
         terms = []
         for offset, chunk in _chunks(text, _SUDACHI_MAX_CHARS):
             for morpheme in self._tokenizer.tokenize(chunk, self._mode):
-                if morpheme.part_of_speech()[0] in self._dropped:
+                if self._is_dropped(morpheme.part_of_speech_id()):
                     continue
                 form = morpheme.normalized_form().lower()
-                if form and not form.isspace():
-                    terms.append(Term(form, offset + morpheme.begin(), offset + morpheme.end()))
+                if not form or form.isspace():
+                    continue
+                start, end = offset + morpheme.begin(), offset + morpheme.end()
+                if end <= start:
+                    # Sudachi expands some characters before analysis (㍻ → 平成); a morpheme
+                    # cut from inside the expansion comes back empty. It came from the
+                    # character just before.
+                    start, end = max(start - 1, 0), max(start, 1)
+                terms.append(Term(form, start, end))
         return terms
 
 
 def bigrams(text: str) -> list[Term]:
     """Character bigrams of NFKC(text).lower(), with spans in ``text``."""
+    normalized, starts, ends = normalize(text)
     terms = []
-    run: list[tuple[str, int, int]] = []
-    for char, start, end in _normalized_chars(text):
-        if unicodedata.category(char)[0] in "LNM":
-            run.append((char, start, end))
-            continue
-        terms.extend(_run_bigrams(run))
-        run = []
-    terms.extend(_run_bigrams(run))
+    for run in _RUN.finditer(normalized):
+        first, last = run.start(), run.end() - 1
+        if first == last:
+            terms.append(Term(normalized[first], starts[first], ends[first]))
+        else:
+            terms.extend(Term(normalized[i : i + 2], starts[i], ends[i + 1]) for i in range(first, last))
     return terms
 
 
-def _run_bigrams(run: list[tuple[str, int, int]]) -> Iterator[Term]:
-    if len(run) == 1:
-        yield Term(*run[0])
-    for (a, start, _), (b, _, end) in zip(run, run[1:]):
-        yield Term(a + b, start, end)
+# What a bigram is made of: letters and digits (str.isalnum), and the combining marks NFKC may
+# leave in Latin or kana text. Anything else (space, punctuation, symbol) ends a run.
+_RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u3099\u309a])+")
 
 
-def _normalized_chars(text: str) -> Iterator[tuple[str, int, int]]:
-    """Each character of NFKC(text).lower() with the span of the original characters it came
-    from. NFKC changes lengths (㍻ → 平成, ｶﾞ → ガ), so it is applied cluster by cluster:
-    a base character with the combining or voicing marks that follow it."""
+def normalize(text: str) -> tuple[str, Sequence[int], Sequence[int]]:
+    """NFKC(text).lower(), and for each of its characters the span ``starts[i]:ends[i]`` of the
+    original characters it came from. NFKC changes lengths (㍻ → 平成, ｶﾞ → ガ), so it is
+    applied cluster by cluster: a base character with the combining or voicing marks after it.
+    Most text maps one character to one, which is checked for first, at C speed."""
+    whole = unicodedata.normalize("NFKC", text).lower()
+    if len(whole) == len(text) and whole == "".join(map(_normalize, text)):
+        return whole, range(len(text)), range(1, len(text) + 1)
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
     start = 0
     while start < len(text):
         end = start + 1
         while end < len(text) and _joins_previous(text[end]):
             end += 1
         for char in _normalize(text[start:end]):
-            yield char, start, end
+            chars.append(char)
+            starts.append(start)
+            ends.append(end)
         start = end
+    return "".join(chars), starts, ends
 
 
 @functools.lru_cache(maxsize=65536)
