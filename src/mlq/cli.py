@@ -205,8 +205,9 @@ def search(
         analyze_query(Analyzer(), " ".join(query))  # a bad query fails before any indexing
     printer = _printer(format_name, as_json, color, files_only, header)
     searcher = open_searcher(corpus)
-    # -l counts documents: one passage per document, and no highlights to compute.
-    run = functools.partial(searcher.search, limit=limit, per_doc=1 if files_only else per_doc, highlight=not files_only)
+    # -l counts documents: one passage per document.
+    per_doc = 1 if files_only else per_doc
+    run = functools.partial(searcher.search, limit=limit, per_doc=per_doc, highlight=printer.uses_highlights)
     if not batch:
         text = " ".join(query)
         hits = run(text)

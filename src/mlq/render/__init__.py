@@ -49,6 +49,8 @@ class Printer:
     streams through a pipe."""
 
     format_name = "text"
+    #: Whether hits need their ``highlights``: computing them means analysing each hit again.
+    uses_highlights = True
 
     def __init__(self, out: BinaryIO) -> None:
         self.out = out

@@ -18,6 +18,7 @@ class PlainPrinter(Printer):
     def __init__(self, out: BinaryIO, color: bool = False) -> None:
         super().__init__(out)
         self.color = color
+        self.uses_highlights = color
 
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
@@ -54,6 +55,7 @@ class FilesPrinter(Printer):
     ``query_id<TAB>doc_id``), so that ``mlq search -l 面接 | xargs -n1 mlq show`` works."""
 
     format_name = "-l"
+    uses_highlights = False
 
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""

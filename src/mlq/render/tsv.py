@@ -22,6 +22,7 @@ class TsvPrinter(Printer):
     """A header line only with ``--header``; in batch mode ``query_id`` is the first column."""
 
     format_name = "tsv"
+    uses_highlights = False
 
     def __init__(self, out: BinaryIO, header: bool = False) -> None:
         super().__init__(out)
