@@ -1,16 +1,22 @@
-"""BM25 over term lists, as a few arrays: the scoring core of the index.
+"""BM25 over term counts, as a few arrays: the scoring core of the index.
 
 Each field is one BM25Okapi (the formula of ``rank_bm25.BM25Okapi``, epsilon floor for
-negative IDF included) stored as a few arrays: a sorted vocabulary, and per term its postings
-(passage numbers) with the term's BM25 contribution to each passage precomputed at build time.
-A query then costs in proportion to the postings of its terms: gather their slices, sum per
-passage with ``np.bincount``, and pick the best few with a partial sort. Nothing loops over
-every passage.
+negative IDF included) stored as arrays: a vocabulary of term hashes (sorted, with the terms'
+text beside them), and per term its postings (passage numbers) with the term frequency and the
+term's BM25 contribution to each passage, precomputed at build time. A query then costs in
+proportion to the postings of its terms: gather their slices, sum per passage with
+``np.bincount``, and pick the best few with a partial sort. Nothing loops over every passage.
+
+Terms are identified by a 64-bit hash (BLAKE2b) rather than by their text, so that an index
+can be put together from counts kept per file, with numpy alone, whatever the size of the
+vocabulary; the text is kept to confirm a match and to show terms.
 """
 
 from __future__ import annotations
 
-import bisect
+import functools
+import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -26,43 +32,107 @@ class BM25Params:
     epsilon: float = 0.25
 
 
-class Vocabulary:
-    """Sorted distinct terms as one UTF-8 blob with offsets: loads without building a dict of
-    every term, and looks a term up by binary search."""
+@functools.lru_cache(maxsize=1 << 20)
+def term_hash(term: str) -> int:
+    """A stable 64-bit id for a term, the same in every process and on every machine."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
 
-    def __init__(self, blob: np.ndarray, offsets: np.ndarray) -> None:
+
+def hashes_of(terms: Iterable[str]) -> np.ndarray:
+    return np.fromiter((term_hash(term) for term in terms), dtype=np.uint64)
+
+
+class Vocabulary:
+    """The distinct terms of a field, ordered by hash: ``hashes`` (sorted ``uint64``) and
+    their texts as one UTF-8 blob with offsets. Loads without building a dict of every term."""
+
+    def __init__(self, hashes: np.ndarray, blob: np.ndarray, offsets: np.ndarray) -> None:
+        self.hashes = hashes
         self.blob = blob
         self.offsets = offsets
 
     @classmethod
-    def from_terms(cls, terms: Sequence[str]) -> Vocabulary:
+    def from_terms(cls, terms: Iterable[str]) -> Vocabulary:
+        distinct = list(dict.fromkeys(terms))
+        hashes = hashes_of(distinct)
+        order = np.argsort(hashes, kind="stable")
+        return cls.from_sorted(hashes[order], [distinct[i] for i in order])
+
+    @classmethod
+    def from_sorted(cls, hashes: np.ndarray, terms: Sequence[str]) -> Vocabulary:
         encoded = [term.encode("utf-8") for term in terms]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
         np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-        return cls(blob, offsets)
+        return cls(hashes, np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
 
     def __len__(self) -> int:
-        return len(self.offsets) - 1
+        return len(self.hashes)
 
     def __getitem__(self, i: int) -> str:
         return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
 
     def id_of(self, term: str) -> int | None:
-        # UTF-8 byte order is code point order, the order the terms were sorted in.
-        i = bisect.bisect_left(range(len(self)), term, key=self.__getitem__)
-        return i if i < len(self) and self[i] == term else None
+        h = np.uint64(term_hash(term))
+        i = int(np.searchsorted(self.hashes, h))
+        return i if i < len(self) and self.hashes[i] == h and self[i] == term else None
+
+    def texts_of(self, hashes: np.ndarray, fallback: Mapping[int, str]) -> Vocabulary:
+        """A vocabulary of ``hashes`` (sorted, distinct), taking each text from this one where
+        it has the hash and from ``fallback`` otherwise. Copies known texts with numpy alone,
+        so that an incremental build does not decode the whole vocabulary."""
+        slot = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self) - 1, 0))
+        known = (self.hashes[slot] == hashes) if len(self) else np.zeros(len(hashes), dtype=bool)
+        new_terms = [fallback[int(h)].encode("utf-8") for h in hashes[~known]]
+        lengths = np.zeros(len(hashes), dtype=np.int64)
+        lengths[known] = self.offsets[slot[known] + 1] - self.offsets[slot[known]]
+        lengths[~known] = [len(t) for t in new_terms]
+        offsets = np.zeros(len(hashes) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        blob = np.empty(int(offsets[-1]), dtype=np.uint8)
+        blob[_ranges(offsets[:-1][known], lengths[known])] = self.blob[
+            _ranges(self.offsets[slot[known]], lengths[known])
+        ]
+        blob[_ranges(offsets[:-1][~known], lengths[~known])] = np.frombuffer(b"".join(new_terms), dtype=np.uint8)
+        return Vocabulary(hashes, blob, offsets)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Positions ``starts[i] .. starts[i] + lengths[i] - 1`` of every range, concatenated."""
+    total = int(lengths.sum())
+    before = np.cumsum(lengths) - lengths
+    return np.repeat(starts - before, lengths) + np.arange(total, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Term counts before they become postings: one entry per distinct term of a passage."""
+
+    hashes: np.ndarray  # uint64
+    passages: np.ndarray  # int64
+    tf: np.ndarray  # int32
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Entries]) -> Entries:
+        if not parts:
+            return _NO_ENTRIES
+        return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("hashes", "passages", "tf")))
+
+
+_NO_ENTRIES = Entries(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int32))
 
 
 @dataclass(frozen=True)
 class FieldIndex:
-    """One field's BM25: postings of term ``i`` are ``postings[indptr[i]:indptr[i+1]]`` with
-    their precomputed scores in ``scores`` at the same positions."""
+    """One field's BM25: postings of term ``i`` are ``postings[indptr[i]:indptr[i+1]]``, with
+    term frequencies in ``tf`` and precomputed scores in ``scores`` at the same positions;
+    ``lengths[p]`` is passage ``p``'s number of terms (its BM25 document length)."""
 
     vocabulary: Vocabulary
     indptr: np.ndarray
     postings: np.ndarray
+    tf: np.ndarray
     scores: np.ndarray
+    lengths: np.ndarray
 
     @property
     def term_count(self) -> int:
@@ -76,36 +146,78 @@ class FieldIndex:
         lo, hi = self.indptr[i], self.indptr[i + 1]
         return self.postings[lo:hi], self.scores[lo:hi]
 
+    def entries(self, keep: np.ndarray, renumber: np.ndarray) -> Entries:
+        """The counts of the passages where ``keep`` is true, numbered ``renumber[p]``: what an
+        incremental build takes over from the previous index. Grouped by term hash."""
+        hashes = np.repeat(self.vocabulary.hashes, np.diff(self.indptr))
+        kept = keep[self.postings]
+        return Entries(hashes[kept], renumber[self.postings[kept]], np.asarray(self.tf[kept], dtype=np.int32))
+
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
 
+def count_terms(term_lists: Sequence[Sequence[str]], first_passage: int = 0) -> tuple[Entries, np.ndarray, dict[int, str]]:
+    """Entries, passage lengths, and the text of each hash, for passages numbered from
+    ``first_passage``."""
+    hashes: list[int] = []
+    passages: list[int] = []
+    tf: list[int] = []
+    texts: dict[int, str] = {}
+    for offset, terms in enumerate(term_lists):
+        for term, count in Counter(terms).items():
+            h = term_hash(term)
+            texts[h] = term
+            hashes.append(h)
+            passages.append(first_passage + offset)
+            tf.append(count)
+    entries = Entries(
+        np.array(hashes, dtype=np.uint64), np.array(passages, dtype=np.int64), np.array(tf, dtype=np.int32)
+    )
+    lengths = np.fromiter((len(terms) for terms in term_lists), dtype=np.int32, count=len(term_lists))
+    return entries, lengths, texts
+
+
 def build_field(term_lists: Sequence[Sequence[str]], params: BM25Params) -> FieldIndex:
     """BM25Okapi over ``term_lists`` (one list of terms per passage)."""
-    n = len(term_lists)
-    lengths = np.fromiter((len(terms) for terms in term_lists), dtype=np.int64, count=n)
-    distinct = sorted({term for terms in term_lists for term in terms})
-    term_ids = {term: i for i, term in enumerate(distinct)}
-    flat_terms = np.fromiter(
-        (term_ids[term] for terms in term_lists for term in terms), dtype=np.int64, count=int(lengths.sum())
-    )
-    flat_passages = np.repeat(np.arange(n, dtype=np.int64), lengths)
-    # One (term, passage) pair per posting, sorted by term then passage; the count is tf.
-    pairs, tf = np.unique(flat_terms * max(n, 1) + flat_passages, return_counts=True)
-    posting_terms, posting_passages = np.divmod(pairs, max(n, 1))
-    df = np.bincount(posting_terms, minlength=len(distinct))
-    indptr = np.zeros(len(distinct) + 1, dtype=np.int64)
+    entries, lengths, texts = count_terms(term_lists)
+    return assemble_field(entries, lengths, params, texts)
+
+
+def assemble_field(
+    entries: Entries,
+    lengths: np.ndarray,
+    params: BM25Params,
+    texts: Mapping[int, str],
+    known: Vocabulary | None = None,
+) -> FieldIndex:
+    """Group ``entries`` by term into postings and score them. ``lengths`` holds every
+    passage's length; a term's text comes from ``known`` (the previous vocabulary) or
+    ``texts``. The stable sort keeps each term's postings in the order they come, which is
+    passage order for a full build."""
+    order = np.argsort(entries.hashes, kind="stable")
+    hashes, passages, tf = entries.hashes[order], entries.passages[order], entries.tf[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if len(hashes) else np.zeros(0, np.int64)
+    df = np.diff(np.r_[starts, len(hashes)])
+    indptr = np.zeros(len(starts) + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
 
+    n = len(lengths)
     idf = np.log(n - df + 0.5) - np.log(df + 0.5)
     if len(idf):
         idf[idf < 0] = params.epsilon * idf.mean()
-    avgdl = lengths.sum() / n if n and lengths.sum() else 1.0
-    tf = tf.astype(np.float64)
-    norm = params.k1 * (1 - params.b + params.b * lengths[posting_passages] / avgdl)
-    scores = idf[posting_terms] * (tf * (params.k1 + 1) / (tf + norm))
-    return FieldIndex(Vocabulary.from_terms(distinct), indptr, posting_passages.astype(np.int32), scores)
+    total = int(lengths.sum())
+    avgdl = total / n if n and total else 1.0
+    term_of_posting = np.repeat(np.arange(len(starts)), df)
+    tf64 = tf.astype(np.float64)
+    norm = params.k1 * (1 - params.b + params.b * lengths[passages] / avgdl)
+    scores = idf[term_of_posting] * (tf64 * (params.k1 + 1) / (tf64 + norm))
+    vocabulary = (known or _EMPTY_VOCABULARY).texts_of(hashes[starts], texts)
+    return FieldIndex(vocabulary, indptr, passages.astype(np.int32), tf, scores, lengths.astype(np.int32))
+
+
+_EMPTY_VOCABULARY = Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
 
 
 @dataclass(frozen=True)
@@ -123,10 +235,7 @@ class Index:
         ids, scores = [], []
         for name, terms in query.items():
             field, weight = self.fields[name], self.weights[name]
-            counts: dict[str, int] = {}
-            for term in terms:
-                counts[term] = counts.get(term, 0) + 1
-            for term, count in counts.items():
+            for term, count in Counter(terms).items():
                 term_ids, term_scores = field.postings_of(term)
                 ids.append(term_ids)
                 scores.append(term_scores * (weight * count))

@@ -1,13 +1,18 @@
 """The on-disk cache: one entry per corpus folder, saved once, loaded on every later run.
 
-An entry holds one or more build folders and a ``current`` file naming the live one. A build
-is written into a fresh folder and made live by atomically replacing ``current``, so a reader
-sees the old index or the new one, never a mix. Everything is JSON or ``.npy`` read with
-``allow_pickle=False``: a cache folder must never be a way to run code.
+An entry is a folder holding build folders and a ``current`` file naming the live one. A build
+is written into a fresh folder, synced to disk, and made live by atomically replacing
+``current``: a process killed at any moment leaves the old index or the new one, never a mix.
+A lock file lets one process build while others wait. Loading checks what is cheap to check
+(the manifest's own checksum and format, every file's size, every array's dtype and shape)
+and memory-maps the arrays; ``verify`` checks every file's SHA-256. Everything is JSON or
+``.npy`` read with ``allow_pickle=False``: a cache folder must never be a way to run code.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -16,24 +21,26 @@ import shutil
 import tempfile
 import time
 import uuid
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO, Callable, Iterator
 
 import numpy as np
 
 from .bm25 import FieldIndex, Index, Vocabulary
-from .corpus import Document, SourceFile, corpus_files, sha256
-from .index import CorpusIndex, IndexSettings, PassageTable
+from .corpus import SourceFile, corpus_files, sha256
+from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 _POINTER = "current"
+_LOCK = "lock"
 _MANIFEST = "manifest.json"
 _DOCUMENTS = "documents.json"
 _BUILD_NAME = re.compile(r"build-[0-9a-f]{12}")
+_PASSAGE_COLUMNS = tuple(f.name for f in dataclasses.fields(PassageTable))
+_FIELD_ARRAYS = ("hashes", "vocab", "vocab_offsets", "indptr", "postings", "tf", "scores", "lengths")
 
 
 def cache_root() -> Path:
@@ -52,9 +59,19 @@ def entry_dir(corpus_root: Path, root: Path | None = None) -> Path:
     return (root or cache_root()) / f"{slug}-{key}"
 
 
+class CacheError(Exception):
+    """A cache entry that cannot be used: damaged or foreign. Never fatal: the index is
+    rebuilt, with a warning."""
+
+
+class CacheMiss(CacheError):
+    """No usable entry for an ordinary reason, not worth a warning: a first run, or an entry
+    written by another version of mlq or with other settings."""
+
+
 @dataclass(frozen=True)
 class Manifest:
-    """What a build folder holds and what it was built from."""
+    """What a build folder holds, what it was built from, and how to check it."""
 
     format: int
     fingerprint: dict[str, Any]
@@ -63,28 +80,27 @@ class Manifest:
     build_seconds: float
     files: list[SourceFile]
     counts: dict[str, int]
-    #: dtype and shape of every array, checked against each array's header on load.
+    #: name → [size in bytes, sha256] of every other file in the build folder.
+    contents: dict[str, list[Any]]
+    #: name → [dtype, shape] of every array, checked against each array's header on load.
     arrays: dict[str, list[Any]]
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["files"] = [[f.path, f.size, f.mtime_ns, f.sha256] for f in self.files]
+        data["checksum"] = _checksum(data)
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
-        files = [SourceFile(*row) for row in data["files"]]
-        return cls(**{**data, "files": files})
+        if data.pop("checksum", None) != _checksum(data):
+            raise ValueError("manifest checksum does not match")
+        return cls(**{**data, "files": [SourceFile(*row) for row in data["files"]]})
 
 
-class CacheError(Exception):
-    """A cache entry that cannot be used: missing, stale, foreign or damaged. Never fatal:
-    the index is rebuilt."""
-
-
-class CacheMiss(CacheError):
-    """No usable entry for an ordinary reason, not worth a warning: a first run, or an entry
-    written by another version of mlq."""
+def _checksum(data: dict[str, Any]) -> str:
+    body = {key: value for key, value in data.items() if key != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def fingerprint(settings: IndexSettings) -> dict[str, Any]:
@@ -108,18 +124,16 @@ def read_manifest(entry: Path) -> tuple[Path, Manifest]:
         if isinstance(data, dict) and data.get("format") != FORMAT_VERSION:
             raise CacheMiss(f"index format {data.get('format')}, this mlq writes {FORMAT_VERSION}")
         manifest = Manifest.from_json(data)
-    except (OSError, ValueError, TypeError, KeyError) as error:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
         raise CacheError(f"unreadable cache entry ({error})") from None
     return build, manifest
 
 
-def staleness(manifest: Manifest, corpus_root: Path, settings: IndexSettings) -> str | None:
-    """Why the index in ``manifest`` no longer matches the corpus, or ``None`` if it does.
+def staleness(manifest: Manifest, corpus_root: Path) -> str | None:
+    """What changed in the corpus since the index in ``manifest`` was built, or ``None``.
 
     Size and modification time are compared first; a file is hashed only when they differ,
     so an unchanged corpus costs one ``stat`` per file."""
-    if manifest.fingerprint != fingerprint(settings):
-        return "analyzer settings, index format or dictionary changed"
     recorded = {f.path: f for f in manifest.files}
     current = {path.relative_to(corpus_root).as_posix(): path for path in corpus_files(corpus_root)}
     added = current.keys() - recorded.keys()
@@ -140,67 +154,75 @@ def _changed(path: Path, recorded: SourceFile) -> bool:
         return recorded.size != -1
 
 
-def load(entry: Path, settings: IndexSettings) -> CorpusIndex:
-    """The cached index in ``entry``, without checking it against the corpus. Arrays are
-    memory-mapped: loading reads headers, not postings."""
+def load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
+    """The cached index in ``entry`` (without checking it against the corpus) and its
+    manifest. Arrays are memory-mapped and the document records read when first needed:
+    loading does no work per passage or per document."""
     build, manifest = read_manifest(entry)
+    if manifest.fingerprint != fingerprint(settings):
+        raise CacheMiss("analyzer settings, index format or dictionary changed")
     try:
-        documents = tuple(Document(**d) for d in json.loads((build / _DOCUMENTS).read_text(encoding="utf-8")))
-        arrays = {name: _load_array(build, name, manifest.arrays.get(name)) for name in _array_names(settings)}
+        for name, (size, _) in manifest.contents.items():
+            if (build / name).stat().st_size != size:
+                raise ValueError(f"{name} is {(build / name).stat().st_size} bytes, the manifest says {size}")
+        arrays = {name: _load_array(build, name, expected) for name, expected in manifest.arrays.items()}
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"damaged cache entry ({error})") from None
+    documents = DocumentTable(_records_reader(build / _DOCUMENTS), arrays["texts"], arrays["texts.offsets"])
     passages = PassageTable(**{column: arrays[f"passages.{column}"] for column in _PASSAGE_COLUMNS})
     if len(passages) != manifest.counts["passages"] or len(documents) != manifest.counts["documents"]:
         raise CacheError("damaged cache entry (counts differ from the manifest)")
-    fields = {
-        name: FieldIndex(
-            Vocabulary(arrays[f"{name}.vocab"], arrays[f"{name}.vocab_offsets"]),
-            arrays[f"{name}.indptr"],
-            arrays[f"{name}.postings"],
-            arrays[f"{name}.scores"],
-        )
-        for name, _ in settings.weights
-    }
+    fields = {}
+    for name, _ in settings.weights:
+        part = {key: arrays[f"{name}.{key}"] for key in _FIELD_ARRAYS}
+        vocabulary = Vocabulary(part["hashes"], part["vocab"], part["vocab_offsets"])
+        fields[name] = FieldIndex(vocabulary, part["indptr"], part["postings"], part["tf"], part["scores"], part["lengths"])
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings)
+    return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings), manifest
 
 
-_PASSAGE_COLUMNS = tuple(f.name for f in dataclasses.fields(PassageTable))
-_FIELD_ARRAYS = ("vocab", "vocab_offsets", "indptr", "postings", "scores")
+def _records_reader(path: Path) -> Callable[[], list[dict[str, Any]]]:
+    def read() -> list[dict[str, Any]]:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CacheError(f"damaged cache entry ({error})") from None
+
+    return read
 
 
-def _array_names(settings: IndexSettings) -> list[str]:
-    names = [f"passages.{column}" for column in _PASSAGE_COLUMNS]
-    return names + [f"{field}.{part}" for field, _ in settings.weights for part in _FIELD_ARRAYS]
-
-
-def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
-    arrays = {f"passages.{column}": getattr(index.passages, column) for column in _PASSAGE_COLUMNS}
-    for name, field in index.bm25.fields.items():
-        parts = (field.vocabulary.blob, field.vocabulary.offsets, field.indptr, field.postings, field.scores)
-        arrays.update({f"{name}.{part}": array for part, array in zip(_FIELD_ARRAYS, parts)})
-    return arrays
-
-
-def _load_array(build: Path, name: str, expected: list | None) -> np.ndarray:
+def _load_array(build: Path, name: str, expected: list[Any]) -> np.ndarray:
     """Memory-map one array, refusing it unless its header says what the manifest recorded."""
     array = np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-    if expected is None or [array.dtype.str, list(array.shape)] != expected:
+    if [array.dtype.str, list(array.shape)] != expected:
         raise ValueError(f"{name}.npy is not the array the manifest describes")
     return array
 
 
+def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
+    arrays = {f"passages.{column}": getattr(index.passages, column) for column in _PASSAGE_COLUMNS}
+    arrays["texts"] = index.documents.blob
+    arrays["texts.offsets"] = index.documents.offsets
+    for name, field in index.bm25.fields.items():
+        vocabulary = field.vocabulary
+        parts = (vocabulary.hashes, vocabulary.blob, vocabulary.offsets, field.indptr, field.postings, field.tf, field.scores, field.lengths)
+        arrays.update({f"{name}.{part}": array for part, array in zip(_FIELD_ARRAYS, parts)})
+    return {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+
+
 def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
-    """Write ``index`` as a new build folder of ``entry`` and make it the live one."""
+    """Write ``index`` as a new build folder of ``entry`` and make it the live one. Call it
+    holding :func:`lock`. The build it replaces is kept until the next save, so that a reader
+    that has just read ``current`` can still open it."""
     entry.mkdir(parents=True, exist_ok=True)
     build = entry / f"build-{uuid.uuid4().hex[:12]}"
     build.mkdir()
     try:
-        arrays = {name: np.ascontiguousarray(array) for name, array in _arrays_of(index).items()}
+        contents: dict[str, list[Any]] = {}
+        arrays = _arrays_of(index)
         for name, array in arrays.items():
-            _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
-        documents = [dataclasses.asdict(d) for d in index.documents]
-        _write(build / _DOCUMENTS, lambda out: out.write(_json_bytes(documents)))
+            contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
+        contents[_DOCUMENTS] = _write(build / _DOCUMENTS, lambda out: out.write(_json_bytes(index.documents.records)))
         manifest = Manifest(
             format=FORMAT_VERSION,
             fingerprint=fingerprint(index.settings),
@@ -208,33 +230,57 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
             built_at=time.time(),
             build_seconds=round(build_seconds, 3),
             files=list(index.files),
-            counts={
-                "documents": len(index.documents),
-                "passages": len(index.passages),
-                "terms": index.term_count,
-            },
+            counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
+            contents=contents,
             arrays={name: [array.dtype.str, list(array.shape)] for name, array in arrays.items()},
         )
         _write(build / _MANIFEST, lambda out: out.write(_json_bytes(manifest.to_json())))
+        _fsync_dir(build)
+        previous = _live_name(entry)
         _replace_text(entry / _POINTER, build.name)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
     for old in entry.glob("build-*"):
-        if old != build:
+        if old.name not in (build.name, previous):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _live_name(entry: Path) -> str | None:
+    try:
+        return (entry / _POINTER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
 
 def _json_bytes(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
-def _write(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write a new file and make sure it is on disk before the pointer can name its folder."""
+def _write(path: Path, write: Callable[[BinaryIO], object]) -> list[Any]:
+    """Write a new file, make sure it is on disk, and return its ``[size, sha256]``."""
     with open(path, "xb") as out:
         write(out)
         out.flush()
         os.fsync(out.fileno())
+    return [path.stat().st_size, _file_sha256(path)]
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _replace_text(path: Path, text: str) -> None:
@@ -246,6 +292,91 @@ def _replace_text(path: Path, text: str) -> None:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
+        _fsync_dir(path.parent)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def lock(entry: Path, on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
+    """Hold the entry's lock while building. Yields whether another process held it first
+    (then the index may have been rebuilt meanwhile). Raises OSError if the entry cannot be
+    written. The kernel releases the lock of a process that dies."""
+    entry.mkdir(parents=True, exist_ok=True)
+    with open(entry / _LOCK, "a+b") as handle:
+        waited = False
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): no lock, as before
+            yield False
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waited = True
+            if on_wait:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield waited
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def verify(entry: Path) -> list[str]:
+    """Every problem with the live build of ``entry``: each file's size and SHA-256 against the
+    manifest. An empty list means the entry is sound."""
+    build, manifest = read_manifest(entry)
+    problems = []
+    for name, (size, digest) in sorted(manifest.contents.items()):
+        path = build / name
+        if not path.exists():
+            problems.append(f"{name}: missing")
+        elif path.stat().st_size != size:
+            problems.append(f"{name}: {path.stat().st_size} bytes, expected {size}")
+        elif _file_sha256(path) != digest:
+            problems.append(f"{name}: checksum does not match")
+    return problems
+
+
+def clear(entry: Path) -> bool:
+    """Remove the entry (under its lock, so not under a build's feet). Whether there was one."""
+    if not entry.exists():
+        return False
+    with lock(entry):
+        for child in entry.iterdir():
+            if child.name != _LOCK:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    shutil.rmtree(entry, ignore_errors=True)
+    return True
+
+
+def entries(root: Path | None = None) -> list[Path]:
+    folder = root or cache_root()
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def prune(root: Path | None = None) -> list[tuple[Path, str]]:
+    """Remove the entries whose corpus folder no longer exists, or that cannot be read at all;
+    return each removed entry with its corpus folder (or the reason)."""
+    removed = []
+    for entry in entries(root):
+        try:
+            _, manifest = read_manifest(entry)
+            corpus = manifest.root
+            if Path(corpus).is_dir():
+                continue
+        except CacheMiss:
+            if (entry / _POINTER).exists() or any(entry.glob("build-*")):
+                continue  # another mlq version's entry, or a build in progress
+            corpus = "empty entry"
+        except CacheError as error:
+            corpus = str(error)
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append((entry, corpus))
+    return removed
+
+
+def size_on_disk(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

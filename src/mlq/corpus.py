@@ -124,34 +124,48 @@ def load_corpus(root: Path, warn: Warn | None = None) -> list[Document]:
 def read_files(
     root: Path, paths: list[Path], warn: Warn | None = None
 ) -> Iterator[tuple[SourceFile, Document | None]]:
-    """Each file with its document, or with ``None`` when it cannot be read, is not UTF-8, or
-    has the id of a file before it (``a.md`` and ``a.txt``): such a file is skipped with a
-    warning rather than stopping the whole corpus, and is still reported so that a cache can
-    tell when it changes."""
-    seen: dict[str, Path] = {}
+    """Each file with its document, or with ``None`` when it is skipped (see :func:`read_file`)."""
+    clashes = id_clashes(root, paths)
     for path in paths:
-        relative = path.relative_to(root).as_posix()
-        try:
-            stat = path.stat()
-            raw = path.read_bytes()
-        except OSError as error:
-            _warn(warn, f"{path}: {error.strerror or error}")
-            yield SourceFile(relative, -1, -1, ""), None
-            continue
-        source = SourceFile(relative, stat.st_size, stat.st_mtime_ns, sha256(raw))
-        doc_id = doc_id_for(path, root)
-        if doc_id in seen:
-            _warn(warn, f"{path}: same document id as {seen[doc_id]}; skipping it")
-            yield source, None
-            continue
-        try:
-            text = decode(raw)
-        except UnicodeDecodeError as error:
-            _warn(warn, f"{path}: not UTF-8 text (bad byte at {error.start}); skipping it")
-            yield source, None
-            continue
-        seen[doc_id] = path
-        yield source, parse_document(doc_id, path, text, warn)
+        yield read_file(path, root, warn, clashes.get(path))
+
+
+def id_clashes(root: Path, paths: list[Path]) -> dict[Path, Path]:
+    """Files whose document id a file before them already has (``a.md`` then ``a.txt``), each
+    with that earlier file."""
+    first: dict[str, Path] = {}
+    clashes: dict[Path, Path] = {}
+    for path in paths:
+        earlier = first.setdefault(doc_id_for(path, root), path)
+        if earlier != path:
+            clashes[path] = earlier
+    return clashes
+
+
+def read_file(
+    path: Path, root: Path, warn: Warn | None = None, clashes_with: Path | None = None
+) -> tuple[SourceFile, Document | None]:
+    """The file as read, with its document, or with ``None`` when it cannot be read, is not
+    UTF-8, or its id clashes with an earlier file's: such a file is skipped with a warning
+    rather than stopping the whole corpus, and still reported so that a cache can tell when
+    it changes."""
+    relative = path.relative_to(root).as_posix()
+    try:
+        stat = path.stat()
+        raw = path.read_bytes()
+    except OSError as error:
+        _warn(warn, f"{path}: {error.strerror or error}")
+        return SourceFile(relative, -1, -1, ""), None
+    source = SourceFile(relative, stat.st_size, stat.st_mtime_ns, sha256(raw))
+    if clashes_with is not None:
+        _warn(warn, f"{path}: same document id as {clashes_with}; skipping it")
+        return source, None
+    try:
+        text = decode(raw)
+    except UnicodeDecodeError as error:
+        _warn(warn, f"{path}: not UTF-8 text (bad byte at {error.start}); skipping it")
+        return source, None
+    return source, parse_document(doc_id_for(path, root), path, text, warn)
 
 
 def _warn(warn: Warn | None, message: str) -> None:

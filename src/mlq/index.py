@@ -1,23 +1,26 @@
 """Documents → passages → terms → the index of one corpus folder.
 
-A :class:`CorpusIndex` is everything a search needs: the documents, a columnar table of their
-passages, and one BM25 per analysis field. It is built here and saved and loaded by
-:mod:`mlq.cache`.
+A :class:`CorpusIndex` is everything a search needs: a table of the documents, a columnar table
+of their passages, and one BM25 per analysis field. :func:`build_index` makes one, analysing
+only the files that changed since a previous index and taking the rest over from it;
+:mod:`mlq.cache` saves and loads it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
 from . import passages as passage_rules
-from .analysis import FIELDS, Analyzer, AnalyzerSettings, versions
-from .bm25 import BM25Params, FieldIndex, Index, build_field
-from .corpus import Document, SourceFile, Warn, corpus_files, read_files
-from .passages import Passage, split_passages
+from .analysis import FIELDS, AnalyzerSettings, versions
+from .bm25 import BM25Params, Entries, FieldIndex, Index, assemble_field
+from .corpus import Document, SourceFile, Warn, corpus_files, doc_id_for, id_clashes, sha256
+from .ingest import FileAnalysis, analyze_files, default_jobs
+from .passages import Passage
 
 Progress = Callable[[int, int], None]
 
@@ -44,6 +47,66 @@ class IndexSettings:
         }
 
 
+class DocumentTable(Sequence[Document]):
+    """The documents: a list of small records (id, path, title, metadata, where the body
+    starts, the file's hash) and one UTF-8 blob of all their texts. A :class:`Document` is made
+    when asked for, so loading a large index decodes nothing until a hit is shown."""
+
+    def __init__(self, records: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]], blob: np.ndarray, offsets: np.ndarray):
+        self._records = records
+        self.blob = blob
+        self.offsets = offsets
+
+    @classmethod
+    def build(cls, documents: Sequence[tuple[Document, str, bytes | None]]) -> DocumentTable:
+        """From ``(document, sha256 of its file, its text encoded or None)`` triples."""
+        records, encoded = [], []
+        for document, digest, text in documents:
+            records.append(_record(document, digest))
+            encoded.append(text if text is not None else document.text.encode("utf-8"))
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        return cls(records, np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        if callable(self._records):
+            self._records = self._records()
+        return self._records
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> Document:  # type: ignore[override]
+        if isinstance(i, slice):
+            raise TypeError("DocumentTable does not slice")
+        record = self.records[i]
+        return Document(
+            record["doc_id"], record["path"], record["title"], self.text(i), record["body_start"], record["metadata"]
+        )
+
+    def text(self, i: int) -> str:
+        return self.text_bytes(i).decode("utf-8")
+
+    def text_bytes(self, i: int) -> bytes:
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]])
+
+    @property
+    def ids(self) -> list[str]:
+        return [record["doc_id"] for record in self.records]
+
+
+def _record(document: Document, digest: str) -> dict[str, Any]:
+    return {
+        "doc_id": document.doc_id,
+        "path": document.path,
+        "title": document.title,
+        "body_start": document.body_start,
+        "metadata": document.metadata,
+        "sha256": digest,
+    }
+
+
 @dataclass(frozen=True)
 class PassageTable:
     """Passage ``i`` is ``documents[doc[i]].text[start[i]:end[i]]``, numbered ``number[i]``
@@ -57,30 +120,39 @@ class PassageTable:
     def __len__(self) -> int:
         return len(self.doc)
 
+    def rows_of(self, doc_index: int) -> range:
+        """Rows that belong to document ``doc_index``."""
+        lo, hi = np.searchsorted(self.doc, [doc_index, doc_index + 1])
+        return range(int(lo), int(hi))
+
 
 @dataclass(frozen=True)
 class CorpusIndex:
     root: str
-    documents: tuple[Document, ...]
+    documents: DocumentTable
     #: Every file found, including any that was skipped, so that changes to it are noticed.
     files: tuple[SourceFile, ...]
     passages: PassageTable
     bm25: Index
     settings: IndexSettings = field(default_factory=IndexSettings)
 
-    def passage(self, i: int) -> Passage:
-        document = self.documents[int(self.passages.doc[i])]
-        start, end = int(self.passages.start[i]), int(self.passages.end[i])
-        return Passage(document.doc_id, int(self.passages.number[i]), start, end, document.text[start:end])
-
-    def passage_range(self, doc_index: int) -> range:
-        """Rows of the passage table that belong to document ``doc_index``."""
-        lo, hi = np.searchsorted(self.passages.doc, [doc_index, doc_index + 1])
-        return range(int(lo), int(hi))
+    def passage(self, row: int) -> Passage:
+        document = self.documents[int(self.passages.doc[row])]
+        start, end = int(self.passages.start[row]), int(self.passages.end[row])
+        return Passage(document.doc_id, int(self.passages.number[row]), start, end, document.text[start:end])
 
     @property
     def term_count(self) -> int:
         return sum(f.term_count for f in self.bm25.fields.values())
+
+
+@dataclass
+class _Plan:
+    """How a build gets each document: taken over from the previous index, or analysed."""
+
+    reused: dict[int, int]  # position in the new document order → row in the previous index
+    analysed: list[FileAnalysis]
+    files: list[SourceFile]
 
 
 def build_index(
@@ -88,31 +160,132 @@ def build_index(
     settings: IndexSettings = IndexSettings(),
     progress: Progress | None = None,
     warn: Warn | None = None,
+    previous: CorpusIndex | None = None,
+    jobs: int | None = None,
 ) -> CorpusIndex:
-    """Read, split and analyse every file under ``root`` (an existing, resolved folder)."""
-    analyzer = Analyzer(settings.analyzer)
+    """Index every file under ``root`` (an existing, resolved folder). Files whose content a
+    ``previous`` index (built with the same settings) already holds are taken over from it —
+    unchanged size and modification time are trusted, anything else is hashed — and only the
+    rest is analysed, on ``jobs`` processes (default: every core)."""
     paths = corpus_files(root)
-    documents: list[Document] = []
-    files: list[SourceFile] = []
-    rows: list[tuple[int, int, int, int]] = []
-    terms: dict[str, list[list[str]]] = {name: [] for name in FIELDS}
-    for done, (source, document) in enumerate(read_files(root, paths, warn), start=1):
-        files.append(source)
-        if document is not None:
-            for passage in split_passages(document):
-                rows.append((len(documents), passage.number, passage.start, passage.end))
-                for name, field_terms in analyzer.analyze(passage.text).items():
-                    terms[name].append([term.text for term in field_terms])
-            documents.append(document)
+    clashes = id_clashes(root, paths)
+    reusable = _reusable(root, paths, clashes, previous)
+    to_analyse = [path for path in paths if path not in reusable]
+    analysed = analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes)
+
+    order: list[tuple[str, object]] = []  # ("reuse", (row, source, path)) or ("new", FileAnalysis)
+    done = 0
+    for path in paths:
+        if path in reusable:
+            order.append(("reuse", reusable[path]))
+        else:
+            analysis = next(analysed)
+            for message in analysis.warnings:
+                if warn:
+                    warn(message)
+            order.append(("new", analysis))
+        done += 1
         if progress:
             progress(done, len(paths))
-    table = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    return _assemble(root, order, settings, previous)
+
+
+def _reusable(
+    root: Path, paths: list[Path], clashes: dict[Path, Path], previous: CorpusIndex | None
+) -> dict[Path, tuple[int, SourceFile, Path]]:
+    """Files whose document the previous index holds: path → (its row there, the file as it
+    is now, the path)."""
+    if previous is None:
+        return {}
+    recorded = {f.path: f for f in previous.files}
+    row_of = {record["sha256"]: i for i, record in enumerate(previous.documents.records)}
+    found = {}
+    for path in paths:
+        if path in clashes:
+            continue
+        relative = path.relative_to(root).as_posix()
+        try:
+            stat = path.stat()
+            old = recorded.get(relative)
+            if old and (old.size, old.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                digest = old.sha256
+            else:
+                digest = sha256(path.read_bytes())
+        except OSError:
+            continue  # analyse_file reports it
+        if digest in row_of:
+            found[path] = (row_of[digest], SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), path)
+    return found
+
+
+def _assemble(root: Path, order: list[tuple[str, Any]], settings: IndexSettings, previous: CorpusIndex | None) -> CorpusIndex:
+    files: list[SourceFile] = []
+    documents: list[tuple[Document, str, bytes | None]] = []
+    doc_col, number_col, start_col, end_col = [], [], [], []
+    old_rows: list[np.ndarray] = []  # previous passage rows taken over, in new order
+    new_parts: dict[str, list[Entries]] = {name: [] for name in FIELDS}
+    new_texts: dict[str, dict[int, str]] = {name: {} for name in FIELDS}
+    lengths: dict[str, list[np.ndarray]] = {name: [] for name in FIELDS}
+    row = 0
+    for kind, item in order:
+        if kind == "reuse":
+            old_doc, source, path = item
+            files.append(source)
+            assert previous is not None
+            old = previous.documents.records[old_doc]
+            document = Document(doc_id_for(path, root), str(path), old["title"], "", old["body_start"], old["metadata"])
+            documents.append((document, source.sha256, previous.documents.text_bytes(old_doc)))
+            rows = np.asarray(previous.passages.rows_of(old_doc), dtype=np.int64)
+            old_rows.append(rows)
+            number_col.append(np.asarray(previous.passages.number[rows]))
+            start_col.append(np.asarray(previous.passages.start[rows]))
+            end_col.append(np.asarray(previous.passages.end[rows]))
+            for name in FIELDS:
+                lengths[name].append(np.asarray(previous.bm25.fields[name].lengths[rows]))
+            count = len(rows)
+        else:
+            analysis: FileAnalysis = item
+            files.append(analysis.source)
+            if analysis.document is None:
+                continue
+            documents.append((analysis.document, analysis.source.sha256, None))
+            count = len(analysis.spans)
+            old_rows.append(np.full(count, -1, dtype=np.int64))
+            number_col.append(np.arange(1, count + 1, dtype=np.int64))
+            start_col.append(analysis.spans[:, 0])
+            end_col.append(analysis.spans[:, 1])
+            for name in FIELDS:
+                counts = analysis.fields[name]
+                e = counts.entries
+                new_parts[name].append(Entries(e.hashes, e.passages + row, e.tf))
+                new_texts[name].update(counts.texts)
+                lengths[name].append(counts.lengths)
+        doc_col.append(np.full(count, len(documents) - 1, dtype=np.int64))
+        row += count
+
+    def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
     passages = PassageTable(
-        doc=table[:, 0].astype(np.int32),
-        number=table[:, 1].astype(np.int32),
-        start=table[:, 2],
-        end=table[:, 3],
+        doc=joined(doc_col, np.int32),
+        number=joined(number_col, np.int32),
+        start=joined(start_col, np.int64),
+        end=joined(end_col, np.int64),
     )
-    fields: dict[str, FieldIndex] = {name: build_field(terms[name], settings.bm25) for name in FIELDS}
+    taken = joined(old_rows, np.int64)
+    fields = {}
+    for name in FIELDS:
+        parts = new_parts[name]
+        known = None
+        if previous is not None and (taken >= 0).any():
+            old_field = previous.bm25.fields[name]
+            keep = np.zeros(len(previous.passages), dtype=bool)
+            renumber = np.full(len(previous.passages), -1, dtype=np.int64)
+            keep[taken[taken >= 0]] = True
+            renumber[taken[taken >= 0]] = np.flatnonzero(taken >= 0)
+            parts = [old_field.entries(keep, renumber), *parts]
+            known = old_field.vocabulary
+        field_lengths = joined(lengths[name], np.int32)
+        fields[name] = assemble_field(Entries.concatenate(parts), field_lengths, settings.bm25, new_texts[name], known)
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    return CorpusIndex(str(root), tuple(documents), tuple(files), passages, bm25, settings)
+    return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings)

@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator, Mapping
+from typing import BinaryIO, Iterator, Mapping, Sequence
 
 from . import cache
 from .analysis import Analyzer, Term
@@ -79,10 +81,13 @@ class Searcher:
         self.index = index
         self.analyzer = analyzer or Analyzer(index.settings.analyzer)
         self.built = built
-        self._ids = {document.doc_id: i for i, document in enumerate(index.documents)}
+
+    @functools.cached_property
+    def _ids(self) -> dict[str, int]:
+        return {doc_id: i for i, doc_id in enumerate(self.index.documents.ids)}
 
     @property
-    def documents(self) -> tuple[Document, ...]:
+    def documents(self) -> Sequence[Document]:
         return self.index.documents
 
     def search(
@@ -101,19 +106,20 @@ class Searcher:
         return [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
 
     def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]] | None) -> Hit:
-        passage = self.index.passage(row)
         document = self.documents[int(self.index.passages.doc[row])]
+        start, end = int(self.index.passages.start[row]), int(self.index.passages.end[row])
+        text = document.text[start:end]
         return Hit(
             rank=rank,
-            doc_id=passage.doc_id,
-            passage=passage.number,
+            doc_id=document.doc_id,
+            passage=int(self.index.passages.number[row]),
             score=score,
             title=document.title,
             path=document.path,
-            start=passage.start,
-            end=passage.end,
-            text=passage.text,
-            highlights=self.highlights(passage.text, wanted) if wanted is not None else (),
+            start=start,
+            end=end,
+            text=text,
+            highlights=self.highlights(text, wanted) if wanted is not None else (),
         )
 
     def highlights(self, text: str, wanted: Mapping[str, set[str]]) -> tuple[tuple[int, int], ...]:
@@ -160,7 +166,7 @@ class Searcher:
         raise MlqError(f"unknown document {ref!r}{hint}")
 
     def passages(self, document: Document) -> list[Passage]:
-        return [self.index.passage(i) for i in self.index.passage_range(self._ids[document.doc_id])]
+        return [self.index.passage(i) for i in self.index.passages.rows_of(self._ids[document.doc_id])]
 
     def passage(self, document: Document, number: int) -> Passage:
         passages = self.passages(document)
@@ -196,37 +202,82 @@ def open_corpus(
     *,
     settings: IndexSettings = IndexSettings(),
     rebuild: bool = False,
+    jobs: int | None = None,
     progress: Progress | None = None,
     warn: Warn | None = None,
+    notice: Warn | None = None,
 ) -> Searcher:
     """Open ``corpus`` (default: the bundled essays) for searching.
 
-    The cached index is loaded when it matches the corpus and the settings; otherwise the
-    corpus is indexed and the cache updated. When the cache cannot be written, the index
-    lives in memory for this run only, with a warning."""
+    The cached index is loaded when it matches the corpus and the settings. Otherwise, under
+    the entry's lock, the corpus is indexed again — only the files that changed, on ``jobs``
+    processes — and the cache replaced. A process that finds another one building waits for
+    it (``notice`` says so) and then uses its index. When the cache cannot be written, the
+    index lives in memory for this run only, with a warning."""
     root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
     entry = cache.entry_dir(root)
-    reason = "rebuild requested"
+    previous, reason = None, "rebuild requested"
     if not rebuild:
+        fresh, previous, reason = _cached(entry, root, settings, warn)
+        if fresh is not None:
+            return Searcher(fresh)
+    with contextlib.ExitStack() as held:
         try:
-            _, manifest = cache.read_manifest(entry)
-            reason = cache.staleness(manifest, root, settings) or ""
-            if not reason:
-                return Searcher(cache.load(entry, settings))
-        except cache.CacheMiss as miss:
-            reason = str(miss)
-        except cache.CacheError as error:
-            reason = str(error)
-            if warn:
-                warn(f"{error}; rebuilding")
-    started = time.perf_counter()
-    index = build_index(root, settings, progress, warn)
-    seconds = time.perf_counter() - started
-    cached = True
+            waited = held.enter_context(cache.lock(entry, lambda: notice and notice("waiting for another mlq to finish indexing")))
+        except OSError as error:
+            _cannot_write(warn, entry, error)
+            return _build(root, settings, reason, previous, jobs, progress, warn, entry=None)
+        if waited and not rebuild:
+            fresh, previous, reason = _cached(entry, root, settings, warn)
+            if fresh is not None:
+                return Searcher(fresh)
+        return _build(root, settings, reason, previous, jobs, progress, warn, entry=entry)
+    raise AssertionError("unreachable")
+
+
+def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None) -> tuple[CorpusIndex | None, CorpusIndex | None, str]:
+    """(the cached index if fresh, the cached index to take unchanged files from, why it is
+    not fresh)."""
     try:
-        cache.save(entry, index, seconds)
-    except OSError as error:
-        cached = False
+        index, manifest = cache.load(entry, settings)
+    except cache.CacheMiss as miss:
+        return None, None, str(miss)
+    except cache.CacheError as error:
         if warn:
-            warn(f"cannot write the index cache in {entry.parent} ({error.strerror or error}); keeping it in memory")
+            warn(f"{error}; rebuilding")
+        return None, None, str(error)
+    reason = cache.staleness(manifest, root)
+    return (None if reason else index), index, reason or ""
+
+
+def _build(
+    root: Path,
+    settings: IndexSettings,
+    reason: str,
+    previous: CorpusIndex | None,
+    jobs: int | None,
+    progress: Progress | None,
+    warn: Warn | None,
+    entry: Path | None,
+) -> Searcher:
+    started = time.perf_counter()
+    try:
+        index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs)
+    except cache.CacheError as error:  # the previous index turned out damaged while reused
+        if warn:
+            warn(f"{error}; rebuilding from scratch")
+        index = build_index(root, settings, progress, warn, jobs=jobs)
+    seconds = time.perf_counter() - started
+    cached = False
+    if entry is not None:
+        try:
+            cache.save(entry, index, seconds)
+            cached = True
+        except OSError as error:
+            _cannot_write(warn, entry, error)
     return Searcher(index, built=BuildReport(reason, seconds, cached))
+
+
+def _cannot_write(warn: Warn | None, entry: Path, error: OSError) -> None:
+    if warn:
+        warn(f"cannot write the index cache in {entry.parent} ({error.strerror or error}); keeping it in memory")

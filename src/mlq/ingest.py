@@ -1,0 +1,106 @@
+"""Corpus files → per-file term counts, on one core or all of them.
+
+Analysing text with Sudachi is nearly all of the cost of building an index, and each file can
+be analysed on its own. :func:`analyze_files` does that in worker processes, each loading the
+dictionary once, and hands the results back in file order, so the index is the same whatever
+the number of jobs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .analysis import FIELDS, Analyzer, AnalyzerSettings
+from .bm25 import Entries, count_terms
+from .corpus import Document, SourceFile, read_file
+from .passages import split_passages
+
+#: Below this many files per job, starting worker processes costs more than it saves.
+_FILES_PER_JOB = 16
+
+
+@dataclass(frozen=True)
+class FieldCounts:
+    """One field of one file: entries with passages numbered from 0 within the file, each
+    passage's length, and the text of every term hash."""
+
+    entries: Entries
+    lengths: np.ndarray
+    texts: dict[int, str]
+
+
+@dataclass(frozen=True)
+class FileAnalysis:
+    """What an index needs of one file. ``document`` is None for a skipped file, whose
+    ``warnings`` say why."""
+
+    source: SourceFile
+    document: Document | None
+    spans: np.ndarray  # (passages, 2): start and end of each passage in the document's text
+    fields: dict[str, FieldCounts] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def analyze_file(path: Path, root: Path, analyzer: Analyzer, clashes_with: Path | None = None) -> FileAnalysis:
+    warnings: list[str] = []
+    source, document = read_file(path, root, warnings.append, clashes_with)
+    if document is None:
+        return FileAnalysis(source, None, np.zeros((0, 2), dtype=np.int64), warnings=tuple(warnings))
+    passages = split_passages(document)
+    spans = np.array([(p.start, p.end) for p in passages], dtype=np.int64).reshape(-1, 2)
+    analysed = [analyzer.analyze(p.text) for p in passages]
+    fields = {}
+    for name in FIELDS:
+        entries, lengths, texts = count_terms([[t.text for t in a[name]] for a in analysed])
+        fields[name] = FieldCounts(entries, lengths, texts)
+    return FileAnalysis(source, document, spans, fields, tuple(warnings))
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def analyze_files(
+    root: Path,
+    paths: Sequence[Path],
+    settings: AnalyzerSettings,
+    jobs: int,
+    clashes: dict[Path, Path],
+) -> Iterator[FileAnalysis]:
+    """Each of ``paths`` analysed, in order, on up to ``jobs`` processes."""
+    jobs = max(1, min(jobs, len(paths) // _FILES_PER_JOB))
+    if jobs == 1:
+        analyzer = Analyzer(settings)
+        for path in paths:
+            yield analyze_file(path, root, analyzer, clashes.get(path))
+        return
+    # "spawn": a fresh interpreter per worker rather than a fork of one that already holds a
+    # Sudachi dictionary and numpy's thread pools.
+    context = multiprocessing.get_context("spawn")
+    tasks = [(str(path), str(root), str(clashes[path]) if path in clashes else None) for path in paths]
+    with context.Pool(jobs, initializer=_start_worker, initargs=(settings,)) as pool:
+        yield from pool.imap(_analyze_in_worker, tasks, chunksize=4)
+
+
+# Each worker process's analyzer: set once by the pool's initializer, a per-process cache.
+_worker_analyzer: Analyzer | None = None
+
+
+def _start_worker(settings: AnalyzerSettings) -> None:
+    global _worker_analyzer
+    _worker_analyzer = Analyzer(settings)
+
+
+def _analyze_in_worker(task: tuple[str, str, str | None]) -> FileAnalysis:
+    path, root, clashes_with = task
+    assert _worker_analyzer is not None
+    return analyze_file(Path(path), Path(root), _worker_analyzer, Path(clashes_with) if clashes_with else None)
