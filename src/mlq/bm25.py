@@ -186,18 +186,26 @@ def build_field(term_lists: Sequence[Sequence[str]], params: BM25Params) -> Fiel
 
 
 def assemble_field(
-    entries: Entries,
+    new: Entries,
     lengths: np.ndarray,
     params: BM25Params,
     texts: Mapping[int, str],
+    kept: Entries | None = None,
     known: Vocabulary | None = None,
 ) -> FieldIndex:
-    """Group ``entries`` by term into postings and score them. ``lengths`` holds every
-    passage's length; a term's text comes from ``known`` (the previous vocabulary) or
-    ``texts``. The stable sort keeps each term's postings in the order they come, which is
-    passage order for a full build."""
-    order = np.argsort(entries.hashes, kind="stable")
-    hashes, passages, tf = entries.hashes[order], entries.passages[order], entries.tf[order]
+    """Group entries by term into postings and score them. ``kept`` are entries taken over
+    from a previous index, already grouped by hash; ``new`` ones are sorted here (stably, so a
+    term's postings stay in passage order) and merged in. ``lengths`` holds every passage's
+    length; a term's text comes from ``known`` (the previous vocabulary) or ``texts``."""
+    order = np.argsort(new.hashes, kind="stable")
+    if kept is None or not len(kept.hashes):
+        hashes, passages, tf = new.hashes[order], new.passages[order], new.tf[order]
+    else:
+        # Inserting a few new entries into the grouped old ones costs a copy, not a sort.
+        at = np.searchsorted(kept.hashes, new.hashes[order], side="right")
+        hashes = np.insert(kept.hashes, at, new.hashes[order])
+        passages = np.insert(kept.passages, at, new.passages[order])
+        tf = np.insert(kept.tf, at, new.tf[order])
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if len(hashes) else np.zeros(0, np.int64)
     df = np.diff(np.r_[starts, len(hashes)])
     indptr = np.zeros(len(starts) + 1, dtype=np.int64)
@@ -209,10 +217,14 @@ def assemble_field(
         idf[idf < 0] = params.epsilon * idf.mean()
     total = int(lengths.sum())
     avgdl = total / n if n and total else 1.0
-    term_of_posting = np.repeat(np.arange(len(starts)), df)
-    tf64 = tf.astype(np.float64)
-    norm = params.k1 * (1 - params.b + params.b * lengths[passages] / avgdl)
-    scores = idf[term_of_posting] * (tf64 * (params.k1 + 1) / (tf64 + norm))
+    # score = idf × tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), computed in place: on millions
+    # of postings every temporary array costs more than the arithmetic.
+    scores = lengths[passages].astype(np.float64)
+    scores *= params.k1 * params.b / avgdl
+    scores += params.k1 * (1 - params.b)
+    scores += tf
+    np.divide(tf * (params.k1 + 1), scores, out=scores)
+    scores *= np.repeat(idf, df)
     vocabulary = (known or _EMPTY_VOCABULARY).texts_of(hashes[starts], texts)
     return FieldIndex(vocabulary, indptr, passages.astype(np.int32), tf, scores, lengths.astype(np.int32))
 

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 import numpy as np
 
 from .bm25 import FieldIndex, Index, Vocabulary
-from .corpus import SourceFile, corpus_files, sha256
+from .corpus import SourceFile, scan, sha256
 from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
@@ -135,7 +135,7 @@ def staleness(manifest: Manifest, corpus_root: Path) -> str | None:
     Size and modification time are compared first; a file is hashed only when they differ,
     so an unchanged corpus costs one ``stat`` per file."""
     recorded = {f.path: f for f in manifest.files}
-    current = {path.relative_to(corpus_root).as_posix(): path for path in corpus_files(corpus_root)}
+    current = {relative: entry for relative, entry in scan(corpus_root)}
     added = current.keys() - recorded.keys()
     removed = recorded.keys() - current.keys()
     changed = [rel for rel in current.keys() & recorded.keys() if _changed(current[rel], recorded[rel])]
@@ -144,12 +144,12 @@ def staleness(manifest: Manifest, corpus_root: Path) -> str | None:
     return None
 
 
-def _changed(path: Path, recorded: SourceFile) -> bool:
+def _changed(entry: os.DirEntry[str], recorded: SourceFile) -> bool:
     try:
-        stat = path.stat()
+        stat = entry.stat()
         if stat.st_size == recorded.size and stat.st_mtime_ns == recorded.mtime_ns:
             return False
-        return sha256(path.read_bytes()) != recorded.sha256
+        return sha256(Path(entry.path).read_bytes()) != recorded.sha256
     except OSError:
         return recorded.size != -1
 

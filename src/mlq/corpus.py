@@ -43,18 +43,39 @@ def corpus_files(root: Path) -> list[Path]:
     Hidden files and folders (``.git``, ``.obsidian``…) are skipped: they hold tool state,
     not essays.
     """
-    found: list[Path] = []
-    for folder, subdirs, files in os.walk(root):
-        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-        for name in files:
-            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
-                found.append(Path(folder, name))
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+    return [root / relative for relative, _ in scan(root)]
+
+
+def scan(root: Path) -> list[tuple[str, os.DirEntry[str]]]:
+    """The corpus files as ``(path relative to root with / separators, directory entry)``,
+    sorted by that path. Plain strings and ``os.scandir``: a large corpus is scanned on every
+    run to see whether it changed, and pathlib would cost several times more."""
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    folders = [("", str(root))]
+    while folders:
+        prefix, folder = folders.pop()
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if item.name.startswith("."):
+                    continue
+                if item.is_dir():
+                    folders.append((f"{prefix}{item.name}/", item.path))
+                elif item.name.lower().endswith(SUFFIXES) and item.is_file():
+                    found.append((prefix + item.name, item))
+    found.sort(key=lambda pair: pair[0])
+    return found
 
 
 def doc_id_for(path: Path, root: Path) -> str:
     """The path relative to the corpus folder, without its extension, with ``/`` separators."""
-    return path.relative_to(root).with_suffix("").as_posix()
+    return doc_id_of(path.relative_to(root).as_posix())
+
+
+def doc_id_of(relative: str) -> str:
+    """``doc_id_for`` of a relative path already in ``/`` form (``notes/a.b.md`` → ``notes/a.b``)."""
+    folder, slash, name = relative.rpartition("/")
+    dot = name.rfind(".")
+    return folder + slash + (name[:dot] if dot > 0 else name)
 
 
 def decode(raw: bytes) -> str:

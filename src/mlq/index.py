@@ -8,6 +8,7 @@ only the files that changed since a previous index and taking the rest over from
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 from . import passages as passage_rules
 from .analysis import FIELDS, AnalyzerSettings, versions
 from .bm25 import BM25Params, Entries, FieldIndex, Index, assemble_field
-from .corpus import Document, SourceFile, Warn, corpus_files, doc_id_for, id_clashes, sha256
+from .corpus import Document, SourceFile, Warn, corpus_files, doc_id_of, id_clashes, sha256
 from .ingest import FileAnalysis, analyze_files, default_jobs
 from .passages import Passage
 
@@ -135,6 +136,9 @@ class CorpusIndex:
     passages: PassageTable
     bm25: Index
     settings: IndexSettings = field(default_factory=IndexSettings)
+    #: Files analysed by the build that made this index (the others were taken over from the
+    #: previous index); -1 for an index loaded from the cache.
+    analysed_files: int = field(default=-1, compare=False)
 
     def passage(self, row: int) -> Passage:
         document = self.documents[int(self.passages.doc[row])]
@@ -192,18 +196,19 @@ def build_index(
 
 def _reusable(
     root: Path, paths: list[Path], clashes: dict[Path, Path], previous: CorpusIndex | None
-) -> dict[Path, tuple[int, SourceFile, Path]]:
+) -> dict[Path, tuple[int, SourceFile, str]]:
     """Files whose document the previous index holds: path → (its row there, the file as it
-    is now, the path)."""
+    is now, its relative path)."""
     if previous is None:
         return {}
     recorded = {f.path: f for f in previous.files}
     row_of = {record["sha256"]: i for i, record in enumerate(previous.documents.records)}
+    prefix = len(str(root)) + 1
     found = {}
     for path in paths:
         if path in clashes:
             continue
-        relative = path.relative_to(root).as_posix()
+        relative = str(path)[prefix:].replace(os.sep, "/")
         try:
             stat = path.stat()
             old = recorded.get(relative)
@@ -212,9 +217,9 @@ def _reusable(
             else:
                 digest = sha256(path.read_bytes())
         except OSError:
-            continue  # analyse_file reports it
+            continue  # analyze_file reports it
         if digest in row_of:
-            found[path] = (row_of[digest], SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), path)
+            found[path] = (row_of[digest], SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), relative)
     return found
 
 
@@ -227,15 +232,18 @@ def _assemble(root: Path, order: list[tuple[str, Any]], settings: IndexSettings,
     new_texts: dict[str, dict[int, str]] = {name: {} for name in FIELDS}
     lengths: dict[str, list[np.ndarray]] = {name: [] for name in FIELDS}
     row = 0
+    if previous is not None:
+        bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1))
     for kind, item in order:
         if kind == "reuse":
-            old_doc, source, path = item
+            old_doc, source, relative = item
             files.append(source)
             assert previous is not None
             old = previous.documents.records[old_doc]
-            document = Document(doc_id_for(path, root), str(path), old["title"], "", old["body_start"], old["metadata"])
+            path = str(root / relative)
+            document = Document(doc_id_of(relative), path, old["title"], "", old["body_start"], old["metadata"])
             documents.append((document, source.sha256, previous.documents.text_bytes(old_doc)))
-            rows = np.asarray(previous.passages.rows_of(old_doc), dtype=np.int64)
+            rows = np.arange(bounds[old_doc], bounds[old_doc + 1], dtype=np.int64)
             old_rows.append(rows)
             number_col.append(np.asarray(previous.passages.number[rows]))
             start_col.append(np.asarray(previous.passages.start[rows]))
@@ -275,17 +283,17 @@ def _assemble(root: Path, order: list[tuple[str, Any]], settings: IndexSettings,
     taken = joined(old_rows, np.int64)
     fields = {}
     for name in FIELDS:
-        parts = new_parts[name]
-        known = None
+        kept, known = None, None
         if previous is not None and (taken >= 0).any():
             old_field = previous.bm25.fields[name]
             keep = np.zeros(len(previous.passages), dtype=bool)
             renumber = np.full(len(previous.passages), -1, dtype=np.int64)
             keep[taken[taken >= 0]] = True
             renumber[taken[taken >= 0]] = np.flatnonzero(taken >= 0)
-            parts = [old_field.entries(keep, renumber), *parts]
-            known = old_field.vocabulary
+            kept, known = old_field.entries(keep, renumber), old_field.vocabulary
         field_lengths = joined(lengths[name], np.int32)
-        fields[name] = assemble_field(Entries.concatenate(parts), field_lengths, settings.bm25, new_texts[name], known)
+        new = Entries.concatenate(new_parts[name])
+        fields[name] = assemble_field(new, field_lengths, settings.bm25, new_texts[name], kept, known)
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings)
+    analysed = sum(1 for kind, _ in order if kind == "new")
+    return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings, analysed)

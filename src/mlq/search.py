@@ -62,6 +62,8 @@ class BuildReport:
     reason: str
     seconds: float
     cached: bool
+    #: How many files were analysed; the rest were taken over from the previous index.
+    analysed_files: int
 
 
 def analyze_query(analyzer: Analyzer, query: str) -> dict[str, list[Term]]:
@@ -275,7 +277,7 @@ def _build(
             cached = True
         except OSError as error:
             _cannot_write(warn, entry, error)
-    return Searcher(index, built=BuildReport(reason, seconds, cached))
+    return Searcher(index, built=BuildReport(reason, seconds, cached, index.analysed_files))
 
 
 def _cannot_write(warn: Warn | None, entry: Path, error: OSError) -> None:
