@@ -129,29 +129,43 @@ def read_manifest(entry: Path) -> tuple[Path, Manifest]:
     return build, manifest
 
 
-def staleness(manifest: Manifest, corpus_root: Path) -> str | None:
-    """What changed in the corpus since the index in ``manifest`` was built, or ``None``.
+def staleness(manifest: Manifest, corpus_root: Path) -> tuple[str | None, list[SourceFile] | None]:
+    """What changed in the corpus since the index in ``manifest`` was built (``None`` if
+    nothing), and, when files were only touched — new times, same content — the corpus as it
+    now is, so that the manifest can be brought up to date.
 
     Size and modification time are compared first; a file is hashed only when they differ,
     so an unchanged corpus costs one ``stat`` per file."""
     recorded = {f.path: f for f in manifest.files}
-    current = {relative: entry for relative, entry in scan(corpus_root)}
+    current = dict(scan(corpus_root))
     added = current.keys() - recorded.keys()
     removed = recorded.keys() - current.keys()
-    changed = [rel for rel in current.keys() & recorded.keys() if _changed(current[rel], recorded[rel])]
+    changed, touched = [], {}
+    for relative in current.keys() & recorded.keys():
+        now = _now(current[relative], recorded[relative])
+        if now is None:
+            changed.append(relative)
+        elif now != recorded[relative]:
+            touched[relative] = now
     if added or removed or changed:
-        return f"+{len(added)} ~{len(changed)} -{len(removed)} files"
-    return None
+        return f"+{len(added)} ~{len(changed)} -{len(removed)} files", None
+    if touched:
+        return None, [touched.get(f.path, f) for f in manifest.files]
+    return None, None
 
 
-def _changed(entry: os.DirEntry[str], recorded: SourceFile) -> bool:
+def _now(entry: os.DirEntry[str], recorded: SourceFile) -> SourceFile | None:
+    """The file as it is now if its content is what was recorded, else None."""
     try:
         stat = entry.stat()
         if stat.st_size == recorded.size and stat.st_mtime_ns == recorded.mtime_ns:
-            return False
-        return sha256(Path(entry.path).read_bytes()) != recorded.sha256
+            return recorded
+        digest = sha256(Path(entry.path).read_bytes())
     except OSError:
-        return recorded.size != -1
+        return recorded if recorded.size == -1 else None
+    if digest != recorded.sha256:
+        return None
+    return SourceFile(recorded.path, stat.st_size, stat.st_mtime_ns, digest)
 
 
 def load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
@@ -241,8 +255,35 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
+    _remove_old_builds(entry, keep=(build.name, previous))
+
+
+def refresh(entry: Path, files: list[SourceFile]) -> None:
+    """Make a new live build that is the current one with ``files`` as its record of the
+    corpus: for files that were touched but not changed. The arrays are hard-linked, not
+    rewritten (copied where links are not possible). Call it holding :func:`lock`."""
+    current, manifest = read_manifest(entry)
+    build = entry / f"build-{uuid.uuid4().hex[:12]}"
+    build.mkdir()
+    try:
+        for name in manifest.contents:
+            try:
+                os.link(current / name, build / name)
+            except OSError:
+                shutil.copy2(current / name, build / name)
+        updated = dataclasses.replace(manifest, files=files)
+        _write(build / _MANIFEST, lambda out: out.write(_json_bytes(updated.to_json())))
+        _fsync_dir(build)
+        _replace_text(entry / _POINTER, build.name)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    _remove_old_builds(entry, keep=(build.name, current.name))
+
+
+def _remove_old_builds(entry: Path, keep: tuple[str | None, ...]) -> None:
     for old in entry.glob("build-*"):
-        if old.name not in (build.name, previous):
+        if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -299,27 +340,29 @@ def _replace_text(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def lock(entry: Path, on_wait: Callable[[], None] | None = None) -> Iterator[bool]:
-    """Hold the entry's lock while building. Yields whether another process held it first
-    (then the index may have been rebuilt meanwhile). Raises OSError if the entry cannot be
-    written. The kernel releases the lock of a process that dies."""
+def lock(entry: Path, on_wait: Callable[[], None] | None = None, blocking: bool = True) -> Iterator[bool]:
+    """Hold the entry's lock while building. Yields True once held — or False, without
+    waiting, when ``blocking`` is off and another process holds it. ``on_wait`` is called
+    before waiting for another process. Raises OSError if the entry cannot be written. The
+    kernel releases the lock of a process that dies."""
     entry.mkdir(parents=True, exist_ok=True)
     with open(entry / _LOCK, "a+b") as handle:
-        waited = False
         try:
             import fcntl
-        except ImportError:  # no flock (Windows): no lock, as before
-            yield False
+        except ImportError:  # no flock (Windows): no lock
+            yield True
             return
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            waited = True
+            if not blocking:
+                yield False
+                return
             if on_wait:
                 on_wait()
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield waited
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 

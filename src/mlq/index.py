@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -175,6 +175,12 @@ def build_index(
     clashes = id_clashes(root, paths)
     reusable = _reusable(root, paths, clashes, previous)
     to_analyse = [path for path in paths if path not in reusable]
+    if previous is not None and _only_touched(previous, paths, reusable):
+        # Same content under the same names (a checkout or `touch` changed only times):
+        # the previous index stands; only the recorded file times are new.
+        if progress:
+            progress(len(paths), len(paths))
+        return replace(previous, files=tuple(reusable[path][1] for path in paths), analysed_files=0)
     analysed = analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes)
 
     order: list[tuple[str, object]] = []  # ("reuse", (row, source, path)) or ("new", FileAnalysis)
@@ -192,6 +198,17 @@ def build_index(
         if progress:
             progress(done, len(paths))
     return _assemble(root, order, settings, previous)
+
+
+def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path, tuple[int, SourceFile, str]]) -> bool:
+    if len(paths) != len(previous.documents) or len(previous.files) != len(paths):
+        return False
+    records = previous.documents.records
+    for row, path in enumerate(paths):
+        found = reusable.get(path)
+        if found is None or found[0] != row or doc_id_of(found[2]) != records[row]["doc_id"]:
+            return False
+    return True
 
 
 def _reusable(

@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterator, Mapping, Sequence
 from . import cache
 from .analysis import Analyzer, Term
 from .bm25 import select_top
-from .corpus import Document, Warn, check_corpus_dir
+from .corpus import Document, SourceFile, Warn, check_corpus_dir
 from .errors import MlqError
 from .index import CorpusIndex, IndexSettings, Progress, build_index
 from .passages import Passage
@@ -223,13 +223,20 @@ def open_corpus(
         fresh, previous, reason = _cached(entry, root, settings, warn)
         if fresh is not None:
             return Searcher(fresh)
+    waited = []
+
+    def on_wait() -> None:
+        waited.append(True)
+        if notice:
+            notice("waiting for another mlq to finish indexing")
+
     with contextlib.ExitStack() as held:
         try:
-            waited = held.enter_context(cache.lock(entry, lambda: notice and notice("waiting for another mlq to finish indexing")))
+            held.enter_context(cache.lock(entry, on_wait))
         except OSError as error:
             _cannot_write(warn, entry, error)
             return _build(root, settings, reason, previous, jobs, progress, warn, entry=None)
-        if waited and not rebuild:
+        if waited and not rebuild:  # the other process has probably just built it
             fresh, previous, reason = _cached(entry, root, settings, warn)
             if fresh is not None:
                 return Searcher(fresh)
@@ -248,8 +255,21 @@ def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None)
         if warn:
             warn(f"{error}; rebuilding")
         return None, None, str(error)
-    reason = cache.staleness(manifest, root)
+    reason, touched = cache.staleness(manifest, root)
+    if touched is not None:
+        _record_touched(entry, touched, warn)
     return (None if reason else index), index, reason or ""
+
+
+def _record_touched(entry: Path, files: list[SourceFile], warn: Warn | None) -> None:
+    """Note new file times in the cache, so the touched files are not hashed on every run.
+    Best effort: skipped when another process holds the lock or the cache is read-only."""
+    try:
+        with cache.lock(entry, blocking=False) as held:
+            if held:
+                cache.refresh(entry, files)
+    except (OSError, cache.CacheError):
+        pass
 
 
 def _build(
@@ -273,7 +293,10 @@ def _build(
     cached = False
     if entry is not None:
         try:
-            cache.save(entry, index, seconds)
+            if previous is not None and index.bm25 is previous.bm25:
+                cache.refresh(entry, list(index.files))
+            else:
+                cache.save(entry, index, seconds)
             cached = True
         except OSError as error:
             _cannot_write(warn, entry, error)
