@@ -172,6 +172,17 @@ def load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
     """The cached index in ``entry`` (without checking it against the corpus) and its
     manifest. Arrays are memory-mapped and the document records read when first needed:
     loading does no work per passage or per document."""
+    try:
+        return _load(entry, settings)
+    except CacheMiss:
+        raise
+    except CacheError:
+        # A build replaced the live one between our reading `current` and opening its files
+        # (old builds are removed at once): the new one is there to load.
+        return _load(entry, settings)
+
+
+def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
     build, manifest = read_manifest(entry)
     if manifest.fingerprint != fingerprint(settings):
         raise CacheMiss("analyzer settings, index format or dictionary changed")
@@ -226,8 +237,8 @@ def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
 
 def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
     """Write ``index`` as a new build folder of ``entry`` and make it the live one. Call it
-    holding :func:`lock`. The build it replaces is kept until the next save, so that a reader
-    that has just read ``current`` can still open it."""
+    holding :func:`lock`. Readers that have the replaced build open keep their memory maps;
+    one that read ``current`` just before the switch retries (see :func:`load`)."""
     entry.mkdir(parents=True, exist_ok=True)
     build = entry / f"build-{uuid.uuid4().hex[:12]}"
     build.mkdir()
@@ -250,12 +261,11 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
         )
         _write(build / _MANIFEST, lambda out: out.write(_json_bytes(manifest.to_json())))
         _fsync_dir(build)
-        previous = _live_name(entry)
         _replace_text(entry / _POINTER, build.name)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-    _remove_old_builds(entry, keep=(build.name, previous))
+    _remove_old_builds(entry, keep=build.name)
 
 
 def refresh(entry: Path, files: list[SourceFile]) -> None:
@@ -278,20 +288,14 @@ def refresh(entry: Path, files: list[SourceFile]) -> None:
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-    _remove_old_builds(entry, keep=(build.name, current.name))
+    _remove_old_builds(entry, keep=build.name)
 
 
-def _remove_old_builds(entry: Path, keep: tuple[str | None, ...]) -> None:
+def _remove_old_builds(entry: Path, keep: str) -> None:
+    """Every build but the live one: replaced builds, and any left by a killed process."""
     for old in entry.glob("build-*"):
-        if old.name not in keep:
+        if old.name != keep:
             shutil.rmtree(old, ignore_errors=True)
-
-
-def _live_name(entry: Path) -> str | None:
-    try:
-        return (entry / _POINTER).read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
 
 
 def _json_bytes(data: object) -> bytes:
@@ -422,4 +426,10 @@ def prune(root: Path | None = None) -> list[tuple[Path, str]]:
 
 
 def size_on_disk(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    """Bytes under ``path``, counting a hard-linked file once."""
+    seen: dict[tuple[int, int], int] = {}
+    for p in path.rglob("*"):
+        if p.is_file():
+            stat = p.stat()
+            seen[(stat.st_dev, stat.st_ino)] = stat.st_size
+    return sum(seen.values())

@@ -17,11 +17,20 @@ from typing import BinaryIO, Callable, Iterator, Sequence, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, cache
 from .analysis import Analyzer
+from .corpus import check_corpus_dir
 from .errors import MlqError
 from .render import FORMATS, Printer, make_printer
-from .search import DEFAULT_LIMIT, DEFAULT_PER_DOC, Searcher, analyze_query, open_corpus, read_queries
+from .search import (
+    DEFAULT_LIMIT,
+    DEFAULT_PER_DOC,
+    Searcher,
+    analyze_query,
+    bundled_corpus,
+    open_corpus,
+    read_queries,
+)
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -99,7 +108,7 @@ def _stdout() -> BinaryIO:
     return sys.stdout.buffer
 
 
-def open_searcher(corpus: Path | None, rebuild: bool = False, announce: bool = True) -> Searcher:
+def open_searcher(corpus: Path | None, rebuild: bool = False, announce: bool = True, jobs: int | None = None) -> Searcher:
     """Open the corpus, with a progress bar on a terminal when it has to be indexed, and a
     note on stderr after indexing (unless ``announce`` is off, for `mlq index`)."""
     bar = None
@@ -119,7 +128,7 @@ def open_searcher(corpus: Path | None, rebuild: bool = False, announce: bool = T
         bar.update(bar.task_ids[0], completed=done)
 
     try:
-        searcher = open_corpus(corpus, rebuild=rebuild, progress=progress, warn=warn)
+        searcher = open_corpus(corpus, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=note)
     finally:
         if bar is not None:
             bar.stop()
@@ -295,23 +304,58 @@ def list_(header: bool, format_name: str | None, as_json: bool, color: str, corp
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Index everything again even if the cache is fresh.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes that analyse files (default: one per CPU).")
+@click.option("--status", "action", flag_value="status", help="Show where the cache is, its size, when it was built, and whether it is up to date.")
+@click.option("--verify", "action", flag_value="verify", help="Check the checksum of every file of the cached index.")
+@click.option("--clear", "action", flag_value="clear", help="Remove this corpus' cached index.")
+@click.option("--prune", "action", flag_value="prune", help="Remove cached indexes of corpus folders that no longer exist.")
 @corpus_option
-def index(rebuild: bool, corpus: Path | None) -> int:
+def index(rebuild: bool, jobs: int | None, action: str | None, corpus: Path | None) -> int:
     """Build or refresh the cached index of the corpus, then print one summary line.
 
-    Searching refreshes the index by itself; this command does it ahead of time.
+    Searching refreshes the index by itself; this command does it ahead of time, and looks
+    after the cache. After a change only the changed files are analysed again.
 
     \b
     Examples:
       mlq index
-      mlq index --corpus ~/notes --rebuild
+      mlq index --corpus ~/notes --jobs 4
+      mlq index --status
+      mlq index --verify
     """
+    if action == "prune":
+        removed = cache.prune()
+        for entry, corpus_root in removed:
+            click.echo(f"removed {entry} ({corpus_root})")
+        note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
+        return EXIT_FOUND
+    root = check_corpus_dir(corpus if corpus is not None else bundled_corpus())
+    entry = cache.entry_dir(root)
+    if action == "clear":
+        if cache.clear(entry):
+            click.echo(f"removed {entry}")
+            return EXIT_FOUND
+        note(f"no cached index for {root}")
+        return EXIT_NOT_FOUND
+    if action == "status":
+        click.echo(_status(entry, root))
+        return EXIT_FOUND
+    if action == "verify":
+        try:
+            problems = cache.verify(entry)
+        except cache.CacheError as error:
+            raise MlqError(f"{entry}: {error}") from None
+        if problems:
+            raise MlqError(f"{entry} is damaged: {'; '.join(problems)} (run `mlq index` to rebuild it)")
+        click.echo(f"{entry}: every file matches its checksum")
+        return EXIT_FOUND
     started = time.perf_counter()
-    searcher = open_searcher(corpus, rebuild=rebuild, announce=False)
+    searcher = open_searcher(root, rebuild=rebuild, announce=False, jobs=jobs)
     built = searcher.built
     corpus_index = searcher.index
     if built:
-        how = f"built in {built.seconds:.2f} s" + ("" if built.cached else " (not cached)")
+        how = f"built in {built.seconds:.2f} s ({built.reason}; {built.analysed_files} files analysed)"
+        how += "" if built.cached else " (not cached)"
     else:
         how = f"up to date, loaded in {time.perf_counter() - started:.2f} s"
     click.echo(
@@ -319,6 +363,28 @@ def index(rebuild: bool, corpus: Path | None) -> int:
         f"{corpus_index.term_count} distinct terms; {how}"
     )
     return EXIT_FOUND
+
+
+def _status(entry: Path, root: Path) -> str:
+    lines = [f"corpus:  {root}", f"cache:   {entry}"]
+    try:
+        _, manifest = cache.read_manifest(entry)
+    except cache.CacheMiss:
+        return "\n".join([*lines, "index:   none yet (run `mlq index`)"])
+    except cache.CacheError as error:
+        return "\n".join([*lines, f"index:   damaged ({error}); the next run rebuilds it"])
+    reason, _ = cache.staleness(manifest, root)
+    built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at))
+    counts = manifest.counts
+    return "\n".join(
+        [
+            *lines,
+            f"size:    {cache.size_on_disk(entry) / 1e6:.1f} MB",
+            f"built:   {built} in {manifest.build_seconds:.2f} s",
+            f"index:   {counts['documents']} documents, {counts['passages']} passages, {counts['terms']} distinct terms",
+            f"status:  {'up to date' if reason is None else 'stale: ' + reason}",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
