@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlq import Analyzer, bundled_corpus
+from mlq import Analyzer, bundled_corpus, load_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -88,3 +88,26 @@ def on_terminal(*args: str, env: dict[str, str] | None = None) -> str:
     os.close(leader)
     assert process.wait(timeout=60) == 0
     return b"".join(chunks).decode("utf-8")
+
+
+def split_essays(target: Path, pieces: int = 60) -> Path:
+    """A corpus of ``pieces`` files cut from the bundled essays' paragraphs, in subfolders:
+    enough files for worker processes and for builds that take a moment."""
+    paragraphs = [
+        paragraph
+        for document in load_corpus(bundled_corpus())
+        for paragraph in document.body.split("\n\n")
+        if paragraph.strip()
+    ]
+    per_file = -(-len(paragraphs) // pieces)
+    for i in range(pieces):
+        chunk = paragraphs[i * per_file : (i + 1) * per_file]
+        path = target / f"part{i % 6}" / f"essay-{i:03d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ntitle: 断片 {i}\n---\n" + "\n\n".join(chunk) + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.fixture()
+def many_files(tmp_path: Path) -> Path:
+    return split_essays(tmp_path / "many")

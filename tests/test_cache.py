@@ -136,7 +136,7 @@ def test_damaged_cache_is_rebuilt_with_a_warning(corpus: Path, cache_dir: Path, 
     elif damage == "garbage-manifest":
         (build / "manifest.json").write_text("{not json", encoding="utf-8")
     elif damage == "missing-documents":
-        (build / "documents.json").unlink()
+        (build / "records.npy").unlink()
     else:
         (build.parent / "current").write_text("build-gone", encoding="utf-8")
     warnings: list[str] = []

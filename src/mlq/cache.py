@@ -37,7 +37,6 @@ FORMAT_VERSION = 3
 _POINTER = "current"
 _LOCK = "lock"
 _MANIFEST = "manifest.json"
-_DOCUMENTS = "documents.json"
 _BUILD_NAME = re.compile(r"build-[0-9a-f]{12}")
 _PASSAGE_COLUMNS = tuple(f.name for f in dataclasses.fields(PassageTable))
 _FIELD_ARRAYS = ("hashes", "vocab", "vocab_offsets", "indptr", "postings", "tf", "scores", "lengths")
@@ -193,7 +192,7 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
         arrays = {name: _load_array(build, name, expected) for name, expected in manifest.arrays.items()}
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"damaged cache entry ({error})") from None
-    documents = DocumentTable(_records_reader(build / _DOCUMENTS), arrays["texts"], arrays["texts.offsets"])
+    documents = DocumentTable(arrays["records"], arrays["records.offsets"], arrays["texts"], arrays["texts.offsets"])
     passages = PassageTable(**{column: arrays[f"passages.{column}"] for column in _PASSAGE_COLUMNS})
     if len(passages) != manifest.counts["passages"] or len(documents) != manifest.counts["documents"]:
         raise CacheError("damaged cache entry (counts differ from the manifest)")
@@ -206,16 +205,6 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
     return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings), manifest
 
 
-def _records_reader(path: Path) -> Callable[[], list[dict[str, Any]]]:
-    def read() -> list[dict[str, Any]]:
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise CacheError(f"damaged cache entry ({error})") from None
-
-    return read
-
-
 def _load_array(build: Path, name: str, expected: list[Any]) -> np.ndarray:
     """Memory-map one array, refusing it unless its header says what the manifest recorded."""
     array = np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False)
@@ -226,8 +215,9 @@ def _load_array(build: Path, name: str, expected: list[Any]) -> np.ndarray:
 
 def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
     arrays = {f"passages.{column}": getattr(index.passages, column) for column in _PASSAGE_COLUMNS}
-    arrays["texts"] = index.documents.blob
-    arrays["texts.offsets"] = index.documents.offsets
+    documents = index.documents
+    arrays.update({"records": documents.records_blob, "records.offsets": documents.record_offsets})
+    arrays.update({"texts": documents.blob, "texts.offsets": documents.offsets})
     for name, field in index.bm25.fields.items():
         vocabulary = field.vocabulary
         parts = (vocabulary.hashes, vocabulary.blob, vocabulary.offsets, field.indptr, field.postings, field.tf, field.scores, field.lengths)
@@ -247,7 +237,6 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
         arrays = _arrays_of(index)
         for name, array in arrays.items():
             contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
-        contents[_DOCUMENTS] = _write(build / _DOCUMENTS, lambda out: out.write(_json_bytes(index.documents.records)))
         manifest = Manifest(
             format=FORMAT_VERSION,
             fingerprint=fingerprint(index.settings),

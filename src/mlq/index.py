@@ -8,6 +8,7 @@ only the files that changed since a previous index and taking the rest over from
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -49,31 +50,34 @@ class IndexSettings:
 
 
 class DocumentTable(Sequence[Document]):
-    """The documents: a list of small records (id, path, title, metadata, where the body
-    starts, the file's hash) and one UTF-8 blob of all their texts. A :class:`Document` is made
-    when asked for, so loading a large index decodes nothing until a hit is shown."""
+    """The documents as two blobs with offsets: one small JSON record per document (id, path,
+    title, metadata, where the body starts, the file's hash) and the UTF-8 texts. A record or
+    a :class:`Document` is decoded when asked for, so loading a large index decodes nothing,
+    and a search only the documents of its hits."""
 
-    def __init__(self, records: list[dict[str, Any]] | Callable[[], list[dict[str, Any]]], blob: np.ndarray, offsets: np.ndarray):
-        self._records = records
-        self.blob = blob
-        self.offsets = offsets
+    def __init__(self, records: np.ndarray, record_offsets: np.ndarray, texts: np.ndarray, text_offsets: np.ndarray):
+        self.records_blob = records
+        self.record_offsets = record_offsets
+        self.blob = texts
+        self.offsets = text_offsets
+        self._decoded: dict[int, dict[str, Any]] = {}  # a cache of records read
 
     @classmethod
     def build(cls, documents: Sequence[tuple[Document, str, bytes | None]]) -> DocumentTable:
         """From ``(document, sha256 of its file, its text encoded or None)`` triples."""
-        records, encoded = [], []
-        for document, digest, text in documents:
-            records.append(_record(document, digest))
-            encoded.append(text if text is not None else document.text.encode("utf-8"))
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        return cls(records, np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+        records = [json.dumps(_record(d, digest), ensure_ascii=False).encode("utf-8") for d, digest, _ in documents]
+        texts = [text if text is not None else d.text.encode("utf-8") for d, _, text in documents]
+        return cls(*_blob(records), *_blob(texts))
+
+    def record(self, i: int) -> dict[str, Any]:
+        if i not in self._decoded:
+            raw = bytes(self.records_blob[self.record_offsets[i] : self.record_offsets[i + 1]])
+            self._decoded[i] = json.loads(raw)
+        return self._decoded[i]
 
     @property
     def records(self) -> list[dict[str, Any]]:
-        if callable(self._records):
-            self._records = self._records()
-        return self._records
+        return [self.record(i) for i in range(len(self))]
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -81,7 +85,7 @@ class DocumentTable(Sequence[Document]):
     def __getitem__(self, i: int) -> Document:  # type: ignore[override]
         if isinstance(i, slice):
             raise TypeError("DocumentTable does not slice")
-        record = self.records[i]
+        record = self.record(i)
         return Document(
             record["doc_id"], record["path"], record["title"], self.text(i), record["body_start"], record["metadata"]
         )
@@ -95,6 +99,12 @@ class DocumentTable(Sequence[Document]):
     @property
     def ids(self) -> list[str]:
         return [record["doc_id"] for record in self.records]
+
+
+def _blob(pieces: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
+    return np.frombuffer(b"".join(pieces), dtype=np.uint8), offsets
 
 
 def _record(document: Document, digest: str) -> dict[str, Any]:

@@ -1,0 +1,209 @@
+"""The on-disk index under change, crashes and concurrency: real files, real `mlq` processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import mlq_command, run_mlq, split_essays
+from mlq import open_corpus
+from mlq.cache import entry_dir, load
+from mlq.index import IndexSettings
+
+QUERIES = ["インターン 面接", "機械学習", "研究所", "チームビルディング", "ビザ"]
+
+
+def results(searcher) -> list:
+    return [searcher.search(query, limit=20) for query in QUERIES]
+
+
+def live_build(corpus: Path) -> Path:
+    entry = entry_dir(corpus.resolve())
+    return entry / (entry / "current").read_text().strip()
+
+
+def test_one_changed_file_is_the_only_one_analysed_and_results_match_a_full_build(
+    many_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = open_corpus(many_files, jobs=1)
+    assert first.built is not None and first.built.analysed_files == 60
+    target = many_files / "part3" / "essay-009.md"
+    target.write_text(target.read_text(encoding="utf-8") + "\nユニコーン企業の面接についての追記。\n", encoding="utf-8")
+    (many_files / "part1" / "essay-013.md").unlink()
+    (many_files / "new.md").write_text("# 新しい\n\nユニコーンの話。", encoding="utf-8")
+
+    again = open_corpus(many_files, jobs=1)
+    assert again.built is not None
+    assert again.built.reason == "+1 ~1 -1 files"
+    assert again.built.analysed_files == 2  # the changed file and the new one
+    assert again.search("ユニコーン", limit=1)[0].doc_id in {"part3/essay-009", "new"}
+
+    monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    full = open_corpus(many_files, jobs=1)
+    assert full.built is not None and full.built.analysed_files == 60
+    assert results(again) == results(full)
+    assert [d.doc_id for d in again.documents] == [d.doc_id for d in full.documents]
+
+
+def test_renamed_file_is_taken_over_without_analysis(many_files: Path) -> None:
+    open_corpus(many_files, jobs=1)
+    (many_files / "part2" / "essay-002.md").rename(many_files / "part2" / "renamed.md")
+    searcher = open_corpus(many_files, jobs=1)
+    assert searcher.built is not None and searcher.built.analysed_files == 0
+    assert "part2/renamed" in {d.doc_id for d in searcher.documents}
+    assert searcher.resolve("part2/renamed")[0].title == "断片 2"
+
+
+def test_touched_files_are_not_rebuilt_and_not_hashed_again(many_files: Path) -> None:
+    open_corpus(many_files, jobs=1)
+    build = live_build(many_files)
+    scores_inode = (build / "words.scores.npy").stat().st_ino
+    for path in list(many_files.rglob("*.md"))[:5]:
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    assert open_corpus(many_files).built is None
+    # The new times are recorded (a new build of hard links), so the next run needs no hashing.
+    assert live_build(many_files) != build
+    assert (live_build(many_files) / "words.scores.npy").stat().st_ino == scores_inode
+    _, manifest = load(entry_dir(many_files.resolve()), IndexSettings())
+    recorded = {f.path: f.mtime_ns for f in manifest.files}
+    assert all(recorded[p.relative_to(many_files).as_posix()] == p.stat().st_mtime_ns for p in many_files.rglob("*.md"))
+
+
+def test_output_is_identical_whatever_the_number_of_jobs(many_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    builds = []
+    for jobs in (1, 2):
+        monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / f"cache-{jobs}"))
+        searcher = open_corpus(many_files, jobs=jobs)
+        assert searcher.built is not None
+        builds.append(live_build(many_files))
+    one, two = builds
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in two.iterdir())
+    for name in names:
+        if name != "manifest.json":  # holds the build time
+            assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_loading_does_no_work_per_passage(many_files: Path) -> None:
+    open_corpus(many_files)
+    index, _ = load(entry_dir(many_files.resolve()), IndexSettings())
+    assert isinstance(index.passages.doc, np.memmap)
+    assert all(isinstance(f.postings, np.memmap) and isinstance(f.scores, np.memmap) for f in index.bm25.fields.values())
+    assert index.documents._decoded == {}  # no document record read yet
+    searcher = open_corpus(many_files)
+    hits = searcher.search("面接", limit=3)
+    # A search decodes the records of its hits' documents, no others.
+    decoded = dict(searcher.index.documents._decoded)
+    assert 1 <= len(decoded) <= 3
+    assert {record["doc_id"] for record in decoded.values()} == {hit.doc_id for hit in hits}
+
+
+def kill_build_at(corpus: Path, delay: float) -> None:
+    process = subprocess.Popen(
+        [mlq_command(), "index", "--rebuild", "--jobs", "2", "--corpus", str(corpus)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    time.sleep(delay)
+    os.killpg(process.pid, signal.SIGKILL)  # the workers too
+    process.wait()
+
+
+def test_a_build_killed_at_any_moment_leaves_a_working_index(tmp_path: Path) -> None:
+    corpus = split_essays(tmp_path / "big", pieces=120)
+    assert run_mlq("index", "--corpus", str(corpus)).returncode == 0
+    expected = run_mlq("search", "インターン 面接", "--json", "--corpus", str(corpus)).stdout
+    # Change the corpus, then kill rebuilds of it at moments spread over a build.
+    (corpus / "part0" / "essay-000.md").write_text("# 差し替え\n\nインターンの面接の話。", encoding="utf-8")
+    started = time.perf_counter()
+    assert run_mlq("index", "--rebuild", "--corpus", str(corpus)).returncode == 0
+    duration = time.perf_counter() - started
+    changed = run_mlq("search", "インターン 面接", "--json", "--corpus", str(corpus)).stdout
+    assert changed != expected
+    rng = random.Random(4)
+    for delay in sorted(rng.uniform(0.05, duration) for _ in range(6)):
+        kill_build_at(corpus, delay)
+        result = run_mlq("search", "インターン 面接", "--json", "--corpus", str(corpus))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == changed
+        assert "warning" not in result.stderr
+        verified = run_mlq("index", "--verify", "--corpus", str(corpus))
+        assert verified.returncode == 0, verified.stderr
+
+
+def test_processes_started_together_on_a_stale_index_build_it_once(many_files: Path) -> None:
+    assert run_mlq("index", "--corpus", str(many_files)).returncode == 0
+    (many_files / "part0" / "essay-000.md").write_text("# 差し替え\n\nインターンの面接の話。", encoding="utf-8")
+    processes = [
+        subprocess.Popen(
+            [mlq_command(), "search", "インターン 面接", "--json", "--corpus", str(many_files)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    assert len({stdout for stdout, _ in outputs}) == 1
+    assert "part0/essay-000" in outputs[0][0]
+    notes = [stderr for _, stderr in outputs]
+    assert sum("indexed" in s for s in notes) == 1, notes
+    assert all("indexed" in s or "waiting for another mlq" in s or s == "" for s in notes), notes
+    assert run_mlq("index", "--verify", "--corpus", str(many_files)).returncode == 0
+
+
+def test_manifest_tampering_is_caught_and_rebuilt(corpus: Path) -> None:
+    expected = results(open_corpus(corpus))
+    manifest_path = live_build(corpus) / "manifest.json"
+    data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    data["counts"]["passages"] += 1  # still valid JSON, no longer what was written
+    manifest_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    warnings: list[str] = []
+    searcher = open_corpus(corpus, warn=warnings.append)
+    assert searcher.built is not None and "checksum" in warnings[0]
+    assert results(searcher) == expected
+
+
+def test_verify_finds_a_flipped_byte_that_loading_does_not_check(corpus: Path, tmp_path: Path) -> None:
+    assert run_mlq("index", "--corpus", str(corpus)).returncode == 0
+    path = live_build(corpus) / "bigrams.scores.npy"
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF
+    path.write_bytes(bytes(data))
+    result = run_mlq("index", "--verify", "--corpus", str(corpus))
+    assert result.returncode == 2
+    assert "bigrams.scores.npy: checksum does not match" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert run_mlq("index", "--rebuild", "--corpus", str(corpus)).returncode == 0
+    assert run_mlq("index", "--verify", "--corpus", str(corpus)).returncode == 0
+
+
+def test_status_clear_and_prune(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
+    assert "none yet" in run_mlq("index", "--status", "--corpus", str(corpus)).stdout
+    run_mlq("index", "--corpus", str(corpus))
+    status = run_mlq("index", "--status", "--corpus", str(corpus)).stdout
+    assert f"corpus:  {corpus.resolve()}" in status and str(cache_dir) in status
+    assert "MB" in status and "built:" in status and "status:  up to date" in status
+    (corpus / "extra.md").write_text("追加", encoding="utf-8")
+    assert "status:  stale: +1 ~0 -0 files" in run_mlq("index", "--status", "--corpus", str(corpus)).stdout
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    (gone / "a.md").write_text("消える", encoding="utf-8")
+    run_mlq("index", "--corpus", str(gone))
+    assert len(list(cache_dir.iterdir())) == 2
+    gone.joinpath("a.md").unlink()
+    gone.rmdir()
+    pruned = run_mlq("index", "--prune")
+    assert pruned.returncode == 0 and str(gone) in pruned.stdout
+    assert [p.name for p in cache_dir.iterdir()] == [entry_dir(corpus.resolve()).name]
+
+    cleared = run_mlq("index", "--clear", "--corpus", str(corpus))
+    assert cleared.returncode == 0 and not entry_dir(corpus.resolve()).exists()
+    assert run_mlq("index", "--clear", "--corpus", str(corpus)).returncode == 1
