@@ -108,7 +108,7 @@ class Entries:
     """Term counts before they become postings: one entry per distinct term of a passage."""
 
     hashes: np.ndarray  # uint64
-    passages: np.ndarray  # int64
+    passages: np.ndarray  # int32
     tf: np.ndarray  # int32
 
     @classmethod
@@ -118,7 +118,7 @@ class Entries:
         return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("hashes", "passages", "tf")))
 
 
-_NO_ENTRIES = Entries(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int32))
+_NO_ENTRIES = Entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
 
 
 @dataclass(frozen=True)
@@ -149,9 +149,9 @@ class FieldIndex:
     def entries(self, keep: np.ndarray, renumber: np.ndarray) -> Entries:
         """The counts of the passages where ``keep`` is true, numbered ``renumber[p]``: what an
         incremental build takes over from the previous index. Grouped by term hash."""
-        hashes = np.repeat(self.vocabulary.hashes, np.diff(self.indptr))
         kept = keep[self.postings]
-        return Entries(hashes[kept], renumber[self.postings[kept]], np.asarray(self.tf[kept], dtype=np.int32))
+        hashes = np.repeat(self.vocabulary.hashes, np.diff(self.indptr))[kept]
+        return Entries(hashes, renumber[self.postings[kept]], self.tf[kept])
 
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -173,7 +173,7 @@ def count_terms(term_lists: Sequence[Sequence[str]], first_passage: int = 0) -> 
             passages.append(first_passage + offset)
             tf.append(count)
     entries = Entries(
-        np.array(hashes, dtype=np.uint64), np.array(passages, dtype=np.int64), np.array(tf, dtype=np.int32)
+        np.array(hashes, dtype=np.uint64), np.array(passages, dtype=np.int32), np.array(tf, dtype=np.int32)
     )
     lengths = np.fromiter((len(terms) for terms in term_lists), dtype=np.int32, count=len(term_lists))
     return entries, lengths, texts
@@ -226,7 +226,7 @@ def assemble_field(
     np.divide(tf * (params.k1 + 1), scores, out=scores)
     scores *= np.repeat(idf, df)
     vocabulary = (known or _EMPTY_VOCABULARY).texts_of(hashes[starts], texts)
-    return FieldIndex(vocabulary, indptr, passages.astype(np.int32), tf, scores, lengths.astype(np.int32))
+    return FieldIndex(vocabulary, indptr, passages.astype(np.int32, copy=False), tf, scores, lengths.astype(np.int32, copy=False))
 
 
 _EMPTY_VOCABULARY = Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))

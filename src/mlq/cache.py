@@ -85,7 +85,7 @@ class Manifest:
     arrays: dict[str, list[Any]]
 
     def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["files"] = [[f.path, f.size, f.mtime_ns, f.sha256] for f in self.files]
         data["checksum"] = _checksum(data)
         return data
@@ -210,7 +210,8 @@ def _load_array(build: Path, name: str, expected: list[Any]) -> np.ndarray:
     array = np.load(build / f"{name}.npy", mmap_mode="r", allow_pickle=False)
     if [array.dtype.str, list(array.shape)] != expected:
         raise ValueError(f"{name}.npy is not the array the manifest describes")
-    return array
+    # A plain ndarray view of the map: np.memmap's subclass hooks cost on every slice.
+    return np.asarray(array)
 
 
 def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:

@@ -156,8 +156,9 @@ def id_clashes(root: Path, paths: list[Path]) -> dict[Path, Path]:
     with that earlier file."""
     first: dict[str, Path] = {}
     clashes: dict[Path, Path] = {}
+    prefix = len(str(root)) + 1
     for path in paths:
-        earlier = first.setdefault(doc_id_for(path, root), path)
+        earlier = first.setdefault(doc_id_of(str(path)[prefix:].replace(os.sep, "/")), path)
         if earlier != path:
             clashes[path] = earlier
     return clashes

@@ -160,13 +160,13 @@ class CorpusIndex:
         return sum(f.term_count for f in self.bm25.fields.values())
 
 
-@dataclass
-class _Plan:
-    """How a build gets each document: taken over from the previous index, or analysed."""
+@dataclass(frozen=True)
+class _Reused:
+    """A file whose document the previous index holds (at ``row``), as the file is now."""
 
-    reused: dict[int, int]  # position in the new document order → row in the previous index
-    analysed: list[FileAnalysis]
-    files: list[SourceFile]
+    row: int
+    source: SourceFile
+    relative: str
 
 
 def build_index(
@@ -190,42 +190,38 @@ def build_index(
         # the previous index stands; only the recorded file times are new.
         if progress:
             progress(len(paths), len(paths))
-        return replace(previous, files=tuple(reusable[path][1] for path in paths), analysed_files=0)
+        return replace(previous, files=tuple(reusable[path].source for path in paths), analysed_files=0)
     analysed = analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes)
 
-    order: list[tuple[str, object]] = []  # ("reuse", (row, source, path)) or ("new", FileAnalysis)
-    done = 0
-    for path in paths:
+    order: list[_Reused | FileAnalysis] = []
+    for done, path in enumerate(paths, start=1):
         if path in reusable:
-            order.append(("reuse", reusable[path]))
+            order.append(reusable[path])
         else:
             analysis = next(analysed)
             for message in analysis.warnings:
                 if warn:
                     warn(message)
-            order.append(("new", analysis))
-        done += 1
+            order.append(analysis)
         if progress:
             progress(done, len(paths))
     return _assemble(root, order, settings, previous)
 
 
-def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path, tuple[int, SourceFile, str]]) -> bool:
+def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path, _Reused]) -> bool:
     if len(paths) != len(previous.documents) or len(previous.files) != len(paths):
         return False
-    records = previous.documents.records
     for row, path in enumerate(paths):
         found = reusable.get(path)
-        if found is None or found[0] != row or doc_id_of(found[2]) != records[row]["doc_id"]:
+        if found is None or found.row != row or doc_id_of(found.relative) != previous.documents.record(row)["doc_id"]:
             return False
     return True
 
 
 def _reusable(
     root: Path, paths: list[Path], clashes: dict[Path, Path], previous: CorpusIndex | None
-) -> dict[Path, tuple[int, SourceFile, str]]:
-    """Files whose document the previous index holds: path → (its row there, the file as it
-    is now, its relative path)."""
+) -> dict[Path, _Reused]:
+    """Files whose document the previous index holds."""
     if previous is None:
         return {}
     recorded = {f.path: f for f in previous.files}
@@ -246,81 +242,81 @@ def _reusable(
         except OSError:
             continue  # analyze_file reports it
         if digest in row_of:
-            found[path] = (row_of[digest], SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), relative)
+            found[path] = _Reused(row_of[digest], SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), relative)
     return found
 
 
-def _assemble(root: Path, order: list[tuple[str, Any]], settings: IndexSettings, previous: CorpusIndex | None) -> CorpusIndex:
+def _assemble(
+    root: Path, order: list[_Reused | FileAnalysis], settings: IndexSettings, previous: CorpusIndex | None
+) -> CorpusIndex:
+    """Put the index together: documents in ``order``, passages and term counts taken over
+    from ``previous`` (gathered with numpy, whatever their number) or from new analyses."""
     files: list[SourceFile] = []
     documents: list[tuple[Document, str, bytes | None]] = []
-    doc_col, number_col, start_col, end_col = [], [], [], []
-    old_rows: list[np.ndarray] = []  # previous passage rows taken over, in new order
-    new_parts: dict[str, list[Entries]] = {name: [] for name in FIELDS}
-    new_texts: dict[str, dict[int, str]] = {name: {} for name in FIELDS}
-    lengths: dict[str, list[np.ndarray]] = {name: [] for name in FIELDS}
-    row = 0
-    if previous is not None:
-        bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1))
-    for kind, item in order:
-        if kind == "reuse":
-            old_doc, source, relative = item
-            files.append(source)
-            assert previous is not None
-            old = previous.documents.records[old_doc]
-            path = str(root / relative)
-            document = Document(doc_id_of(relative), path, old["title"], "", old["body_start"], old["metadata"])
-            documents.append((document, source.sha256, previous.documents.text_bytes(old_doc)))
-            rows = np.arange(bounds[old_doc], bounds[old_doc + 1], dtype=np.int64)
-            old_rows.append(rows)
-            number_col.append(np.asarray(previous.passages.number[rows]))
-            start_col.append(np.asarray(previous.passages.start[rows]))
-            end_col.append(np.asarray(previous.passages.end[rows]))
-            for name in FIELDS:
-                lengths[name].append(np.asarray(previous.bm25.fields[name].lengths[rows]))
-            count = len(rows)
+    counts: list[int] = []
+    taken: list[np.ndarray] = []  # per document: its rows in the previous index, or -1s
+    fresh: list[FileAnalysis] = []
+    first_rows: list[int] = []  # the new number of each fresh document's first passage
+    total = 0
+    bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
+    for item in order:
+        files.append(item.source)
+        if isinstance(item, _Reused):
+            assert previous is not None and bounds is not None
+            old = previous.documents.record(item.row)
+            document = Document(
+                doc_id_of(item.relative), str(root / item.relative), old["title"], "", old["body_start"], old["metadata"]
+            )
+            documents.append((document, item.source.sha256, previous.documents.text_bytes(item.row)))
+            taken.append(np.arange(bounds[item.row], bounds[item.row + 1], dtype=np.int64))
+        elif item.document is not None:
+            documents.append((item.document, item.source.sha256, None))
+            first_rows.append(total)
+            taken.append(np.full(len(item.spans), -1, dtype=np.int64))
+            fresh.append(item)
         else:
-            analysis: FileAnalysis = item
-            files.append(analysis.source)
-            if analysis.document is None:
-                continue
-            documents.append((analysis.document, analysis.source.sha256, None))
-            count = len(analysis.spans)
-            old_rows.append(np.full(count, -1, dtype=np.int64))
-            number_col.append(np.arange(1, count + 1, dtype=np.int64))
-            start_col.append(analysis.spans[:, 0])
-            end_col.append(analysis.spans[:, 1])
-            for name in FIELDS:
-                counts = analysis.fields[name]
-                e = counts.entries
-                new_parts[name].append(Entries(e.hashes, e.passages + row, e.tf))
-                new_texts[name].update(counts.texts)
-                lengths[name].append(counts.lengths)
-        doc_col.append(np.full(count, len(documents) - 1, dtype=np.int64))
-        row += count
+            continue
+        counts.append(len(taken[-1]))
+        total += counts[-1]
 
-    def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+    rows = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
+    old = rows >= 0
+    new_rows = np.flatnonzero(~old)
 
+    def column(from_previous: Callable[[], np.ndarray], from_fresh: list[np.ndarray], dtype: type) -> np.ndarray:
+        out = np.empty(len(rows), dtype=dtype)
+        if old.any():
+            out[old] = from_previous()[rows[old]]
+        if len(new_rows):
+            out[new_rows] = np.concatenate(from_fresh)
+        return out
+
+    assert previous is not None or not old.any()
     passages = PassageTable(
-        doc=joined(doc_col, np.int32),
-        number=joined(number_col, np.int32),
-        start=joined(start_col, np.int64),
-        end=joined(end_col, np.int64),
+        doc=np.repeat(np.arange(len(documents), dtype=np.int32), counts),
+        number=column(lambda: previous.passages.number, [np.arange(1, len(f.spans) + 1) for f in fresh], np.int32),
+        start=column(lambda: previous.passages.start, [f.spans[:, 0] for f in fresh], np.int64),
+        end=column(lambda: previous.passages.end, [f.spans[:, 1] for f in fresh], np.int64),
     )
-    taken = joined(old_rows, np.int64)
     fields = {}
     for name in FIELDS:
         kept, known = None, None
-        if previous is not None and (taken >= 0).any():
+        if previous is not None and old.any():
             old_field = previous.bm25.fields[name]
             keep = np.zeros(len(previous.passages), dtype=bool)
-            renumber = np.full(len(previous.passages), -1, dtype=np.int64)
-            keep[taken[taken >= 0]] = True
-            renumber[taken[taken >= 0]] = np.flatnonzero(taken >= 0)
+            keep[rows[old]] = True
+            renumber = np.full(len(previous.passages), -1, dtype=np.int32)
+            renumber[rows[old]] = np.flatnonzero(old)
             kept, known = old_field.entries(keep, renumber), old_field.vocabulary
-        field_lengths = joined(lengths[name], np.int32)
-        new = Entries.concatenate(new_parts[name])
-        fields[name] = assemble_field(new, field_lengths, settings.bm25, new_texts[name], kept, known)
+        lengths = column(lambda: previous.bm25.fields[name].lengths, [f.fields[name].lengths for f in fresh], np.int32)
+        new = Entries.concatenate(
+            [
+                Entries(f.fields[name].entries.hashes, f.fields[name].entries.passages + first, f.fields[name].entries.tf)
+                for f, first in zip(fresh, first_rows)
+            ]
+        )
+        texts = {h: t for f in fresh for h, t in f.fields[name].texts.items()}
+        fields[name] = assemble_field(new, lengths, settings.bm25, texts, kept, known)
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    analysed = sum(1 for kind, _ in order if kind == "new")
+    analysed = sum(1 for item in order if isinstance(item, FileAnalysis))
     return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings, analysed)

@@ -1,0 +1,107 @@
+"""The on-disk index at scale: full builds, incremental rebuilds, cached searches, size on disk.
+
+On a copy of a large real corpus (default: ../shared/corpora/mdn-ja, 6,556 Markdown files;
+skipped cleanly when absent), with the installed `mlq` run as a user would run it, one run
+reports:
+
+* a full build with ``--jobs 1`` and with every core: the parallel speed-up is their ratio;
+* a rebuild after editing one file, and after touching one (new time, same content), each as a
+  share of the full build with every core;
+* load-and-search: `mlq search` on the cached index, against the same search on the bundled
+  five essays measured in the same run;
+* the index's size on disk against the corpus's.
+
+    python bench/index.py [--corpus DIR] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mlq.cache import entry_dir
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "mdn-ja"
+QUERY = "非同期 関数"
+
+
+def mlq_command() -> str:
+    script = Path(sys.executable).parent / "mlq"
+    return str(script) if script.exists() else "mlq"
+
+
+def wall(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([mlq_command(), *args], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def median_wall(args: list[str], env: dict[str, str], runs: int) -> float:
+    return statistics.median(wall(args, env) for _ in range(runs))
+
+
+def size(path: Path) -> int:
+    seen = {}
+    for p in path.rglob("*"):
+        if p.is_file():
+            stat = p.stat()
+            seen[(stat.st_dev, stat.st_ino)] = stat.st_size
+    return sum(seen.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--runs", type=int, default=5, help="runs of each search (median)")
+    args = parser.parse_args()
+    if not args.corpus.is_dir():
+        print(f"skipped: no corpus at {args.corpus}", file=sys.stderr)
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = Path(scratch, args.corpus.name)
+        shutil.copytree(args.corpus, corpus)
+        files = [p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".md", ".txt")]
+        env = {**os.environ, "MLQ_CACHE_DIR": str(Path(scratch, "cache"))}
+        on = ["--corpus", str(corpus)]
+
+        one_job = wall(["index", "--rebuild", "--jobs", "1", *on], env)
+        all_jobs = wall(["index", "--rebuild", "--jobs", str(cores), *on], env)
+
+        edited = files[len(files) // 2]
+        with open(edited, "a", encoding="utf-8") as out:
+            out.write("\n\n追記: インクリメンタルな再構築の計測。\n")
+        after_edit = wall(["index", *on], env)
+        os.utime(files[len(files) // 3])
+        after_touch = wall(["index", *on], env)
+
+        search_large = median_wall(["search", QUERY, *on], env, args.runs)
+        search_small = median_wall(["search", QUERY], env, args.runs)
+        summary = subprocess.run(
+            [mlq_command(), "index", *on], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+        corpus_bytes = sum(p.stat().st_size for p in files)
+        index_bytes = size(entry_dir(corpus.resolve(), Path(scratch, "cache")))
+
+    print(f"corpus: {args.corpus.name}, {len(files)} files, {corpus_bytes / 1e6:.1f} MB; {cores} cores")
+    print(f"index:  {summary.split(';')[0]}")
+    print("wall seconds of the installed mlq:")
+    print(f"  {one_job:7.2f}  full build, --jobs 1")
+    print(f"  {all_jobs:7.2f}  full build, --jobs {cores}   → {one_job / all_jobs:.2f}× faster than one job")
+    print(f"  {after_edit:7.2f}  rebuild after editing one file   → {after_edit / all_jobs:.1%} of a full build")
+    print(f"  {after_touch:7.2f}  rebuild after touching one file  → {after_touch / all_jobs:.1%} of a full build")
+    print(f"  {search_large:7.2f}  mlq search '{QUERY}' on this index (median of {args.runs})")
+    print(f"  {search_small:7.2f}  the same search on the bundled five essays → {search_large / search_small:.2f}×")
+    print(f"size on disk: index {index_bytes / 1e6:.1f} MB for {corpus_bytes / 1e6:.1f} MB of corpus"
+          f" ({index_bytes / corpus_bytes:.1f}×)")
+
+
+if __name__ == "__main__":
+    main()
