@@ -76,13 +76,13 @@ class Vocabulary:
         i = int(np.searchsorted(self.hashes, h))
         return i if i < len(self) and self.hashes[i] == h and self[i] == term else None
 
-    def texts_of(self, hashes: np.ndarray, fallback: Mapping[int, str]) -> Vocabulary:
+    def texts_of(self, hashes: np.ndarray, sources: Sequence[TermTexts]) -> Vocabulary:
         """A vocabulary of ``hashes`` (sorted, distinct), taking each text from this one where
-        it has the hash and from ``fallback`` otherwise. Copies known texts with numpy alone,
+        it has the hash and from ``sources`` otherwise. Copies known texts with numpy alone,
         so that an incremental build does not decode the whole vocabulary."""
         slot = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self) - 1, 0))
         known = (self.hashes[slot] == hashes) if len(self) else np.zeros(len(hashes), dtype=bool)
-        new_terms = [fallback[int(h)].encode("utf-8") for h in hashes[~known]]
+        new_terms = [text.encode("utf-8") for text in TermTexts.find(hashes[~known], sources)]
         lengths = np.zeros(len(hashes), dtype=np.int64)
         lengths[known] = self.offsets[slot[known] + 1] - self.offsets[slot[known]]
         lengths[~known] = [len(t) for t in new_terms]
@@ -101,6 +101,35 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     total = int(lengths.sum())
     before = np.cumsum(lengths) - lengths
     return np.repeat(starts - before, lengths) + np.arange(total, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class TermTexts:
+    """The texts of some terms: the ``i``-th NUL-separated piece of ``joined`` is the term
+    whose hash is ``hashes[i]``. One string and one array pass between processes far more
+    cheaply than a dict of thousands of strings."""
+
+    hashes: np.ndarray
+    joined: str
+
+    @classmethod
+    def of(cls, terms: Sequence[str]) -> TermTexts:
+        return cls(hashes_of(terms), "\0".join(terms))
+
+    @staticmethod
+    def find(wanted: np.ndarray, sources: Sequence[TermTexts]) -> list[str]:
+        """The text of each of ``wanted`` (distinct hashes), from the first source that has it."""
+        found: dict[int, str] = {}
+        remaining = wanted
+        for source in sources:
+            if not len(remaining):
+                break
+            hit = np.isin(source.hashes, remaining)
+            if hit.any():
+                pieces = source.joined.split("\0")
+                found.update((int(source.hashes[i]), pieces[i]) for i in np.flatnonzero(hit))
+                remaining = np.setdiff1d(remaining, source.hashes[hit], assume_unique=True)
+        return [found[int(h)] for h in wanted]
 
 
 @dataclass(frozen=True)
@@ -158,38 +187,38 @@ _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
 
-def count_terms(term_lists: Sequence[Sequence[str]], first_passage: int = 0) -> tuple[Entries, np.ndarray, dict[int, str]]:
-    """Entries, passage lengths, and the text of each hash, for passages numbered from
-    ``first_passage``."""
+def count_terms(term_lists: Sequence[Sequence[str]]) -> tuple[Entries, np.ndarray, TermTexts]:
+    """Entries (passages numbered from 0), passage lengths, and the texts of the terms."""
     hashes: list[int] = []
     passages: list[int] = []
     tf: list[int] = []
-    texts: dict[int, str] = {}
-    for offset, terms in enumerate(term_lists):
+    distinct: dict[str, None] = {}
+    for passage, terms in enumerate(term_lists):
         for term, count in Counter(terms).items():
-            h = term_hash(term)
-            texts[h] = term
-            hashes.append(h)
-            passages.append(first_passage + offset)
+            if "\0" in term:  # NUL separates texts in TermTexts; no real term holds one
+                continue
+            distinct[term] = None
+            hashes.append(term_hash(term))
+            passages.append(passage)
             tf.append(count)
     entries = Entries(
         np.array(hashes, dtype=np.uint64), np.array(passages, dtype=np.int32), np.array(tf, dtype=np.int32)
     )
     lengths = np.fromiter((len(terms) for terms in term_lists), dtype=np.int32, count=len(term_lists))
-    return entries, lengths, texts
+    return entries, lengths, TermTexts.of(list(distinct))
 
 
 def build_field(term_lists: Sequence[Sequence[str]], params: BM25Params) -> FieldIndex:
     """BM25Okapi over ``term_lists`` (one list of terms per passage)."""
     entries, lengths, texts = count_terms(term_lists)
-    return assemble_field(entries, lengths, params, texts)
+    return assemble_field(entries, lengths, params, [texts])
 
 
 def assemble_field(
     new: Entries,
     lengths: np.ndarray,
     params: BM25Params,
-    texts: Mapping[int, str],
+    texts: Sequence[TermTexts],
     kept: Entries | None = None,
     known: Vocabulary | None = None,
 ) -> FieldIndex:

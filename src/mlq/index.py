@@ -315,7 +315,7 @@ def _assemble(
                 for f, first in zip(fresh, first_rows)
             ]
         )
-        texts = {h: t for f in fresh for h, t in f.fields[name].texts.items()}
+        texts = [f.fields[name].texts for f in fresh]
         fields[name] = assemble_field(new, lengths, settings.bm25, texts, kept, known)
     bm25 = Index(fields, dict(settings.weights), len(passages))
     analysed = sum(1 for item in order if isinstance(item, FileAnalysis))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -17,7 +18,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .analysis import FIELDS, Analyzer, AnalyzerSettings
-from .bm25 import Entries, count_terms
+from .bm25 import Entries, TermTexts, count_terms
 from .corpus import Document, SourceFile, read_file
 from .passages import split_passages
 
@@ -28,11 +29,11 @@ _FILES_PER_JOB = 16
 @dataclass(frozen=True)
 class FieldCounts:
     """One field of one file: entries with passages numbered from 0 within the file, each
-    passage's length, and the text of every term hash."""
+    passage's length, and the texts of its terms."""
 
     entries: Entries
     lengths: np.ndarray
-    texts: dict[int, str]
+    texts: TermTexts
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,9 @@ def analyze_files(
         for path in paths:
             yield analyze_file(path, root, analyzer, clashes.get(path))
         return
-    # "spawn": a fresh interpreter per worker rather than a fork of one that already holds a
-    # Sudachi dictionary and numpy's thread pools.
-    context = multiprocessing.get_context("spawn")
+    # On Linux, fork: workers start at once, and a library caller's script needs no
+    # `if __name__ == "__main__"` guard (spawn would import it again in every worker).
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     tasks = [(str(path), str(root), str(clashes[path]) if path in clashes else None) for path in paths]
     with context.Pool(jobs, initializer=_start_worker, initargs=(settings,)) as pool:
         yield from pool.imap(_analyze_in_worker, tasks, chunksize=4)
