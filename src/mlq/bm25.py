@@ -78,21 +78,20 @@ class Vocabulary:
 
     def texts_of(self, hashes: np.ndarray, sources: Sequence[TermTexts]) -> Vocabulary:
         """A vocabulary of ``hashes`` (sorted, distinct), taking each text from this one where
-        it has the hash and from ``sources`` otherwise. Copies known texts with numpy alone,
-        so that an incremental build does not decode the whole vocabulary."""
+        it has the hash and from ``sources`` otherwise. Texts are copied as bytes with numpy
+        alone, whatever their number."""
         slot = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self) - 1, 0))
         known = (self.hashes[slot] == hashes) if len(self) else np.zeros(len(hashes), dtype=bool)
-        new_terms = [text.encode("utf-8") for text in TermTexts.find(hashes[~known], sources)]
+        pool = TermTexts.concatenate(sources)
+        new_starts, new_lengths = pool.locate(hashes[~known])
         lengths = np.zeros(len(hashes), dtype=np.int64)
         lengths[known] = self.offsets[slot[known] + 1] - self.offsets[slot[known]]
-        lengths[~known] = [len(t) for t in new_terms]
+        lengths[~known] = new_lengths
         offsets = np.zeros(len(hashes) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         blob = np.empty(int(offsets[-1]), dtype=np.uint8)
-        blob[_ranges(offsets[:-1][known], lengths[known])] = self.blob[
-            _ranges(self.offsets[slot[known]], lengths[known])
-        ]
-        blob[_ranges(offsets[:-1][~known], lengths[~known])] = np.frombuffer(b"".join(new_terms), dtype=np.uint8)
+        blob[_ranges(offsets[:-1][known], lengths[known])] = self.blob[_ranges(self.offsets[slot[known]], lengths[known])]
+        blob[_ranges(offsets[:-1][~known], new_lengths)] = pool.blob[_ranges(new_starts, new_lengths)]
         return Vocabulary(hashes, blob, offsets)
 
 
@@ -105,31 +104,34 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TermTexts:
-    """The texts of some terms: the ``i``-th NUL-separated piece of ``joined`` is the term
-    whose hash is ``hashes[i]``. One string and one array pass between processes far more
-    cheaply than a dict of thousands of strings."""
+    """The texts of some terms as one UTF-8 blob: the term whose hash is ``hashes[i]`` is
+    ``blob[offsets[i]:offsets[i + 1]]``. A few arrays pass between processes, and are searched
+    and copied with numpy, far more cheaply than thousands of strings."""
 
     hashes: np.ndarray
-    joined: str
+    blob: np.ndarray
+    offsets: np.ndarray
 
     @classmethod
     def of(cls, terms: Sequence[str]) -> TermTexts:
-        return cls(hashes_of(terms), "\0".join(terms))
+        encoded = [term.encode("utf-8") for term in terms]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=offsets[1:])
+        return cls(hashes_of(terms), np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
 
-    @staticmethod
-    def find(wanted: np.ndarray, sources: Sequence[TermTexts]) -> list[str]:
-        """The text of each of ``wanted`` (distinct hashes), from the first source that has it."""
-        found: dict[int, str] = {}
-        remaining = wanted
-        for source in sources:
-            if not len(remaining):
-                break
-            hit = np.isin(source.hashes, remaining)
-            if hit.any():
-                pieces = source.joined.split("\0")
-                found.update((int(source.hashes[i]), pieces[i]) for i in np.flatnonzero(hit))
-                remaining = np.setdiff1d(remaining, source.hashes[hit], assume_unique=True)
-        return [found[int(h)] for h in wanted]
+    @classmethod
+    def concatenate(cls, parts: Sequence[TermTexts]) -> TermTexts:
+        if not parts:
+            return cls(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
+        bases = np.cumsum([0] + [len(p.blob) for p in parts[:-1]])
+        offsets = np.concatenate([p.offsets[:-1] + base for p, base in zip(parts, bases)] + [[bases[-1] + len(parts[-1].blob)]])
+        return cls(np.concatenate([p.hashes for p in parts]), np.concatenate([p.blob for p in parts]), offsets)
+
+    def locate(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start and length in ``blob`` of each of ``wanted`` (hashes that are all here)."""
+        order = np.argsort(self.hashes, kind="stable")
+        first = order[np.searchsorted(self.hashes[order], wanted)]
+        return self.offsets[first], self.offsets[first + 1] - self.offsets[first]
 
 
 @dataclass(frozen=True)
@@ -195,8 +197,6 @@ def count_terms(term_lists: Sequence[Sequence[str]]) -> tuple[Entries, np.ndarra
     distinct: dict[str, None] = {}
     for passage, terms in enumerate(term_lists):
         for term, count in Counter(terms).items():
-            if "\0" in term:  # NUL separates texts in TermTexts; no real term holds one
-                continue
             distinct[term] = None
             hashes.append(term_hash(term))
             passages.append(passage)
