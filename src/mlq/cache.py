@@ -230,15 +230,13 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
     """Write ``index`` as a new build folder of ``entry`` and make it the live one. Call it
     holding :func:`lock`. Readers that have the replaced build open keep their memory maps;
     one that read ``current`` just before the switch retries (see :func:`load`)."""
-    entry.mkdir(parents=True, exist_ok=True)
-    build = entry / f"build-{uuid.uuid4().hex[:12]}"
-    build.mkdir()
-    try:
+
+    def fill(build: Path) -> Manifest:
         contents: dict[str, list[Any]] = {}
         arrays = _arrays_of(index)
         for name, array in arrays.items():
             contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
-        manifest = Manifest(
+        return Manifest(
             format=FORMAT_VERSION,
             fingerprint=fingerprint(index.settings),
             root=index.root,
@@ -249,13 +247,8 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
             contents=contents,
             arrays={name: [array.dtype.str, list(array.shape)] for name, array in arrays.items()},
         )
-        _write(build / _MANIFEST, lambda out: out.write(_json_bytes(manifest.to_json())))
-        _fsync_dir(build)
-        _replace_text(entry / _POINTER, build.name)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
-    _remove_old_builds(entry, keep=build.name)
+
+    _publish(entry, fill)
 
 
 def refresh(entry: Path, files: list[SourceFile]) -> None:
@@ -263,16 +256,27 @@ def refresh(entry: Path, files: list[SourceFile]) -> None:
     corpus: for files that were touched but not changed. The arrays are hard-linked, not
     rewritten (copied where links are not possible). Call it holding :func:`lock`."""
     current, manifest = read_manifest(entry)
-    build = entry / f"build-{uuid.uuid4().hex[:12]}"
-    build.mkdir()
-    try:
+
+    def fill(build: Path) -> Manifest:
         for name in manifest.contents:
             try:
                 os.link(current / name, build / name)
             except OSError:
                 shutil.copy2(current / name, build / name)
-        updated = dataclasses.replace(manifest, files=files)
-        _write(build / _MANIFEST, lambda out: out.write(_json_bytes(updated.to_json())))
+        return dataclasses.replace(manifest, files=files)
+
+    _publish(entry, fill)
+
+
+def _publish(entry: Path, fill: Callable[[Path], Manifest]) -> None:
+    """Let ``fill`` write a new build folder and describe it, write its manifest, sync, and
+    make it the live build; then remove the others. A failure leaves the live build as it was."""
+    entry.mkdir(parents=True, exist_ok=True)
+    build = entry / f"build-{uuid.uuid4().hex[:12]}"
+    build.mkdir()
+    try:
+        manifest = fill(build)
+        _write(build / _MANIFEST, lambda out: out.write(_json_bytes(manifest.to_json())))
         _fsync_dir(build)
         _replace_text(entry / _POINTER, build.name)
     except BaseException:
