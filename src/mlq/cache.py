@@ -297,12 +297,31 @@ def _json_bytes(data: object) -> bytes:
 
 
 def _write(path: Path, write: Callable[[BinaryIO], object]) -> list[Any]:
-    """Write a new file, make sure it is on disk, and return its ``[size, sha256]``."""
-    with open(path, "xb") as out:
-        write(out)
-        out.flush()
-        os.fsync(out.fileno())
-    return [path.stat().st_size, _file_sha256(path)]
+    """Write a new file, make sure it is on disk, and return its ``[size, sha256]`` — hashed
+    on the way out, not read back."""
+    with open(path, "xb") as raw:
+        out = _Hashing(raw)
+        write(out)  # type: ignore[arg-type]
+        raw.flush()
+        os.fsync(raw.fileno())
+    return [out.size, out.digest.hexdigest()]
+
+
+class _Hashing:
+    """A binary file that also hashes and counts what is written to it."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.digest.update(data)
+        self.size += memoryview(data).nbytes
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
 
 
 def _file_sha256(path: Path) -> str:
