@@ -31,7 +31,10 @@ def corpus_index():
 def term_lists(corpus_index, analyzer: Analyzer) -> dict[str, list[list[str]]]:
     lists: dict[str, list[list[str]]] = {"words": [], "bigrams": []}
     for i in range(len(corpus_index.passages)):
-        for name, terms in analyzer.analyze(corpus_index.passage(i).text).items():
+        # What is indexed is the passage's prose: Markdown code, tags and URLs blanked.
+        document = corpus_index.documents[int(corpus_index.passages.doc[i])]
+        passage = corpus_index.passage(i)
+        for name, terms in analyzer.analyze(document.prose[passage.start : passage.end]).items():
             lists[name].append([t.text for t in terms])
     return lists
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -9,13 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from . import markdown
 from .errors import MlqError
+from .markdown import MARKDOWN_SUFFIXES
 
-SUFFIXES = (".md", ".txt")
+SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt")
 
 Warn = Callable[[str], None]
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _ATX_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
@@ -35,6 +37,12 @@ class Document:
     @property
     def body(self) -> str:
         return self.text[self.body_start :]
+
+    @functools.cached_property
+    def prose(self) -> str:
+        """What is indexed: ``text`` with Markdown's code, tags and URLs blanked (same length,
+        so offsets hold); plain text as it is."""
+        return markdown.prose(self.text) if self.path.lower().endswith(MARKDOWN_SUFFIXES) else self.text
 
 
 def corpus_files(root: Path) -> list[Path]:
@@ -78,29 +86,48 @@ def doc_id_of(relative: str) -> str:
     return folder + slash + (name[:dot] if dot > 0 else name)
 
 
-def decode(raw: bytes) -> str:
-    """UTF-8 with or without a BOM; CRLF and lone CR become ``\\n``."""
-    text = raw.decode("utf-8-sig")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+#: Tried, strictly, when a file is not UTF-8: what older Japanese text files are written in.
+LEGACY_ENCODINGS = ("cp932", "euc_jp")
 
 
-def parse_document(doc_id: str, path: Path, text: str, warn: Warn | None = None) -> Document:
-    """Split off a YAML front matter block and work out the title."""
-    metadata: dict[str, str] = {}
-    body_start = 0
-    match = _FRONT_MATTER.match(text)
-    if match:
-        import yaml  # only needed when indexing; keeps cached runs quick to start
+class NotText(ValueError):
+    """A file that is binary, or text in no encoding mlq reads."""
 
-        try:
-            loaded = yaml.safe_load(match.group(1) or "")
-        except yaml.YAMLError as error:
-            loaded = None
-            reason = str(error).splitlines()[0]
-            _warn(warn, f"{path}: front matter is not valid YAML ({reason}); ignoring it")
-        if isinstance(loaded, dict):
-            metadata = {str(k): _scalar(v) for k, v in loaded.items() if v is not None}
-        body_start = match.end()
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """The text of a file and its encoding: UTF-8 (with or without a BOM) first, then
+    Shift_JIS (cp932) or EUC-JP. CRLF and lone CR become ``\\n``. Raises :class:`NotText` for
+    binary data (NUL bytes) or bytes that none of them decodes."""
+    if b"\0" in raw:
+        raise NotText("binary (NUL bytes)")
+    try:
+        text, encoding = raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        candidates = []
+        for name in LEGACY_ENCODINGS:
+            try:
+                candidates.append((raw.decode(name), name))
+            except UnicodeDecodeError:
+                pass
+        if not candidates:
+            raise NotText("not UTF-8, Shift_JIS or EUC-JP text") from None
+        # Some EUC-JP bytes also decode as Shift_JIS, into half-width kana and rare kanji;
+        # real Japanese prose is rich in hiragana, so the reading with most of it wins.
+        text, encoding = max(candidates, key=lambda candidate: _hiragana(candidate[0]))
+    return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _hiragana(text: str) -> int:
+    return sum(1 for char in text if "\u3041" <= char <= "\u309f")
+
+
+def parse_document(
+    doc_id: str, path: Path, text: str, warn: Warn | None = None, extra: dict[str, str] | None = None
+) -> Document:
+    """Split off the front matter (YAML or TOML) and work out the title."""
+    fields, body_start = markdown.split_front_matter(text, path, warn)
+    metadata = {str(k): _scalar(v) for k, v in fields.items() if v is not None}
+    metadata.update(extra or {})
     title = metadata.get("title") or _title_from_body(text[body_start:]) or doc_id
     return Document(doc_id, str(path), title, text, body_start, metadata)
 
@@ -183,11 +210,12 @@ def read_file(
         _warn(warn, f"{path}: same document id as {clashes_with}; skipping it")
         return source, None
     try:
-        text = decode(raw)
-    except UnicodeDecodeError as error:
-        _warn(warn, f"{path}: not UTF-8 text (bad byte at {error.start}); skipping it")
+        text, encoding = decode(raw)
+    except NotText as error:
+        _warn(warn, f"{path}: {error}; skipping it")
         return source, None
-    return source, parse_document(doc_id_for(path, root), path, text, warn)
+    extra = {"encoding": encoding} if encoding != "utf-8" else None
+    return source, parse_document(doc_id_for(path, root), path, text, warn, extra)
 
 
 def _warn(warn: Warn | None, message: str) -> None:

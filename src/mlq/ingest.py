@@ -55,7 +55,8 @@ def analyze_file(path: Path, root: Path, analyzer: Analyzer, clashes_with: Path 
         return FileAnalysis(source, None, np.zeros((0, 2), dtype=np.int64), warnings=tuple(warnings))
     passages = split_passages(document)
     spans = np.array([(p.start, p.end) for p in passages], dtype=np.int64).reshape(-1, 2)
-    analysed = [analyzer.analyze(p.text) for p in passages]
+    prose = document.prose
+    analysed = [analyzer.analyze(prose[p.start : p.end]) for p in passages]
     fields = {}
     for name in FIELDS:
         entries, lengths, texts = count_terms([[t.text for t in a[name]] for a in analysed])

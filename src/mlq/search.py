@@ -121,7 +121,7 @@ class Searcher:
             start=start,
             end=end,
             text=text,
-            highlights=self.highlights(text, wanted) if wanted is not None else (),
+            highlights=self.highlights(document.prose[start:end], wanted) if wanted is not None else (),
         )
 
     def highlights(self, text: str, wanted: Mapping[str, set[str]]) -> tuple[tuple[int, int], ...]:

@@ -1,0 +1,92 @@
+"""Markdown as mlq reads it: front matter, and which characters are prose.
+
+Nothing here rewrites a document. :func:`prose` returns a copy of the text *of the same length*
+in which what is not prose — fenced code blocks, HTML tags and comments, link and image targets,
+bare URLs, template macros like MDN's ``{{…}}`` — is blanked with spaces (line breaks kept).
+Analysing that copy indexes only the prose, while every offset still points into the original
+file, so passages, `mlq show` and highlights stay exact.
+
+Code blocks are left out rather than indexed "as code": Sudachi splits identifiers and symbols
+into noise terms, and long listings would swamp BM25's length normalisation. Inline code
+(`` `Array.prototype.map()` ``) stays, since it names things the prose is about.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+Warn = Callable[[str], None]
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+_YAML_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
+
+# Each pattern's group "keep", where it has one, is prose inside the construct (link text).
+_NOT_PROSE = re.compile(
+    "|".join(
+        [
+            r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=fence)[`~]*[ \t]*(?:\n|\Z)",  # fenced code
+            r"^[ ]{0,3}(?:`{3,}|~{3,})[^\n]*\n.*\Z",  # a fence never closed runs to the end
+            r"<!--.*?(?:-->|\Z)",  # HTML comment
+            r"!\[[^\]\n]*\]\([^)\n]*\)",  # image
+            r"!\[[^\]\n]*\]\[[^\]\n]*\]",  # image by reference
+            r"\[(?P<keep>[^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])",  # link: keep its text
+            r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$",  # link reference definition
+            r"</?[A-Za-z][^<>\n]*>",  # HTML tag or autolink
+            r"https?://[^\s<>()\[\]{}\"'、。「」]+",  # bare URL
+            r"\{\{[^{}\n]*\}\}",  # template macro
+        ]
+    ),
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def split_front_matter(text: str, path: object, warn: Warn | None) -> tuple[dict[str, Any], int]:
+    """The front matter's fields and where the body starts. YAML between ``---`` lines, read
+    with PyYAML's ``safe_load``, or TOML between ``+++`` lines, read with ``tomllib``. A block
+    that does not parse is reported and its fields ignored; it is still not body text."""
+    yaml_block = _YAML_FRONT_MATTER.match(text)
+    if yaml_block:
+        import yaml  # only needed when indexing: keeps cached runs quick to start
+
+        try:
+            loaded = yaml.safe_load(yaml_block.group(1) or "")
+        except yaml.YAMLError as error:
+            loaded = _report(warn, path, "YAML", error)
+        return (loaded if isinstance(loaded, dict) else {}), yaml_block.end()
+    toml_block = _TOML_FRONT_MATTER.match(text)
+    if toml_block:
+        import tomllib
+
+        try:
+            loaded = tomllib.loads(toml_block.group(1) or "")
+        except tomllib.TOMLDecodeError as error:
+            loaded = _report(warn, path, "TOML", error)
+        return (loaded or {}), toml_block.end()
+    return {}, 0
+
+
+def _report(warn: Warn | None, path: object, language: str, error: Exception) -> None:
+    if warn:
+        warn(f"{path}: front matter is not valid {language} ({str(error).splitlines()[0]}); ignoring it")
+
+
+def prose(text: str) -> str:
+    """``text`` with everything that is not prose replaced by spaces; same length, same lines."""
+    pieces: list[str] = []
+    previous = 0
+    for match in _NOT_PROSE.finditer(text):
+        pieces.append(text[previous : match.start()])
+        keep_start, keep_end = match.span("keep") if match.group("keep") is not None else (match.end(), match.end())
+        pieces.append(_blank(text[match.start() : keep_start]))
+        pieces.append(text[keep_start:keep_end])
+        pieces.append(_blank(text[keep_end : match.end()]))
+        previous = match.end()
+    pieces.append(text[previous:])
+    return "".join(pieces)
+
+
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
