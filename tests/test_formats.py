@@ -1,0 +1,109 @@
+"""Bringing one's own files: encodings, front matter variants, Markdown that is not prose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_mlq
+from mlq import load_corpus, open_corpus
+
+SENTENCE = "春はあけぼの。やうやう白くなりゆく山ぎは、少し明かりて。機械学習の研究の話です。"
+
+
+def write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def test_one_file_of_each_encoding_reads_as_the_same_text(tmp_path: Path) -> None:
+    write(tmp_path / "utf8.txt", SENTENCE)
+    write(tmp_path / "utf8-bom.txt", "\ufeff" + SENTENCE)
+    write(tmp_path / "sjis.txt", SENTENCE.encode("cp932"))
+    # These EUC-JP bytes also decode, wrongly, as Shift_JIS: the reading rich in hiragana wins.
+    euc = SENTENCE.encode("euc_jp")
+    euc.decode("cp932")
+    write(tmp_path / "euc.txt", euc)
+    documents = {d.doc_id: d for d in load_corpus(tmp_path)}
+    assert {doc_id: d.text for doc_id, d in documents.items()} == dict.fromkeys(documents, SENTENCE)
+    assert documents["sjis"].metadata["encoding"] == "cp932"
+    assert documents["euc"].metadata["encoding"] == "euc_jp"
+    assert "encoding" not in documents["utf8"].metadata
+
+
+def test_binary_and_undecodable_files_are_skipped_with_one_warning_each(tmp_path: Path) -> None:
+    write(tmp_path / "good.md", SENTENCE)
+    write(tmp_path / "image.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    write(tmp_path / "noise.txt", bytes([0x82, 0xFF, 0xFE, 0x81]) * 10)
+    warnings: list[str] = []
+    assert [d.doc_id for d in load_corpus(tmp_path, warnings.append)] == ["good"]
+    assert len(warnings) == 2
+    assert any("image.md" in w and "binary" in w for w in warnings)
+    assert any("noise.txt" in w and "not UTF-8, Shift_JIS or EUC-JP" in w for w in warnings)
+
+
+def test_shift_jis_file_is_searchable_and_shown_as_text(tmp_path: Path) -> None:
+    write(tmp_path / "notes" / "old.txt", ("古いメモ\n\n" + SENTENCE).encode("cp932"))
+    result = run_mlq("search", "あけぼの", "--corpus", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert '"doc_id": "notes/old"' in result.stdout
+    shown = run_mlq("show", "notes/old", "--corpus", str(tmp_path))
+    assert "encoding: cp932" in shown.stdout and SENTENCE in shown.stdout
+
+
+def test_toml_and_yaml_front_matter_give_title_author_date_and_tags(tmp_path: Path) -> None:
+    write(tmp_path / "toml.md", '+++\ntitle = "TOMLの記事"\nauthor = "私"\ndate = 2024-05-01\ntags = ["rust", "所有権"]\n+++\n本文')
+    write(tmp_path / "yaml.markdown", "---\ntitle: YAMLの記事\ntags: [python, 型]\n---\n本文")
+    write(tmp_path / "bad.md", "+++\ntitle = 'unclosed\n+++\n本文は索引される")
+    warnings: list[str] = []
+    documents = {d.doc_id: d for d in load_corpus(tmp_path, warnings.append)}
+    toml = documents["toml"]
+    assert (toml.title, toml.metadata["author"], toml.metadata["date"]) == ("TOMLの記事", "私", "2024-05-01")
+    assert toml.metadata["tags"] == "rust, 所有権" and toml.body == "本文"
+    assert documents["yaml"].title == "YAMLの記事" and documents["yaml"].metadata["tags"] == "python, 型"
+    assert documents["bad"].body == "本文は索引される"
+    assert len(warnings) == 1 and "bad.md" in warnings[0] and "TOML" in warnings[0]
+
+
+MARKDOWN = """---
+title: リンクとコード
+---
+# 非同期処理
+
+詳しくは[プロミスの解説](https://example.com/promise-guide)を読む。<span class="note">注記の文</span>
+参考: https://example.org/ザリガニ ![鯨の図](whale.png) {{MDNSidebar}}
+
+```js
+const かたつむり = await fetch(url);
+```
+
+最後の段落で`fetch()`に触れる。
+"""
+
+
+@pytest.fixture()
+def markdown_corpus(tmp_path: Path) -> Path:
+    write(tmp_path / "md" / "guide.md", MARKDOWN)
+    return tmp_path / "md"
+
+
+@pytest.mark.parametrize("query", ["かたつむり", "ザリガニ", "鯨", "example", "mdnsidebar", "span", "whale"])
+def test_code_blocks_urls_tags_images_and_macros_are_not_indexed(markdown_corpus: Path, query: str) -> None:
+    assert open_corpus(markdown_corpus).search(query) == []
+
+
+@pytest.mark.parametrize("query, surface", [("プロミス", "プロミス"), ("注記", "注記"), ("fetch", "fetch")])
+def test_link_text_html_text_and_inline_code_are_indexed_and_highlighted_exactly(
+    markdown_corpus: Path, query: str, surface: str
+) -> None:
+    (hit,) = open_corpus(markdown_corpus).search(query)
+    assert surface in [hit.text[s:e] for s, e in hit.highlights]
+    assert MARKDOWN.index(hit.text) == hit.start  # offsets point into the original file
+
+
+def test_show_prints_the_original_markdown(markdown_corpus: Path) -> None:
+    shown = run_mlq("show", "guide", "--corpus", str(markdown_corpus))
+    assert "const かたつむり = await fetch(url);" in shown.stdout
+    assert "(https://example.com/promise-guide)" in shown.stdout
