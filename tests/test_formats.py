@@ -107,3 +107,48 @@ def test_show_prints_the_original_markdown(markdown_corpus: Path) -> None:
     shown = run_mlq("show", "guide", "--corpus", str(markdown_corpus))
     assert "const かたつむり = await fetch(url);" in shown.stdout
     assert "(https://example.com/promise-guide)" in shown.stdout
+
+
+@pytest.fixture()
+def notes(tmp_path: Path) -> Path:
+    root = tmp_path / "notes"
+    for relative in ["a.md", "drafts/b.md", "drafts/keep.md", "journal/2024/c.txt", "x.tmp.md", ".obsidian/d.md"]:
+        write(root / relative, f"# {relative}\n\n共通の語。")
+    return root
+
+
+def ids(root: Path, **selection: tuple[str, ...]) -> list[str]:
+    from mlq.corpus import Selection
+
+    return [d.doc_id for d in load_corpus(root, selection=Selection(**selection))]
+
+
+def test_include_and_exclude_patterns(notes: Path) -> None:
+    assert ids(notes) == ["a", "drafts/b", "drafts/keep", "journal/2024/c", "x.tmp"]
+    assert ids(notes, include=("*.txt",)) == ["journal/2024/c"]
+    assert ids(notes, exclude=("drafts/", "*.tmp.md")) == ["a", "journal/2024/c"]
+    assert ids(notes, include=("drafts/**",), exclude=("b.md",)) == ["drafts/keep"]
+
+
+def test_mlqignore_in_the_corpus_root_uses_gitignore_rules(notes: Path) -> None:
+    (notes / ".mlqignore").write_text("# drafts stay private\ndrafts/*\n!drafts/keep.md\n*.tmp.md\n", encoding="utf-8")
+    assert ids(notes) == ["a", "drafts/keep", "journal/2024/c"]
+
+
+def test_symlinks_are_followed_without_looping(notes: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere / "linked.md", "リンク先の文書")
+    (notes / "shared").symlink_to(elsewhere, target_is_directory=True)
+    (notes / "journal" / "loop").symlink_to(notes, target_is_directory=True)
+    found = ids(notes)
+    assert "shared/linked" in found
+    assert found.count("a") == 1 and not any(doc_id.startswith("journal/loop/") for doc_id in found)
+
+
+def test_cli_include_exclude_choose_what_is_searched(notes: Path) -> None:
+    everything = run_mlq("search", "共通", "-l", "-n", "50", "--corpus", str(notes))
+    only_txt = run_mlq("search", "共通", "-l", "--include", "*.txt", "--corpus", str(notes))
+    no_drafts = run_mlq("list", "--exclude", "drafts/", "--corpus", str(notes))
+    assert sorted(everything.stdout.split()) == ["a", "drafts/b", "drafts/keep", "journal/2024/c", "x.tmp"]
+    assert only_txt.stdout.split() == ["journal/2024/c"]
+    assert [line.split("\t")[0] for line in no_drafts.stdout.splitlines()] == ["a", "journal/2024/c", "x.tmp"]

@@ -28,7 +28,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 import numpy as np
 
 from .bm25 import FieldIndex, Index, Vocabulary
-from .corpus import SourceFile, scan, sha256
+from .corpus import Selection, SourceFile, scan, sha256
 from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
@@ -51,9 +51,12 @@ def cache_root() -> Path:
     return base / "mlq"
 
 
-def entry_dir(corpus_root: Path, root: Path | None = None) -> Path:
-    """The entry of a corpus folder (by absolute path): readable name, collision-free hash."""
-    key = hashlib.sha256(str(corpus_root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+def entry_dir(corpus_root: Path, root: Path | None = None, selection: Selection = Selection()) -> Path:
+    """The entry of a corpus folder (by absolute path, and by file selection when one is
+    given, so that two selections do not rebuild each other's index): readable name,
+    collision-free hash."""
+    key_text = str(corpus_root) if selection == Selection() else f"{corpus_root}\0{selection!r}"
+    key = hashlib.sha256(key_text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     slug = re.sub(r"[^\w.-]+", "_", corpus_root.name)[:40] or "root"
     return (root or cache_root()) / f"{slug}-{key}"
 
@@ -128,7 +131,9 @@ def read_manifest(entry: Path) -> tuple[Path, Manifest]:
     return build, manifest
 
 
-def staleness(manifest: Manifest, corpus_root: Path) -> tuple[str | None, list[SourceFile] | None]:
+def staleness(
+    manifest: Manifest, corpus_root: Path, selection: Selection = Selection()
+) -> tuple[str | None, list[SourceFile] | None]:
     """What changed in the corpus since the index in ``manifest`` was built (``None`` if
     nothing), and, when files were only touched — new times, same content — the corpus as it
     now is, so that the manifest can be brought up to date.
@@ -136,7 +141,7 @@ def staleness(manifest: Manifest, corpus_root: Path) -> tuple[str | None, list[S
     Size and modification time are compared first; a file is hashed only when they differ,
     so an unchanged corpus costs one ``stat`` per file."""
     recorded = {f.path: f for f in manifest.files}
-    current = dict(scan(corpus_root))
+    current = dict(scan(corpus_root, selection))
     added = current.keys() - recorded.keys()
     removed = recorded.keys() - current.keys()
     changed, touched = [], {}

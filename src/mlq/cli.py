@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence, TypeVar
 
@@ -19,7 +20,8 @@ import click
 
 from . import __version__, cache
 from .analysis import Analyzer
-from .corpus import check_corpus_dir
+from .corpus import Selection, check_corpus_dir
+from .index import IndexSettings
 from .errors import MlqError
 from .render import FORMATS, Printer, make_printer
 from .search import (
@@ -45,14 +47,43 @@ def note(message: str) -> None:
     click.echo(f"mlq: {message}", err=True)
 
 
+@dataclass(frozen=True)
+class Source:
+    """The corpus a command works on: the folder (None: the bundled essays) and which files."""
+
+    folder: Path | None
+    selection: Selection
+
+    @property
+    def root(self) -> Path:
+        return check_corpus_dir(self.folder if self.folder is not None else bundled_corpus())
+
+    @property
+    def settings(self) -> IndexSettings:
+        return IndexSettings(selection=self.selection)
+
+
 def corpus_option(command: F) -> F:
-    return click.option(
-        "--corpus",
-        type=click.Path(path_type=Path),
-        envvar="MLQ_CORPUS",
-        show_envvar=True,
-        help="Folder of essays to search (default: the bundled corpus).",
-    )(command)
+    """--corpus, --include and --exclude, handed to the command as one ``source``."""
+
+    @functools.wraps(command)
+    def with_source(*args: object, corpus: Path | None, include: tuple[str, ...], exclude: tuple[str, ...], **kwargs: object) -> object:
+        return command(*args, source=Source(corpus, Selection(include, exclude)), **kwargs)
+
+    options = [
+        click.option(
+            "--corpus",
+            type=click.Path(path_type=Path),
+            envvar="MLQ_CORPUS",
+            show_envvar=True,
+            help="Folder of essays to search (default: the bundled corpus).",
+        ),
+        click.option("--include", multiple=True, metavar="GLOB", help="Only files matching GLOB (gitignore syntax; repeatable)."),
+        click.option("--exclude", multiple=True, metavar="GLOB", help="Leave out files matching GLOB (as in .mlqignore; repeatable)."),
+    ]
+    for option in reversed(options):
+        with_source = option(with_source)
+    return with_source  # type: ignore[return-value]
 
 
 def output_options(command: F) -> F:
@@ -108,7 +139,7 @@ def _stdout() -> BinaryIO:
     return sys.stdout.buffer
 
 
-def open_searcher(corpus: Path | None, rebuild: bool = False, announce: bool = True, jobs: int | None = None) -> Searcher:
+def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, jobs: int | None = None) -> Searcher:
     """Open the corpus, with a progress bar on a terminal when it has to be indexed, and a
     note on stderr after indexing (unless ``announce`` is off, for `mlq index`)."""
     bar = None
@@ -128,7 +159,9 @@ def open_searcher(corpus: Path | None, rebuild: bool = False, announce: bool = T
         bar.update(bar.task_ids[0], completed=done)
 
     try:
-        searcher = open_corpus(corpus, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=note)
+        searcher = open_corpus(
+            source.root, settings=source.settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=note
+        )
     finally:
         if bar is not None:
             bar.stop()
@@ -186,7 +219,7 @@ def search(
     format_name: str | None,
     as_json: bool,
     color: str,
-    corpus: Path | None,
+    source: Source,
 ) -> int:
     """Show the passages that best match QUERY, best first, matched terms highlighted.
 
@@ -213,7 +246,7 @@ def search(
     if not batch:
         analyze_query(Analyzer(), " ".join(query))  # a bad query fails before any indexing
     printer = _printer(format_name, as_json, color, files_only, header)
-    searcher = open_searcher(corpus)
+    searcher = open_searcher(source)
     # -l counts documents: one passage per document.
     per_doc = 1 if files_only else per_doc
     run = functools.partial(searcher.search, limit=limit, per_doc=per_doc, highlight=printer.uses_highlights)
@@ -257,7 +290,7 @@ def _batch_queries(queries_file: Path | None) -> Iterator[tuple[str, str]]:
 @click.option("-p", "--passage", type=click.IntRange(min=1), help="Show only passage N (same as DOC#N).")
 @output_options
 @corpus_option
-def show(doc: str, passage: int | None, format_name: str | None, as_json: bool, color: str, corpus: Path | None) -> int:
+def show(doc: str, passage: int | None, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
     """Show document DOC: its title, metadata and full text, or one passage of it.
 
     DOC is a document id as `mlq list` prints it, or a unique prefix of one; DOC#N picks
@@ -271,7 +304,7 @@ def show(doc: str, passage: int | None, format_name: str | None, as_json: bool, 
       mlq show landing-an-ml-job --passage 2 --json | jq -r .text
     """
     printer = _printer(format_name, as_json, color)
-    searcher = open_searcher(corpus)
+    searcher = open_searcher(source)
     document, number = searcher.resolve(doc)
     number = passage or number
     passages = searcher.passages(document)
@@ -284,7 +317,7 @@ def show(doc: str, passage: int | None, format_name: str | None, as_json: bool, 
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
 @output_options
 @corpus_option
-def list_(header: bool, format_name: str | None, as_json: bool, color: str, corpus: Path | None) -> int:
+def list_(header: bool, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
     """List the documents: id, number of passages and title.
 
     \b
@@ -293,7 +326,7 @@ def list_(header: bool, format_name: str | None, as_json: bool, color: str, corp
       mlq list --json | jq -r 'select(.passages > 20) | .doc_id'
     """
     printer = _printer(format_name, as_json, color, header=header)
-    searcher = open_searcher(corpus)
+    searcher = open_searcher(source)
     rows = [(document, len(searcher.passages(document))) for document in searcher.documents]
     if not rows:
         note(f"no documents in {searcher.index.root}")
@@ -310,7 +343,7 @@ def list_(header: bool, format_name: str | None, as_json: bool, color: str, corp
 @click.option("--clear", "action", flag_value="clear", help="Remove this corpus' cached index.")
 @click.option("--prune", "action", flag_value="prune", help="Remove cached indexes of corpus folders that no longer exist.")
 @corpus_option
-def index(rebuild: bool, jobs: int | None, action: str | None, corpus: Path | None) -> int:
+def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -> int:
     """Build or refresh the cached index of the corpus, then print one summary line.
 
     Searching refreshes the index by itself; this command does it ahead of time, and looks
@@ -329,8 +362,8 @@ def index(rebuild: bool, jobs: int | None, action: str | None, corpus: Path | No
             click.echo(f"removed {entry} ({corpus_root})")
         note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
         return EXIT_FOUND
-    root = check_corpus_dir(corpus if corpus is not None else bundled_corpus())
-    entry = cache.entry_dir(root)
+    root = source.root
+    entry = cache.entry_dir(root, selection=source.selection)
     if action == "clear":
         if cache.clear(entry):
             click.echo(f"removed {entry}")
@@ -338,7 +371,7 @@ def index(rebuild: bool, jobs: int | None, action: str | None, corpus: Path | No
         note(f"no cached index for {root}")
         return EXIT_NOT_FOUND
     if action == "status":
-        click.echo(_status(entry, root))
+        click.echo(_status(entry, root, source.selection))
         return EXIT_FOUND
     if action == "verify":
         try:
@@ -350,7 +383,7 @@ def index(rebuild: bool, jobs: int | None, action: str | None, corpus: Path | No
         click.echo(f"{entry}: every file matches its checksum")
         return EXIT_FOUND
     started = time.perf_counter()
-    searcher = open_searcher(root, rebuild=rebuild, announce=False, jobs=jobs)
+    searcher = open_searcher(source, rebuild=rebuild, announce=False, jobs=jobs)
     built = searcher.built
     corpus_index = searcher.index
     if built:
@@ -365,7 +398,7 @@ def index(rebuild: bool, jobs: int | None, action: str | None, corpus: Path | No
     return EXIT_FOUND
 
 
-def _status(entry: Path, root: Path) -> str:
+def _status(entry: Path, root: Path, selection: Selection) -> str:
     lines = [f"corpus:  {root}", f"cache:   {entry}"]
     try:
         _, manifest = cache.read_manifest(entry)
@@ -373,7 +406,7 @@ def _status(entry: Path, root: Path) -> str:
         return "\n".join([*lines, "index:   none yet (run `mlq index`)"])
     except cache.CacheError as error:
         return "\n".join([*lines, f"index:   damaged ({error}); the next run rebuilds it"])
-    reason, _ = cache.staleness(manifest, root)
+    reason, _ = cache.staleness(manifest, root, selection)
     built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at))
     counts = manifest.counts
     return "\n".join(

@@ -45,33 +45,79 @@ class Document:
         return markdown.prose(self.text) if self.path.lower().endswith(MARKDOWN_SUFFIXES) else self.text
 
 
-def corpus_files(root: Path) -> list[Path]:
-    """Every ``*.md`` and ``*.txt`` file under ``root``, recursively, sorted by relative path.
-
-    Hidden files and folders (``.git``, ``.obsidian``…) are skipped: they hold tool state,
-    not essays.
-    """
-    return [root / relative for relative, _ in scan(root)]
+IGNORE_FILE = ".mlqignore"
 
 
-def scan(root: Path) -> list[tuple[str, os.DirEntry[str]]]:
+@dataclass(frozen=True)
+class Selection:
+    """Which files of a folder make the corpus, beyond the defaults (``*.md``, ``*.markdown``,
+    ``*.txt``; no hidden files or folders): ``include`` patterns a file must match one of, if
+    any are given, and ``exclude`` patterns it must match none of. Patterns, like the lines of
+    a ``.mlqignore`` file in the corpus folder, use gitignore syntax, relative to the folder."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+def corpus_files(root: Path, selection: Selection = Selection()) -> list[Path]:
+    """Every corpus file under ``root``, recursively, sorted by relative path."""
+    return [root / relative for relative, _ in scan(root, selection)]
+
+
+def scan(root: Path, selection: Selection = Selection()) -> list[tuple[str, os.DirEntry[str]]]:
     """The corpus files as ``(path relative to root with / separators, directory entry)``,
-    sorted by that path. Plain strings and ``os.scandir``: a large corpus is scanned on every
-    run to see whether it changed, and pathlib would cost several times more."""
+    sorted by that path. Symbolic links are followed, each real folder entered once, so a link
+    loop ends. Plain strings and ``os.scandir``: a large corpus is scanned on every run to see
+    whether it changed, and pathlib would cost several times more."""
+    ignored = _ignore_rules(root, selection.exclude)
+    included = _rules(selection.include) if selection.include else None
     found: list[tuple[str, os.DirEntry[str]]] = []
     folders = [("", str(root))]
+    seen = {_identity(str(root))}
     while folders:
         prefix, folder = folders.pop()
-        with os.scandir(folder) as listing:
-            for item in listing:
-                if item.name.startswith("."):
+        try:
+            listing = list(os.scandir(folder))
+        except OSError:
+            continue  # unreadable folder: its files cannot be read either
+        for item in listing:
+            relative = prefix + item.name
+            if item.name.startswith("."):
+                continue
+            if item.is_dir():
+                if ignored and ignored.match_file(relative + "/"):
                     continue
-                if item.is_dir():
-                    folders.append((f"{prefix}{item.name}/", item.path))
-                elif item.name.lower().endswith(SUFFIXES) and item.is_file():
-                    found.append((prefix + item.name, item))
+                identity = _identity(item.path)
+                if identity not in seen:
+                    seen.add(identity)
+                    folders.append((relative + "/", item.path))
+            elif item.name.lower().endswith(SUFFIXES) and item.is_file():
+                if ignored and ignored.match_file(relative):
+                    continue
+                if included is None or included.match_file(relative):
+                    found.append((relative, item))
     found.sort(key=lambda pair: pair[0])
     return found
+
+
+def _identity(folder: str) -> tuple[int, int]:
+    stat = os.stat(folder)
+    return stat.st_dev, stat.st_ino
+
+
+def _ignore_rules(root: Path, exclude: tuple[str, ...]):  # -> pathspec.PathSpec | None
+    lines = list(exclude)
+    try:
+        lines += (root / IGNORE_FILE).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        pass
+    return _rules(lines) if any(line.strip() and not line.startswith("#") for line in lines) else None
+
+
+def _rules(lines: list[str] | tuple[str, ...]):  # -> pathspec.PathSpec
+    import pathspec  # only when patterns are in use
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def doc_id_for(path: Path, root: Path) -> str:
@@ -163,10 +209,10 @@ def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def load_corpus(root: Path, warn: Warn | None = None) -> list[Document]:
+def load_corpus(root: Path, warn: Warn | None = None, selection: Selection = Selection()) -> list[Document]:
     """All documents under ``root`` in a stable order."""
     root = check_corpus_dir(root)
-    return [document for _, document in read_files(root, corpus_files(root), warn) if document]
+    return [document for _, document in read_files(root, corpus_files(root, selection), warn) if document]
 
 
 def read_files(

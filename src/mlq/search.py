@@ -217,7 +217,7 @@ def open_corpus(
     it (``notice`` says so) and then uses its index. When the cache cannot be written, the
     index lives in memory for this run only, with a warning."""
     root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
-    entry = cache.entry_dir(root)
+    entry = cache.entry_dir(root, selection=settings.selection)
     previous, reason = None, "rebuild requested"
     if not rebuild:
         fresh, previous, reason = _cached(entry, root, settings, warn)
@@ -255,7 +255,7 @@ def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None)
         if warn:
             warn(f"{error}; rebuilding")
         return None, None, str(error)
-    reason, touched = cache.staleness(manifest, root)
+    reason, touched = cache.staleness(manifest, root, settings.selection)
     if touched is not None:
         _record_touched(entry, touched, warn)
     return (None if reason else index), index, reason or ""
