@@ -152,3 +152,33 @@ def test_cli_include_exclude_choose_what_is_searched(notes: Path) -> None:
     assert sorted(everything.stdout.split()) == ["a", "drafts/b", "drafts/keep", "journal/2024/c", "x.tmp"]
     assert only_txt.stdout.split() == ["journal/2024/c"]
     assert [line.split("\t")[0] for line in no_drafts.stdout.splitlines()] == ["a", "journal/2024/c", "x.tmp"]
+
+
+SECTIONED = """# MLOps
+
+導入の文章。ここでは全体を述べる。機械学習のモデルを作って終わりではない。機械学習のモデルを作って終わりではない。機械学習のモデルを作って終わりではない。機械学習のモデルを作って終わりではない。機械学習のモデルを作って終わりではない。機械学習のモデルを作って終わりではない。
+
+## 運用
+
+モデルを本番に出したあとの話。しばらくは手作業で回していた。毎週の作業を少しずつ自動化した。毎週の作業を少しずつ自動化した。毎週の作業を少しずつ自動化した。毎週の作業を少しずつ自動化した。毎週の作業を少しずつ自動化した。毎週の作業を少しずつ自動化した。
+
+```sh
+# 見出しではないコメント
+```
+
+### 監視
+
+ダッシュボードでレイテンシを見る。異常があれば通知が届く。異常があれば通知が届く。異常があれば通知が届く。異常があれば通知が届く。異常があれば通知が届く。異常があれば通知が届く。異常があれば通知が届く。異常があれば通知が届く。
+"""
+
+
+def test_passages_know_their_heading_path_and_heading_words_count(tmp_path: Path) -> None:
+    write(tmp_path / "s" / "mlops.md", SECTIONED)
+    searcher = open_corpus(tmp_path / "s")
+    (hit,) = searcher.search("レイテンシ")
+    assert hit.section == "MLOps > 運用 > 監視"
+    # 運用 is said only in a heading: the passages under it match it through their section.
+    under = searcher.search("運用", limit=10)
+    assert {h.section for h in under} >= {"MLOps > 運用", "MLOps > 運用 > 監視"}
+    shown = run_mlq("search", "レイテンシ", "--json", "--corpus", str(tmp_path / "s"))
+    assert '"section": "MLOps > 運用 > 監視"' in shown.stdout

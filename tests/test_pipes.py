@@ -12,7 +12,7 @@ import pytest
 from conftest import mlq_command, on_terminal, run_mlq, shell
 from mlq import Analyzer
 
-HIT_FIELDS = {"query", "rank", "doc_id", "passage", "score", "title", "path", "start", "end", "text", "highlights"}
+HIT_FIELDS = {"query", "rank", "doc_id", "passage", "score", "title", "section", "path", "start", "end", "text", "highlights"}
 
 
 def read_text(path: str) -> str:

@@ -56,12 +56,22 @@ def analyze_file(path: Path, root: Path, analyzer: Analyzer, clashes_with: Path 
     passages = split_passages(document)
     spans = np.array([(p.start, p.end) for p in passages], dtype=np.int64).reshape(-1, 2)
     prose = document.prose
-    analysed = [analyzer.analyze(prose[p.start : p.end]) for p in passages]
+    # A passage's heading path counts toward its match, once, like words of its own: a passage
+    # under "MLOps > 運用" is about MLOps even when it never says so.
+    analysed = [_with_section(analyzer, prose[p.start : p.end], p.section) for p in passages]
     fields = {}
     for name in FIELDS:
         entries, lengths, texts = count_terms([[t.text for t in a[name]] for a in analysed])
         fields[name] = FieldCounts(entries, lengths, texts)
     return FileAnalysis(source, document, spans, fields, tuple(warnings))
+
+
+def _with_section(analyzer: Analyzer, text: str, section: str) -> dict[str, list]:
+    terms = analyzer.analyze(text)
+    if section:
+        for name, extra in analyzer.analyze(section).items():
+            terms[name] = terms[name] + extra
+    return terms
 
 
 def default_jobs() -> int:

@@ -7,6 +7,7 @@ sentence ends second, are the unit mlq ranks and shows.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -32,13 +33,15 @@ _NOT_A_HEADING_END = re.compile(r"[。．！？!?.:：、,]\Z")
 
 @dataclass(frozen=True)
 class Passage:
-    """``document.text[start:end] == text``; ``number`` counts from 1 within the document."""
+    """``document.text[start:end] == text``; ``number`` counts from 1 within the document;
+    ``section`` is the path of Markdown headings it sits under (``MLOps > 運用``)."""
 
     doc_id: str
     number: int
     start: int
     end: int
     text: str
+    section: str = ""
 
 
 def split_passages(document: Document) -> list[Passage]:
@@ -46,10 +49,40 @@ def split_passages(document: Document) -> list[Passage]:
     non-blank character of the body."""
     text = document.text
     spans = _group(_units(text, document.body_start, len(text)))
+    sections = Sections(document)
     return [
-        Passage(document.doc_id, number, start, end, text[start:end])
+        Passage(document.doc_id, number, start, end, text[start:end], sections.at(start))
         for number, (start, end) in enumerate(spans, start=1)
     ]
+
+
+_MARKDOWN_HEADING = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+_INLINE_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)")
+
+
+class Sections:
+    """The heading path at any offset of a document: each ATX heading (found in the prose, so
+    a ``#`` comment in a code block is no heading) replaces those of its level and deeper."""
+
+    def __init__(self, document: Document) -> None:
+        self._starts: list[int] = []
+        self._paths: list[str] = []
+        path: list[tuple[int, str]] = []
+        for match in _MARKDOWN_HEADING.finditer(document.prose, document.body_start):
+            # Found in the prose, read from the text, where links are whole.
+            line_end = document.text.find("\n", match.start())
+            line = document.text[match.start() : line_end if line_end >= 0 else len(document.text)]
+            original = _MARKDOWN_HEADING.match(line)
+            raw = original.group(2) if original else match.group(2)
+            level, title = len(match.group(1)), _INLINE_MARKUP.sub(r"\1", raw).strip()
+            path = [(lvl, t) for lvl, t in path if lvl < level] + ([(level, title)] if title else [])
+            self._starts.append(match.start())
+            self._paths.append(" > ".join(t for _, t in path))
+
+    def at(self, offset: int) -> str:
+        """The path in force at ``offset``: a passage that starts with a heading is under it."""
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return self._paths[i] if i >= 0 else ""
 
 
 def _units(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:

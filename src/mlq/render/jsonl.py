@@ -20,7 +20,7 @@ class JsonPrinter(Printer):
 
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         """``query`` (and ``query_id`` in batch mode), ``rank``, ``doc_id``, ``passage``,
-        ``score``, ``title``, ``path``, ``start``/``end`` (offsets in the document's text),
+        ``score``, ``title``, ``section`` (heading path), ``path``, ``start``/``end`` (offsets in the document's text),
         ``text`` and ``highlights`` (``[start, end]`` offsets in ``text``)."""
         head = {"query": query} if query_id is None else {"query_id": query_id, "query": query}
         for hit in found:
@@ -32,6 +32,7 @@ class JsonPrinter(Printer):
                     "passage": hit.passage,
                     "score": hit.score,
                     "title": hit.title,
+                    "section": hit.section,
                     "path": hit.path,
                     "start": hit.start,
                     "end": hit.end,

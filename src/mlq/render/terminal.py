@@ -36,6 +36,7 @@ class TerminalPrinter(Printer):
                     (f"{hit.doc_id}#{hit.passage}", "bold cyan"),
                     "  ",
                     (hit.title, "bold"),
+                    (f" › {hit.section}" if hit.section else "", "magenta"),
                     ("  score ", "dim"),
                     (format_score(hit.score), "green"),
                 )
