@@ -8,11 +8,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import markdown
 from .errors import MlqError
 from .markdown import MARKDOWN_SUFFIXES
+
+if TYPE_CHECKING:
+    from .passages import Sections
 
 SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt")
 
@@ -37,6 +40,13 @@ class Document:
     @property
     def body(self) -> str:
         return self.text[self.body_start :]
+
+    @functools.cached_property
+    def headings(self) -> Sections:
+        """The heading paths of the document, computed once."""
+        from .passages import Sections
+
+        return Sections(self)
 
     @functools.cached_property
     def prose(self) -> str:

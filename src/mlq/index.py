@@ -50,6 +50,9 @@ class IndexSettings:
         }
 
 
+_DOCUMENTS_KEPT = 256
+
+
 class DocumentTable(Sequence[Document]):
     """The documents as two blobs with offsets: one small JSON record per document (id, path,
     title, metadata, where the body starts, the file's hash) and the UTF-8 texts. A record or
@@ -62,6 +65,7 @@ class DocumentTable(Sequence[Document]):
         self.blob = texts
         self.offsets = text_offsets
         self._decoded: dict[int, dict[str, Any]] = {}  # a cache of records read
+        self._documents: dict[int, Document] = {}  # a cache of documents made, oldest first
 
     @classmethod
     def build(cls, documents: Sequence[tuple[Document, str, bytes | None]]) -> DocumentTable:
@@ -86,10 +90,18 @@ class DocumentTable(Sequence[Document]):
     def __getitem__(self, i: int) -> Document:  # type: ignore[override]
         if isinstance(i, slice):
             raise TypeError("DocumentTable does not slice")
-        record = self.record(i)
-        return Document(
-            record["doc_id"], record["path"], record["title"], self.text(i), record["body_start"], record["metadata"]
-        )
+        document = self._documents.get(i)
+        if document is None:
+            record = self.record(i)
+            document = Document(
+                record["doc_id"], record["path"], record["title"], self.text(i), record["body_start"], record["metadata"]
+            )
+            # A small cache of the documents last shown: a batch of queries keeps hitting the same
+            # few, and each keeps what it computed once (its prose, its headings).
+            if len(self._documents) >= _DOCUMENTS_KEPT:
+                self._documents.pop(next(iter(self._documents)))
+            self._documents[i] = document
+        return document
 
     def text(self, i: int) -> str:
         return self.text_bytes(i).decode("utf-8")

@@ -22,7 +22,7 @@ from .bm25 import select_top
 from .corpus import Document, SourceFile, Warn, check_corpus_dir
 from .errors import MlqError
 from .index import CorpusIndex, IndexSettings, Progress, build_index
-from .passages import Passage, Sections
+from .passages import Passage
 
 DEFAULT_LIMIT = 10
 DEFAULT_PER_DOC = 3
@@ -124,7 +124,7 @@ class Searcher:
             end=end,
             text=text,
             highlights=self.highlights(document.prose[start:end], wanted) if wanted is not None else (),
-            section=Sections(document).at(start),
+            section=document.headings.at(start),
         )
 
     def highlights(self, text: str, wanted: Mapping[str, set[str]]) -> tuple[tuple[int, int], ...]:
