@@ -1,0 +1,106 @@
+"""A large folder and a large file: files, MB, passages, build seconds and peak memory.
+
+Two corpora are put together from the real ones in ../shared/corpora (skipped cleanly when they
+are absent), in a temporary folder:
+
+* *folder*: mdn-ja and baldanders side by side, plus a second copy of mdn-ja under another name
+  until there are at least 10,000 files and 100 MB;
+* *one file*: the baldanders essays concatenated into a single Markdown file of at least 50 MB.
+
+Each is indexed by the installed `mlq index --rebuild` (all cores), then searched once. Peak
+memory is the largest resident set of the mlq process or any of its workers (``ru_maxrss`` from
+``wait4``), set against the corpus size.
+
+    python bench/scale.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+
+
+def mlq_command() -> str:
+    script = Path(sys.executable).parent / "mlq"
+    return str(script) if script.exists() else "mlq"
+
+
+def measure(corpus: Path, cache: Path, query: str) -> dict[str, object]:
+    """Index ``corpus`` in a fresh process and search it; wall seconds and peak memory of each."""
+    env = {**os.environ, "MLQ_CACHE_DIR": str(cache)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [mlq_command(), "index", "--rebuild", "--corpus", str(corpus)], env=env, stdout=subprocess.PIPE, text=True
+    )
+    summary = process.stdout.read() if process.stdout else ""
+    # wait4's usage covers this process and the workers it waited for: the peak of this run alone.
+    _, status, usage = os.wait4(process.pid, 0)
+    build_seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"mlq index failed on {corpus}")
+    build_peak_mb = usage.ru_maxrss / 1024
+    started = time.perf_counter()
+    subprocess.run([mlq_command(), "search", query, "--corpus", str(corpus)], env=env, check=True, capture_output=True)
+    files = [p for p in corpus.rglob("*") if p.is_file()]
+    return {
+        "files": len(files),
+        "mb": sum(p.stat().st_size for p in files) / 1e6,
+        "summary": summary.strip().split(";")[0],
+        "build_seconds": build_seconds,
+        "search_seconds": time.perf_counter() - started,
+        "peak_mb": build_peak_mb,
+    }
+
+
+def folder_corpus(target: Path) -> Path:
+    for name in ("mdn-ja", "baldanders"):
+        shutil.copytree(CORPORA / name, target / name)
+    copy = 2
+    while True:
+        files = [p for p in target.rglob("*.md")]
+        if len(files) >= 10_000 and sum(p.stat().st_size for p in files) >= 100e6:
+            return target
+        shutil.copytree(CORPORA / "mdn-ja", target / f"mdn-ja-{copy}")
+        copy += 1
+
+
+def one_file_corpus(target: Path) -> Path:
+    target.mkdir()
+    essays = sorted((CORPORA / "baldanders").rglob("*.md"))
+    with open(target / "everything.md", "w", encoding="utf-8") as out:
+        written = 0
+        while written < 50e6:
+            for essay in essays:
+                text = essay.read_text(encoding="utf-8")
+                written += out.write(f"\n\n# {essay.stem}\n\n{text}")
+                if written >= 50e6:
+                    break
+    return target
+
+
+def main() -> None:
+    if not (CORPORA / "mdn-ja").is_dir() or not (CORPORA / "baldanders").is_dir():
+        print(f"skipped: no corpora at {CORPORA}", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        rows = [
+            ("folder", measure(folder_corpus(Path(scratch, "folder")), Path(scratch, "cache1"), "非同期 関数")),
+        ]
+        rows.append(("one file", measure(one_file_corpus(Path(scratch, "one")), Path(scratch, "cache2"), "設計")))
+    for name, row in rows:
+        print(
+            f"{name:8}  {row['files']:6} files  {row['mb']:6.1f} MB  {row['summary']}\n"
+            f"          build {row['build_seconds']:6.1f} s   search {row['search_seconds']:.2f} s   "
+            f"peak memory {row['peak_mb']:,.0f} MB ({row['peak_mb'] / row['mb']:.1f}× the corpus)"
+        )
+
+
+if __name__ == "__main__":
+    main()
