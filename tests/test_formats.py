@@ -182,3 +182,28 @@ def test_passages_know_their_heading_path_and_heading_words_count(tmp_path: Path
     assert {h.section for h in under} >= {"MLOps > 運用", "MLOps > 運用 > 監視"}
     shown = run_mlq("search", "レイテンシ", "--json", "--corpus", str(tmp_path / "s"))
     assert '"section": "MLOps > 運用 > 監視"' in shown.stdout
+
+
+def test_mlq_toml_sets_files_and_ranking_and_the_command_line_overrides_it(notes: Path) -> None:
+    (notes / "mlq.toml").write_text(
+        '[files]\nexclude = ["drafts/", "*.tmp.md"]\n\n[ranking]\nk1 = 1.2\nweights = { bigrams = 0.25 }\n',
+        encoding="utf-8",
+    )
+    listed = run_mlq("list", "--corpus", str(notes))
+    assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == ["a", "journal/2024/c"]
+    overridden = run_mlq("list", "--exclude", "journal/", "--corpus", str(notes))
+    assert [line.split("\t")[0] for line in overridden.stdout.splitlines()] == ["a", "drafts/b", "drafts/keep", "x.tmp"]
+    searcher = open_corpus(notes)
+    assert searcher.index.settings.bm25.k1 == 1.2
+    assert dict(searcher.index.settings.weights) == {"words": 1.0, "bigrams": 0.25}
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [("[files\n", "mlq.toml"), ('[ranking]\nweights = { title = 2 }\n', "ranking.weights"), ("[colours]\n", "unknown section")],
+)
+def test_a_bad_mlq_toml_is_a_one_line_error(notes: Path, content: str, message: str) -> None:
+    (notes / "mlq.toml").write_text(content, encoding="utf-8")
+    result = run_mlq("search", "共通", "--corpus", str(notes))
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and message in result.stderr

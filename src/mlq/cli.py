@@ -21,6 +21,7 @@ import click
 from . import __version__, cache
 from .analysis import Analyzer
 from .corpus import Selection, check_corpus_dir
+from .config import settings_for
 from .index import IndexSettings
 from .errors import MlqError
 from .render import FORMATS, Printer, make_printer
@@ -60,7 +61,8 @@ class Source:
 
     @property
     def settings(self) -> IndexSettings:
-        return IndexSettings(selection=self.selection)
+        """The corpus' mlq.toml, with the command line's patterns over it."""
+        return settings_for(self.root, self.selection.include, self.selection.exclude)
 
 
 def corpus_option(command: F) -> F:
@@ -363,7 +365,8 @@ def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -
         note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
         return EXIT_FOUND
     root = source.root
-    entry = cache.entry_dir(root, selection=source.selection)
+    settings = source.settings
+    entry = cache.entry_dir(root, selection=settings.selection)
     if action == "clear":
         if cache.clear(entry):
             click.echo(f"removed {entry}")
@@ -371,7 +374,7 @@ def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -
         note(f"no cached index for {root}")
         return EXIT_NOT_FOUND
     if action == "status":
-        click.echo(_status(entry, root, source.selection))
+        click.echo(_status(entry, root, settings.selection))
         return EXIT_FOUND
     if action == "verify":
         try:

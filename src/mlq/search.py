@@ -205,14 +205,15 @@ def _listing(ids: list[str], most: int = 5) -> str:
 def open_corpus(
     corpus: str | Path | None = None,
     *,
-    settings: IndexSettings = IndexSettings(),
+    settings: IndexSettings | None = None,
     rebuild: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
     warn: Warn | None = None,
     notice: Warn | None = None,
 ) -> Searcher:
-    """Open ``corpus`` (default: the bundled essays) for searching.
+    """Open ``corpus`` (default: the bundled essays) for searching, with ``settings`` (default:
+    the corpus' ``mlq.toml``, if any).
 
     The cached index is loaded when it matches the corpus and the settings. Otherwise, under
     the entry's lock, the corpus is indexed again — only the files that changed, on ``jobs``
@@ -220,6 +221,10 @@ def open_corpus(
     it (``notice`` says so) and then uses its index. When the cache cannot be written, the
     index lives in memory for this run only, with a warning."""
     root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
+    if settings is None:
+        from .config import settings_for
+
+        settings = settings_for(root)
     entry = cache.entry_dir(root, selection=settings.selection)
     previous, reason = None, "rebuild requested"
     if not rebuild:
