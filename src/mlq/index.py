@@ -19,7 +19,7 @@ import numpy as np
 
 from . import passages as passage_rules
 from .analysis import FIELDS, AnalyzerSettings, versions
-from .bm25 import BM25Params, Entries, FieldIndex, Index, assemble_field
+from .bm25 import BM25Params, Entries, Index, assemble_field
 from .corpus import Document, Selection, SourceFile, Warn, corpus_files, doc_id_of, id_clashes, sha256
 from .ingest import FileAnalysis, analyze_files, default_jobs
 from .passages import Passage

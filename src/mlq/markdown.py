@@ -43,34 +43,47 @@ _NOT_PROSE = re.compile(
 )
 
 
+class _Invalid(Exception):
+    """A front matter block that does not parse; carries the parser's error."""
+
+
+def _yaml(source: str) -> Any:
+    import yaml  # only needed when indexing: keeps cached runs quick to start
+
+    try:
+        return yaml.safe_load(source)
+    except yaml.YAMLError as error:
+        raise _Invalid(error) from None
+
+
+def _toml(source: str) -> Any:
+    import tomllib
+
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as error:
+        raise _Invalid(error) from None
+
+
+_FRONT_MATTER_KINDS = ((_YAML_FRONT_MATTER, "YAML", _yaml), (_TOML_FRONT_MATTER, "TOML", _toml))
+
+
 def split_front_matter(text: str, path: object, warn: Warn | None) -> tuple[dict[str, Any], int]:
     """The front matter's fields and where the body starts. YAML between ``---`` lines, read
     with PyYAML's ``safe_load``, or TOML between ``+++`` lines, read with ``tomllib``. A block
     that does not parse is reported and its fields ignored; it is still not body text."""
-    yaml_block = _YAML_FRONT_MATTER.match(text)
-    if yaml_block:
-        import yaml  # only needed when indexing: keeps cached runs quick to start
-
-        try:
-            loaded = yaml.safe_load(yaml_block.group(1) or "")
-        except yaml.YAMLError as error:
-            loaded = _report(warn, path, "YAML", error)
-        return (loaded if isinstance(loaded, dict) else {}), yaml_block.end()
-    toml_block = _TOML_FRONT_MATTER.match(text)
-    if toml_block:
-        import tomllib
-
-        try:
-            loaded = tomllib.loads(toml_block.group(1) or "")
-        except tomllib.TOMLDecodeError as error:
-            loaded = _report(warn, path, "TOML", error)
-        return (loaded or {}), toml_block.end()
+    for pattern, language, parse in _FRONT_MATTER_KINDS:
+        block = pattern.match(text)
+        if block:
+            try:
+                loaded = parse(block.group(1) or "")
+            except _Invalid as error:
+                loaded = None
+                if warn:
+                    reason = str(error.args[0]).splitlines()[0]
+                    warn(f"{path}: front matter is not valid {language} ({reason}); ignoring it")
+            return (loaded if isinstance(loaded, dict) else {}), block.end()
     return {}, 0
-
-
-def _report(warn: Warn | None, path: object, language: str, error: Exception) -> None:
-    if warn:
-        warn(f"{path}: front matter is not valid {language} ({str(error).splitlines()[0]}); ignoring it")
 
 
 def prose(text: str) -> str:
