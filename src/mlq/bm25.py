@@ -51,20 +51,6 @@ class Vocabulary:
         self.blob = blob
         self.offsets = offsets
 
-    @classmethod
-    def from_terms(cls, terms: Iterable[str]) -> Vocabulary:
-        distinct = list(dict.fromkeys(terms))
-        hashes = hashes_of(distinct)
-        order = np.argsort(hashes, kind="stable")
-        return cls.from_sorted(hashes[order], [distinct[i] for i in order])
-
-    @classmethod
-    def from_sorted(cls, hashes: np.ndarray, terms: Sequence[str]) -> Vocabulary:
-        encoded = [term.encode("utf-8") for term in terms]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        return cls(hashes, np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
-
     def __len__(self) -> int:
         return len(self.hashes)
 
@@ -95,6 +81,14 @@ class Vocabulary:
         return Vocabulary(hashes, blob, offsets)
 
 
+def pack(pieces: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Byte strings as one ``uint8`` blob and ``len(pieces) + 1`` offsets: piece ``i`` is
+    ``blob[offsets[i]:offsets[i + 1]]``. How mlq stores texts in arrays."""
+    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
+    np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
+    return np.frombuffer(b"".join(pieces), dtype=np.uint8), offsets
+
+
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Positions ``starts[i] .. starts[i] + lengths[i] - 1`` of every range, concatenated."""
     total = int(lengths.sum())
@@ -114,10 +108,7 @@ class TermTexts:
 
     @classmethod
     def of(cls, terms: Sequence[str]) -> TermTexts:
-        encoded = [term.encode("utf-8") for term in terms]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum([len(e) for e in encoded], out=offsets[1:])
-        return cls(hashes_of(terms), np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
+        return cls(hashes_of(terms), *pack([term.encode("utf-8") for term in terms]))
 
     @classmethod
     def concatenate(cls, parts: Sequence[TermTexts]) -> TermTexts:

@@ -55,11 +55,11 @@ class Source:
     folder: Path | None
     selection: Selection
 
-    @property
+    @functools.cached_property
     def root(self) -> Path:
         return check_corpus_dir(self.folder if self.folder is not None else bundled_corpus())
 
-    @property
+    @functools.cached_property
     def settings(self) -> IndexSettings:
         """The corpus' mlq.toml, with the command line's patterns over it."""
         return settings_for(self.root, self.selection.include, self.selection.exclude)

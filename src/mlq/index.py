@@ -19,7 +19,7 @@ import numpy as np
 
 from . import passages as passage_rules
 from .analysis import FIELDS, AnalyzerSettings, versions
-from .bm25 import BM25Params, Entries, Index, assemble_field
+from .bm25 import BM25Params, Entries, Index, assemble_field, pack
 from .corpus import Document, Selection, SourceFile, Warn, corpus_files, doc_id_of, id_clashes, sha256
 from .ingest import FileAnalysis, analyze_files, default_jobs
 from .passages import Passage
@@ -72,7 +72,7 @@ class DocumentTable(Sequence[Document]):
         """From ``(document, sha256 of its file, its text encoded or None)`` triples."""
         records = [json.dumps(_record(d, digest), ensure_ascii=False).encode("utf-8") for d, digest, _ in documents]
         texts = [text if text is not None else d.text.encode("utf-8") for d, _, text in documents]
-        return cls(*_blob(records), *_blob(texts))
+        return cls(*pack(records), *pack(texts))
 
     def record(self, i: int) -> dict[str, Any]:
         if i not in self._decoded:
@@ -112,12 +112,6 @@ class DocumentTable(Sequence[Document]):
     @property
     def ids(self) -> list[str]:
         return [record["doc_id"] for record in self.records]
-
-
-def _blob(pieces: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    offsets = np.zeros(len(pieces) + 1, dtype=np.int64)
-    np.cumsum([len(piece) for piece in pieces], out=offsets[1:])
-    return np.frombuffer(b"".join(pieces), dtype=np.uint8), offsets
 
 
 def _record(document: Document, digest: str) -> dict[str, Any]:
@@ -166,7 +160,8 @@ class CorpusIndex:
     def passage(self, row: int) -> Passage:
         document = self.documents[int(self.passages.doc[row])]
         start, end = int(self.passages.start[row]), int(self.passages.end[row])
-        return Passage(document.doc_id, int(self.passages.number[row]), start, end, document.text[start:end])
+        number = int(self.passages.number[row])
+        return Passage(document.doc_id, number, start, end, document.text[start:end], document.headings.at(start))
 
     @property
     def term_count(self) -> int:

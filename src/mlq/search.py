@@ -111,20 +111,20 @@ class Searcher:
 
     def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]] | None) -> Hit:
         document = self.documents[int(self.index.passages.doc[row])]
-        start, end = int(self.index.passages.start[row]), int(self.index.passages.end[row])
-        text = document.text[start:end]
+        passage = self.index.passage(row)
+        prose = document.prose[passage.start : passage.end]
         return Hit(
             rank=rank,
-            doc_id=document.doc_id,
-            passage=int(self.index.passages.number[row]),
+            doc_id=passage.doc_id,
+            passage=passage.number,
             score=score,
             title=document.title,
             path=document.path,
-            start=start,
-            end=end,
-            text=text,
-            highlights=self.highlights(document.prose[start:end], wanted) if wanted is not None else (),
-            section=document.headings.at(start),
+            start=passage.start,
+            end=passage.end,
+            text=passage.text,
+            highlights=self.highlights(prose, wanted) if wanted is not None else (),
+            section=passage.section,
         )
 
     def highlights(self, text: str, wanted: Mapping[str, set[str]]) -> tuple[tuple[int, int], ...]:
