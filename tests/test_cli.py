@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import on_terminal, run_mlq
 
 COMMANDS = ["search", "show", "list", "index"]

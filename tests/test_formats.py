@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_mlq
+
 from mlq import load_corpus, open_corpus
 
 SENTENCE = "春はあけぼの。やうやう白くなりゆく山ぎは、少し明かりて。機械学習の研究の話です。"
@@ -207,3 +208,77 @@ def test_a_bad_mlq_toml_is_a_one_line_error(notes: Path, content: str, message: 
     result = run_mlq("search", "共通", "--corpus", str(notes))
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+
+
+EXPORT = "\r\n".join(
+    [
+        '{"id": 42, "title": "型推論の話", "text": "TypeScriptの型推論は便利だ。\\n\\n二段落目の文。", "tags": ["ts", "型"], "stars": 7}',
+        '{"_id": "doc-b", "text": "見出しのない記録。タイトルは本文の一行目から取る。", "meta": {"lang": "ja"}}',
+        '{"id": 42, "text": "同じ id の二行目は読まない。"}',
+        "{not json",
+        '["an", "array"]',
+        '{"id": "no-text", "title": "本文なし"}',
+        "",
+        '{"text": "id のない記録は行番号で呼ばれる。"}',
+    ]
+)
+
+
+def test_json_lines_records_become_documents_with_metadata_and_one_warning(tmp_path: Path) -> None:
+    write(tmp_path / "exports" / "qiita.jsonl", EXPORT)
+    warnings: list[str] = []
+    documents = {d.doc_id: d for d in load_corpus(tmp_path, warnings.append)}
+    assert list(documents) == ["exports/qiita/42", "exports/qiita/doc-b", "exports/qiita/8"]
+    first = documents["exports/qiita/42"]
+    assert first.title == "型推論の話" and first.text == "TypeScriptの型推論は便利だ。\n\n二段落目の文。"
+    assert first.metadata == {"title": "型推論の話", "tags": "ts, 型", "stars": "7", "line": "1"}
+    assert documents["exports/qiita/doc-b"].title == "見出しのない記録。タイトルは本文の一行目から取る。"
+    assert documents["exports/qiita/doc-b"].metadata["meta"] == '{"lang": "ja"}'
+    assert len(warnings) == 1
+    assert "qiita.jsonl" in warnings[0] and "skipped 4 lines" in warnings[0]
+    for problem in ("line 3: id '42' repeats line 1", "line 4: not valid JSON", "line 5: not a JSON object", 'line 6: no "text"'):
+        assert problem in warnings[0]
+
+
+def test_json_lines_records_are_searched_and_shown_by_their_ids(tmp_path: Path) -> None:
+    write(tmp_path / "exports" / "qiita.jsonl", EXPORT)
+    write(tmp_path / "notes.md", "# メモ\n\n型推論とは関係のない、ただのメモ。")
+    found = run_mlq("search", "TypeScript", "--corpus", str(tmp_path), "--json")
+    assert found.returncode == 0, found.stderr
+    hit = json.loads(found.stdout.splitlines()[0])
+    assert (hit["doc_id"], hit["title"], hit["start"]) == ("exports/qiita/42", "型推論の話", 0)
+    assert hit["text"].startswith("TypeScriptの型推論は便利だ。")
+    shown = run_mlq("show", "exports/qiita/42", "--corpus", str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    assert "tags: ts, 型" in shown.stdout and "line: 1" in shown.stdout and "二段落目の文。" in shown.stdout
+    listed = run_mlq("list", "--corpus", str(tmp_path)).stdout.splitlines()
+    assert [line.split("\t")[0] for line in listed] == ["exports/qiita/42", "exports/qiita/doc-b", "exports/qiita/8", "notes"]
+
+
+def test_edited_renamed_and_copied_exports_keep_every_record_searchable(tmp_path: Path) -> None:
+    export = write(tmp_path / "a.jsonl", "\n".join(json.dumps({"id": i, "text": f"記録{i}はユニコーン{i}号の話。"}, ensure_ascii=False) for i in range(5)))
+    write(tmp_path / "b.md", "# 別の文書\n\nユニコーンは出てこない、ペンギンの話。")
+    open_corpus(tmp_path)
+
+    export.rename(tmp_path / "renamed.jsonl")
+    renamed = open_corpus(tmp_path)
+    assert renamed.built is not None and renamed.built.analysed_files == 0
+    assert [d.doc_id for d in renamed.documents] == ["b", *(f"renamed/{i}" for i in range(5))]
+
+    # A copy of a file already indexed: both copies' records are found, not only one.
+    (tmp_path / "copy.jsonl").write_bytes((tmp_path / "renamed.jsonl").read_bytes())
+    copied = open_corpus(tmp_path)
+    assert {hit.doc_id for hit in copied.search("ユニコーン3号", limit=10)} >= {"copy/3", "renamed/3"}
+    top_two = copied.search("ユニコーン3号", limit=2)
+    assert {hit.doc_id for hit in top_two} == {"copy/3", "renamed/3"}
+    assert top_two[0].score == pytest.approx(top_two[1].score)
+
+
+def test_a_record_named_like_a_file_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    write(tmp_path / "x.jsonl", '{"id": "y", "text": "記録の y。"}\n{"id": "z", "text": "記録の z。"}')
+    write(tmp_path / "x" / "y.md", "ファイルの y。")
+    warnings: list[str] = []
+    searcher = open_corpus(tmp_path, warn=warnings.append)
+    assert [d.doc_id for d in searcher.documents] == ["x/y", "x/z"]
+    assert searcher.document("x/y").text == "記録の y。"
+    assert len(warnings) == 1 and "y.md" in warnings[0] and "same document id" in warnings[0]

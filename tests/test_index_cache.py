@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import mlq_command, run_mlq, split_essays
+
 from mlq import open_corpus
 from mlq.cache import entry_dir, load
 from mlq.index import IndexSettings

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import mlq_command, on_terminal, run_mlq, shell
+
 from mlq import Analyzer
 
 HIT_FIELDS = {"query", "rank", "doc_id", "passage", "score", "title", "section", "path", "start", "end", "text", "highlights"}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -180,23 +181,46 @@ _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
 
-def count_terms(term_lists: Sequence[Sequence[str]]) -> tuple[Entries, np.ndarray, TermTexts]:
-    """Entries (passages numbered from 0), passage lengths, and the texts of the terms."""
-    hashes: list[int] = []
-    passages: list[int] = []
-    tf: list[int] = []
-    distinct: dict[str, None] = {}
-    for passage, terms in enumerate(term_lists):
+class TermCounter:
+    """Counts one field's terms passage by passage, keeping only numbers and each distinct
+    term's text once: a file of any size is analysed without holding all its terms as
+    strings (which cost some 70 bytes each, against 16 for an entry)."""
+
+    def __init__(self) -> None:
+        self._hashes = array("Q")
+        self._passages = array("i")
+        self._tf = array("i")
+        self._lengths = array("i")
+        self._distinct: dict[str, None] = {}
+
+    def add(self, terms: Sequence[str]) -> None:
+        """The terms of the next passage."""
+        passage = len(self._lengths)
         for term, count in Counter(terms).items():
-            distinct[term] = None
-            hashes.append(term_hash(term))
-            passages.append(passage)
-            tf.append(count)
-    entries = Entries(
-        np.array(hashes, dtype=np.uint64), np.array(passages, dtype=np.int32), np.array(tf, dtype=np.int32)
-    )
-    lengths = np.fromiter((len(terms) for terms in term_lists), dtype=np.int32, count=len(term_lists))
-    return entries, lengths, TermTexts.of(list(distinct))
+            self._distinct[term] = None
+            self._hashes.append(term_hash(term))
+            self._passages.append(passage)
+            self._tf.append(count)
+        self._lengths.append(len(terms))
+
+    def counts(self) -> tuple[Entries, np.ndarray, TermTexts]:
+        """Entries (passages numbered from 0 in the order added), passage lengths, and the
+        texts of the terms."""
+        entries = Entries(
+            np.frombuffer(self._hashes, dtype=np.uint64).copy(),
+            np.frombuffer(self._passages, dtype=np.int32).copy(),
+            np.frombuffer(self._tf, dtype=np.int32).copy(),
+        )
+        lengths = np.frombuffer(self._lengths, dtype=np.int32).copy()
+        return entries, lengths, TermTexts.of(list(self._distinct))
+
+
+def count_terms(term_lists: Iterable[Sequence[str]]) -> tuple[Entries, np.ndarray, TermTexts]:
+    """:meth:`TermCounter.counts` of ``term_lists``, one list of terms per passage."""
+    counter = TermCounter()
+    for terms in term_lists:
+        counter.add(terms)
+    return counter.counts()
 
 
 def build_field(term_lists: Sequence[Sequence[str]], params: BM25Params) -> FieldIndex:

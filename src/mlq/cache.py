@@ -32,7 +32,7 @@ from .corpus import Selection, SourceFile, scan, sha256
 from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 _POINTER = "current"
 _LOCK = "lock"

@@ -20,10 +20,10 @@ import click
 
 from . import __version__, cache
 from .analysis import Analyzer
-from .corpus import Selection, check_corpus_dir
 from .config import settings_for
-from .index import IndexSettings
+from .corpus import Selection, check_corpus_dir
 from .errors import MlqError
+from .index import IndexSettings
 from .render import FORMATS, Printer, make_printer
 from .search import (
     DEFAULT_LIMIT,

@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from . import markdown
+from . import markdown, records
 from .errors import MlqError
 from .markdown import MARKDOWN_SUFFIXES
+from .records import JSONL_SUFFIXES
 
 if TYPE_CHECKING:
     from .passages import Sections
 
-SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt")
+SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt", *JSONL_SUFFIXES)
 
 Warn = Callable[[str], None]
 
@@ -28,7 +29,8 @@ _ATX_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 class Document:
     """One essay. ``text`` is the whole file as mlq reads it (BOM dropped, line ends as ``\\n``);
     the body, which is what gets indexed, starts at ``body_start`` after any front matter.
-    Passage offsets are offsets into ``text``, so they also give line numbers in the file."""
+    Passage offsets are offsets into ``text``, so they also give line numbers in the file.
+    A document of a JSON Lines file is one record: ``text`` is its ``text`` field."""
 
     doc_id: str
     path: str
@@ -222,13 +224,13 @@ def sha256(raw: bytes) -> str:
 def load_corpus(root: Path, warn: Warn | None = None, selection: Selection = Selection()) -> list[Document]:
     """All documents under ``root`` in a stable order."""
     root = check_corpus_dir(root)
-    return [document for _, document in read_files(root, corpus_files(root, selection), warn) if document]
+    return [document for _, documents in read_files(root, corpus_files(root, selection), warn) for document in documents]
 
 
 def read_files(
     root: Path, paths: list[Path], warn: Warn | None = None
-) -> Iterator[tuple[SourceFile, Document | None]]:
-    """Each file with its document, or with ``None`` when it is skipped (see :func:`read_file`)."""
+) -> Iterator[tuple[SourceFile, list[Document]]]:
+    """Each file with its documents (none when it is skipped: see :func:`read_file`)."""
     clashes = id_clashes(root, paths)
     for path in paths:
         yield read_file(path, root, warn, clashes.get(path))
@@ -249,29 +251,44 @@ def id_clashes(root: Path, paths: list[Path]) -> dict[Path, Path]:
 
 def read_file(
     path: Path, root: Path, warn: Warn | None = None, clashes_with: Path | None = None
-) -> tuple[SourceFile, Document | None]:
-    """The file as read, with its document, or with ``None`` when it cannot be read, is not
-    UTF-8, or its id clashes with an earlier file's: such a file is skipped with a warning
-    rather than stopping the whole corpus, and still reported so that a cache can tell when
-    it changes."""
+) -> tuple[SourceFile, list[Document]]:
+    """The file as read, with its documents: one, or one per record of a JSON Lines file, or
+    none when the file cannot be read, is not text, or its id clashes with an earlier file's.
+    Such a file is skipped with a warning rather than stopping the whole corpus, and still
+    reported so that a cache can tell when it changes."""
     relative = path.relative_to(root).as_posix()
     try:
         stat = path.stat()
         raw = path.read_bytes()
     except OSError as error:
         _warn(warn, f"{path}: {error.strerror or error}")
-        return SourceFile(relative, -1, -1, ""), None
+        return SourceFile(relative, -1, -1, ""), []
     source = SourceFile(relative, stat.st_size, stat.st_mtime_ns, sha256(raw))
     if clashes_with is not None:
         _warn(warn, f"{path}: same document id as {clashes_with}; skipping it")
-        return source, None
+        return source, []
     try:
         text, encoding = decode(raw)
     except NotText as error:
         _warn(warn, f"{path}: {error}; skipping it")
-        return source, None
-    extra = {"encoding": encoding} if encoding != "utf-8" else None
-    return source, parse_document(doc_id_for(path, root), path, text, warn, extra)
+        return source, []
+    extra = {"encoding": encoding} if encoding != "utf-8" else {}
+    doc_id = doc_id_of(relative)
+    if not relative.lower().endswith(JSONL_SUFFIXES):
+        return source, [parse_document(doc_id, path, text, warn, extra)]
+    found, problem = records.parse_records(text)
+    if problem:
+        _warn(warn, f"{path}: {problem}")
+    return source, [
+        Document(
+            f"{doc_id}/{record.key}",
+            str(path),
+            record.title or _title_from_body(record.text) or f"{doc_id}/{record.key}",
+            record.text,
+            metadata={**record.metadata, **extra},
+        )
+        for record in found
+    ]
 
 
 def _warn(warn: Warn | None, message: str) -> None:

@@ -20,7 +20,16 @@ import numpy as np
 from . import passages as passage_rules
 from .analysis import FIELDS, AnalyzerSettings, versions
 from .bm25 import BM25Params, Entries, Index, assemble_field, pack
-from .corpus import Document, Selection, SourceFile, Warn, corpus_files, doc_id_of, id_clashes, sha256
+from .corpus import (
+    Document,
+    Selection,
+    SourceFile,
+    Warn,
+    corpus_files,
+    doc_id_of,
+    id_clashes,
+    sha256,
+)
 from .ingest import FileAnalysis, analyze_files, default_jobs
 from .passages import Passage
 
@@ -68,10 +77,9 @@ class DocumentTable(Sequence[Document]):
         self._documents: dict[int, Document] = {}  # a cache of documents made, oldest first
 
     @classmethod
-    def build(cls, documents: Sequence[tuple[Document, str, bytes | None]]) -> DocumentTable:
-        """From ``(document, sha256 of its file, its text encoded or None)`` triples."""
-        records = [json.dumps(_record(d, digest), ensure_ascii=False).encode("utf-8") for d, digest, _ in documents]
-        texts = [text if text is not None else d.text.encode("utf-8") for d, _, text in documents]
+    def build(cls, documents: Sequence[_Row]) -> DocumentTable:
+        records = [json.dumps(_record(r.document, r.sha256, r.suffix), ensure_ascii=False).encode() for r in documents]
+        texts = [r.text if r.text is not None else r.document.text.encode("utf-8") for r in documents]
         return cls(*pack(records), *pack(texts))
 
     def record(self, i: int) -> dict[str, Any]:
@@ -114,9 +122,12 @@ class DocumentTable(Sequence[Document]):
         return [record["doc_id"] for record in self.records]
 
 
-def _record(document: Document, digest: str) -> dict[str, Any]:
+def _record(document: Document, digest: str, suffix: str) -> dict[str, Any]:
     return {
         "doc_id": document.doc_id,
+        # What the id adds to the file's id ("/42" for a JSON Lines record): the document keeps
+        # it when the file is renamed.
+        "suffix": suffix,
         "path": document.path,
         "title": document.title,
         "body_start": document.body_start,
@@ -170,11 +181,22 @@ class CorpusIndex:
 
 @dataclass(frozen=True)
 class _Reused:
-    """A file whose document the previous index holds (at ``row``), as the file is now."""
+    """A file whose documents the previous index holds (at ``rows``), as the file is now."""
 
-    row: int
+    rows: range
     source: SourceFile
     relative: str
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A document of the new index: the file's hash, the id's part after the file's id, and
+    the text already encoded when it is taken over from the previous index."""
+
+    document: Document
+    sha256: str
+    suffix: str
+    text: bytes | None = None
 
 
 def build_index(
@@ -213,27 +235,31 @@ def build_index(
             order.append(analysis)
         if progress:
             progress(done, len(paths))
-    return _assemble(root, order, settings, previous)
+    return _assemble(root, order, settings, previous, warn)
 
 
 def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path, _Reused]) -> bool:
-    if len(paths) != len(previous.documents) or len(previous.files) != len(paths):
+    if len(previous.files) != len(paths):
         return False
-    for row, path in enumerate(paths):
+    next_row = 0
+    for path, old in zip(paths, previous.files):
         found = reusable.get(path)
-        if found is None or found.row != row or doc_id_of(found.relative) != previous.documents.record(row)["doc_id"]:
+        if found is None or found.relative != old.path or found.rows.start != next_row:
             return False
-    return True
+        next_row = found.rows.stop
+    return next_row == len(previous.documents)
 
 
 def _reusable(
     root: Path, paths: list[Path], clashes: dict[Path, Path], previous: CorpusIndex | None
 ) -> dict[Path, _Reused]:
-    """Files whose document the previous index holds."""
+    """Files whose documents the previous index holds. Each of the previous index's files is
+    taken over at most once (by the file at the same path, if it is still the same), so two
+    copies of one file are two sets of documents."""
     if previous is None:
         return {}
     recorded = {f.path: f for f in previous.files}
-    row_of = {record["sha256"]: i for i, record in enumerate(previous.documents.records)}
+    stored = _stored_files(previous.documents)
     prefix = len(str(root)) + 1
     found = {}
     for path in paths:
@@ -249,62 +275,105 @@ def _reusable(
                 digest = sha256(path.read_bytes())
         except OSError:
             continue  # analyze_file reports it
-        if digest in row_of:
-            found[path] = _Reused(row_of[digest], SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), relative)
+        candidates = stored.get(digest)
+        if candidates:
+            rows = candidates.pop(next((i for i, (p, _) in enumerate(candidates) if p == str(path)), 0))[1]
+            found[path] = _Reused(rows, SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), relative)
     return found
 
 
+def _stored_files(documents: DocumentTable) -> dict[str, list[tuple[str, range]]]:
+    """The files an index holds, by content hash: each with its path and its documents' rows
+    (a file's documents are contiguous)."""
+    stored: dict[str, list[tuple[str, range]]] = {}
+    first = 0
+    for row in range(1, len(documents) + 1):
+        head = documents.record(first)
+        if row == len(documents) or (documents.record(row)["sha256"], documents.record(row)["path"]) != (
+            head["sha256"],
+            head["path"],
+        ):
+            stored.setdefault(head["sha256"], []).append((head["path"], range(first, row)))
+            first = row
+    return stored
+
+
 def _assemble(
-    root: Path, order: list[_Reused | FileAnalysis], settings: IndexSettings, previous: CorpusIndex | None
+    root: Path,
+    order: list[_Reused | FileAnalysis],
+    settings: IndexSettings,
+    previous: CorpusIndex | None,
+    warn: Warn | None,
 ) -> CorpusIndex:
     """Put the index together: documents in ``order``, passages and term counts taken over
-    from ``previous`` (gathered with numpy, whatever their number) or from new analyses."""
+    from ``previous`` (gathered with numpy, whatever their number) or from new analyses. A
+    document whose id an earlier one has (a JSON Lines record named like a file) is left out."""
     files: list[SourceFile] = []
-    documents: list[tuple[Document, str, bytes | None]] = []
+    documents: list[_Row] = []
+    owner: dict[str, str] = {}  # doc id → the file that has it
     counts: list[int] = []
     taken: list[np.ndarray] = []  # per document: its rows in the previous index, or -1s
-    fresh: list[FileAnalysis] = []
-    first_rows: list[int] = []  # the new number of each fresh document's first passage
+    fresh: list[tuple[FileAnalysis, np.ndarray]] = []  # each with its passages' new rows (-1: left out)
     total = 0
     bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
+
+    def claim(doc_id: str, relative: str) -> bool:
+        if doc_id in owner:
+            if warn:
+                warn(f"{root / relative}: same document id as {root / owner[doc_id]} ({doc_id}); skipping it")
+            return False
+        owner[doc_id] = relative
+        return True
+
     for item in order:
         files.append(item.source)
         if isinstance(item, _Reused):
             assert previous is not None and bounds is not None
-            old = previous.documents.record(item.row)
-            document = Document(
-                doc_id_of(item.relative), str(root / item.relative), old["title"], "", old["body_start"], old["metadata"]
-            )
-            documents.append((document, item.source.sha256, previous.documents.text_bytes(item.row)))
-            taken.append(np.arange(bounds[item.row], bounds[item.row + 1], dtype=np.int64))
-        elif item.document is not None:
-            documents.append((item.document, item.source.sha256, None))
-            first_rows.append(total)
-            taken.append(np.full(len(item.spans), -1, dtype=np.int64))
-            fresh.append(item)
-        else:
+            for row in item.rows:
+                record = previous.documents.record(row)
+                doc_id = doc_id_of(item.relative) + record["suffix"]
+                if not claim(doc_id, item.relative):
+                    continue
+                path = str(root / item.relative)
+                document = Document(doc_id, path, record["title"], "", record["body_start"], record["metadata"])
+                suffix, text = record["suffix"], previous.documents.text_bytes(row)
+                documents.append(_Row(document, item.source.sha256, suffix, text))
+                taken.append(np.arange(bounds[row], bounds[row + 1], dtype=np.int64))
+                counts.append(len(taken[-1]))
+                total += counts[-1]
             continue
-        counts.append(len(taken[-1]))
-        total += counts[-1]
+        places = np.full(len(item.spans), -1, dtype=np.int64)
+        first = 0
+        file_id = doc_id_of(item.source.path)
+        for document, count in zip(item.documents, item.passage_counts.tolist()):
+            if claim(document.doc_id, item.source.path):
+                documents.append(_Row(document, item.source.sha256, document.doc_id[len(file_id) :]))
+                places[first : first + count] = np.arange(total, total + count)
+                taken.append(np.full(count, -1, dtype=np.int64))
+                counts.append(count)
+                total += count
+            first += count
+        fresh.append((item, places))
 
     rows = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
     old = rows >= 0
     new_rows = np.flatnonzero(~old)
+    kept_fresh = [places >= 0 for _, places in fresh]
 
     def column(from_previous: Callable[[], np.ndarray], from_fresh: list[np.ndarray], dtype: type) -> np.ndarray:
         out = np.empty(len(rows), dtype=dtype)
         if old.any():
             out[old] = from_previous()[rows[old]]
         if len(new_rows):
-            out[new_rows] = np.concatenate(from_fresh)
+            out[new_rows] = np.concatenate([values[kept] for values, kept in zip(from_fresh, kept_fresh)])
         return out
 
     assert previous is not None or not old.any()
     passages = PassageTable(
         doc=np.repeat(np.arange(len(documents), dtype=np.int32), counts),
-        number=column(lambda: previous.passages.number, [np.arange(1, len(f.spans) + 1) for f in fresh], np.int32),
-        start=column(lambda: previous.passages.start, [f.spans[:, 0] for f in fresh], np.int64),
-        end=column(lambda: previous.passages.end, [f.spans[:, 1] for f in fresh], np.int64),
+        number=column(lambda: previous.passages.number, [_numbers(f.passage_counts) for f, _ in fresh], np.int32),
+        start=column(lambda: previous.passages.start, [f.spans[:, 0] for f, _ in fresh], np.int64),
+        end=column(lambda: previous.passages.end, [f.spans[:, 1] for f, _ in fresh], np.int64),
     )
     fields = {}
     for name in FIELDS:
@@ -316,15 +385,24 @@ def _assemble(
             renumber = np.full(len(previous.passages), -1, dtype=np.int32)
             renumber[rows[old]] = np.flatnonzero(old)
             kept, known = old_field.entries(keep, renumber), old_field.vocabulary
-        lengths = column(lambda: previous.bm25.fields[name].lengths, [f.fields[name].lengths for f in fresh], np.int32)
-        new = Entries.concatenate(
-            [
-                Entries(f.fields[name].entries.hashes, f.fields[name].entries.passages + first, f.fields[name].entries.tf)
-                for f, first in zip(fresh, first_rows)
-            ]
-        )
-        texts = [f.fields[name].texts for f in fresh]
+        lengths = column(lambda: previous.bm25.fields[name].lengths, [f.fields[name].lengths for f, _ in fresh], np.int32)
+        new = Entries.concatenate([_placed(f.fields[name].entries, places) for f, places in fresh])
+        texts = [f.fields[name].texts for f, _ in fresh]
         fields[name] = assemble_field(new, lengths, settings.bm25, texts, kept, known)
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    analysed = sum(1 for item in order if isinstance(item, FileAnalysis))
-    return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings, analysed)
+    return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings, len(fresh))
+
+
+def _numbers(passage_counts: np.ndarray) -> np.ndarray:
+    """Each passage's number within its document (from 1), for documents of these sizes."""
+    total = int(passage_counts.sum())
+    starts = np.repeat(np.cumsum(passage_counts) - passage_counts, passage_counts)
+    return np.arange(total, dtype=np.int64) - starts + 1
+
+
+def _placed(entries: Entries, places: np.ndarray) -> Entries:
+    """A file's entries with its passages renumbered to their rows in the index (those
+    placed at -1, left out)."""
+    rows = places[entries.passages]
+    kept = rows >= 0
+    return Entries(entries.hashes[kept], rows[kept].astype(np.int32), entries.tf[kept])

@@ -18,7 +18,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .analysis import FIELDS, Analyzer, AnalyzerSettings
-from .bm25 import Entries, TermTexts, count_terms
+from .bm25 import Entries, TermCounter, TermTexts
 from .corpus import Document, SourceFile, read_file
 from .passages import split_passages
 
@@ -38,32 +38,45 @@ class FieldCounts:
 
 @dataclass(frozen=True)
 class FileAnalysis:
-    """What an index needs of one file. ``document`` is None for a skipped file, whose
-    ``warnings`` say why."""
+    """What an index needs of one file: its documents (none for a skipped file, whose
+    ``warnings`` say why; several for a JSON Lines file), and their passages, in order:
+    ``spans`` holds each passage's start and end in its document's text, and
+    ``passage_counts`` how many passages each document has."""
 
     source: SourceFile
-    document: Document | None
-    spans: np.ndarray  # (passages, 2): start and end of each passage in the document's text
+    documents: tuple[Document, ...]
+    spans: np.ndarray  # (passages, 2)
+    passage_counts: np.ndarray  # (documents,)
     fields: dict[str, FieldCounts] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
 
 def analyze_file(path: Path, root: Path, analyzer: Analyzer, clashes_with: Path | None = None) -> FileAnalysis:
     warnings: list[str] = []
-    source, document = read_file(path, root, warnings.append, clashes_with)
-    if document is None:
-        return FileAnalysis(source, None, np.zeros((0, 2), dtype=np.int64), warnings=tuple(warnings))
-    passages = split_passages(document)
-    spans = np.array([(p.start, p.end) for p in passages], dtype=np.int64).reshape(-1, 2)
-    prose = document.prose
-    # A passage's heading path counts toward its match, once, like words of its own: a passage
-    # under "MLOps > 運用" is about MLOps even when it never says so.
-    analysed = [_with_section(analyzer, prose[p.start : p.end], p.section) for p in passages]
-    fields = {}
-    for name in FIELDS:
-        entries, lengths, texts = count_terms([[t.text for t in a[name]] for a in analysed])
-        fields[name] = FieldCounts(entries, lengths, texts)
-    return FileAnalysis(source, document, spans, fields, tuple(warnings))
+    source, documents = read_file(path, root, warnings.append, clashes_with)
+    counters = {name: TermCounter() for name in FIELDS}
+    spans: list[tuple[int, int]] = []
+    passage_counts: list[int] = []
+    for document in documents:
+        passages = split_passages(document)
+        prose = document.prose
+        for p in passages:
+            # A passage's heading path counts toward its match, once, like words of its own: a
+            # passage under "MLOps > 運用" is about MLOps even when it never says so.
+            terms = _with_section(analyzer, prose[p.start : p.end], p.section)
+            for name, counter in counters.items():
+                counter.add([t.text for t in terms[name]])
+            spans.append((p.start, p.end))
+        passage_counts.append(len(passages))
+    fields = {name: FieldCounts(*counter.counts()) for name, counter in counters.items()}
+    return FileAnalysis(
+        source,
+        tuple(documents),
+        np.array(spans, dtype=np.int64).reshape(-1, 2),
+        np.array(passage_counts, dtype=np.int64),
+        fields,
+        tuple(warnings),
+    )
 
 
 def _with_section(analyzer: Analyzer, text: str, section: str) -> dict[str, list]:
