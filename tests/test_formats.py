@@ -185,6 +185,15 @@ def test_passages_know_their_heading_path_and_heading_words_count(tmp_path: Path
     assert '"section": "MLOps > 運用 > 監視"' in shown.stdout
 
 
+def test_setext_headings_count_like_atx_ones_but_lists_and_rules_do_not(tmp_path: Path) -> None:
+    setext = SECTIONED.replace("# MLOps\n", "MLOps\n=====\n").replace("## 運用\n", "[運用](ops.md)\n----\n")
+    setext = setext.replace("### 監視\n", "- 一覧の項目\n---\n\n### 監視\n")
+    write(tmp_path / "s" / "setext.md", setext)
+    searcher = open_corpus(tmp_path / "s")
+    (hit,) = searcher.search("レイテンシ")
+    assert hit.section == "MLOps > 運用 > 監視"
+
+
 def test_mlq_toml_sets_files_and_ranking_and_the_command_line_overrides_it(notes: Path) -> None:
     (notes / "mlq.toml").write_text(
         '[files]\nexclude = ["drafts/", "*.tmp.md"]\n\n[ranking]\nk1 = 1.2\nweights = { bigrams = 0.25 }\n',

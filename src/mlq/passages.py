@@ -56,32 +56,43 @@ def split_passages(document: Document) -> list[Passage]:
 
 
 _MARKDOWN_HEADING = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+# A Setext heading: one line of text (not a list item, quote, table row or ATX heading)
+# underlined with = (level 1) or - (level 2).
+_SETEXT_HEADING = re.compile(r"^[ ]{0,3}([^\s>*+\-#|][^\n]*?)[ \t]*\n[ ]{0,3}(=+|-+)[ \t]*$", re.MULTILINE)
 _INLINE_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)")
 
 
 class Sections:
-    """The heading path at any offset of a document: each ATX heading (found in the prose, so
-    a ``#`` comment in a code block is no heading) replaces those of its level and deeper."""
+    """The heading path at any offset of a document: each heading, ATX (``## 運用``) or Setext
+    (underlined), replaces those of its level and deeper. Headings are found in the prose, so a
+    ``#`` comment in a code block is no heading, and read from the text, where links are whole."""
 
     def __init__(self, document: Document) -> None:
         self._starts: list[int] = []
         self._paths: list[str] = []
         path: list[tuple[int, str]] = []
-        for match in _MARKDOWN_HEADING.finditer(document.prose, document.body_start):
-            # Found in the prose, read from the text, where links are whole.
-            line_end = document.text.find("\n", match.start())
-            line = document.text[match.start() : line_end if line_end >= 0 else len(document.text)]
-            original = _MARKDOWN_HEADING.match(line)
-            raw = original.group(2) if original else match.group(2)
-            level, title = len(match.group(1)), _INLINE_MARKUP.sub(r"\1", raw).strip()
+        for start, level, raw in sorted(_headings(document)):
+            title = _INLINE_MARKUP.sub(r"\1", raw).strip()
             path = [(lvl, t) for lvl, t in path if lvl < level] + ([(level, title)] if title else [])
-            self._starts.append(match.start())
+            self._starts.append(start)
             self._paths.append(" > ".join(t for _, t in path))
 
     def at(self, offset: int) -> str:
         """The path in force at ``offset``: a passage that starts with a heading is under it."""
         i = bisect.bisect_right(self._starts, offset) - 1
         return self._paths[i] if i >= 0 else ""
+
+
+def _headings(document: Document) -> Iterator[tuple[int, int, str]]:
+    """``(offset, level, title as written)`` of each heading, in no particular order."""
+    prose, text = document.prose, document.text
+    for match in _MARKDOWN_HEADING.finditer(prose, document.body_start):
+        line_end = text.find("\n", match.start())
+        original = _MARKDOWN_HEADING.match(text[match.start() : line_end if line_end >= 0 else len(text)])
+        yield match.start(), len(match.group(1)), (original or match).group(2)
+    for match in _SETEXT_HEADING.finditer(prose, document.body_start):
+        original = _SETEXT_HEADING.match(text, match.start())
+        yield match.start(), 1 if match.group(2)[0] == "=" else 2, (original or match).group(1)
 
 
 def _units(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
@@ -99,7 +110,7 @@ def _units(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
 
 
 def _is_heading(paragraph: str) -> bool:
-    if _ATX_HEADING.match(paragraph):
+    if _ATX_HEADING.match(paragraph) or _SETEXT_HEADING.fullmatch(paragraph):
         return True
     return (
         len(paragraph) <= HEADING_MAX_CHARS
