@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import run_mlq
 
-from mlq import load_corpus, open_corpus
+from mlq import bundled_corpus, load_corpus, open_corpus
 
 SENTENCE = "春はあけぼの。やうやう白くなりゆく山ぎは、少し明かりて。機械学習の研究の話です。"
 
@@ -291,3 +292,22 @@ def test_a_record_named_like_a_file_is_skipped_with_a_warning(tmp_path: Path) ->
     assert [d.doc_id for d in searcher.documents] == ["x/y", "x/z"]
     assert searcher.document("x/y").text == "記録の y。"
     assert len(warnings) == 1 and "y.md" in warnings[0] and "same document id" in warnings[0]
+
+
+def test_a_passage_reads_the_same_prose_alone_as_within_its_whole_document(tmp_path: Path) -> None:
+    code = "\n\n".join(f"x{i} = かたつむり({i})  # <b>{i}</b> 変数の説明をここに少し長めに書いておく" for i in range(30))
+    write(tmp_path / "code.md", f"# 長いコード\n\n<!-- 長い\n\nコメント -->\n\n```python\n{code}\n```\n\nかたつむりは本文にも出る。\n")
+    write(tmp_path / "links.md", MARKDOWN)
+    shutil.copytree(bundled_corpus(), tmp_path / "essays")
+    searcher = open_corpus(tmp_path)
+    inside_code = 0
+    for row in range(len(searcher.index.passages)):
+        passage = searcher.index.passage(row)
+        document = searcher.document(passage.doc_id)
+        assert searcher.index.prose(row) == document.prose[passage.start : passage.end], passage
+        inside_code += int(searcher.index.passages.context[row]) < passage.start
+    assert inside_code >= 2  # passages that begin inside the code block were among them
+    # Highlights mark only what was indexed: the word in the prose, not in the code.
+    (hit,) = searcher.search("かたつむり", per_doc=1)
+    assert [hit.text[start:end] for start, end in hit.highlights] == ["かたつむり"]
+    assert hit.text.endswith("かたつむりは本文にも出る。")

@@ -8,15 +8,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 
 from . import markdown, records
 from .errors import MlqError
 from .markdown import MARKDOWN_SUFFIXES
 from .records import JSONL_SUFFIXES
-
-if TYPE_CHECKING:
-    from .passages import Sections
 
 SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt", *JSONL_SUFFIXES)
 
@@ -44,17 +41,26 @@ class Document:
         return self.text[self.body_start :]
 
     @functools.cached_property
-    def headings(self) -> Sections:
-        """The heading paths of the document, computed once."""
-        from .passages import Sections
-
-        return Sections(self)
-
-    @functools.cached_property
     def prose(self) -> str:
         """What is indexed: ``text`` with Markdown's code, tags and URLs blanked (same length,
         so offsets hold); plain text as it is."""
-        return markdown.prose(self.text) if self.path.lower().endswith(MARKDOWN_SUFFIXES) else self.text
+        return markdown.prose(self.text) if self._is_markdown else self.text
+
+    @property
+    def _is_markdown(self) -> bool:
+        return self.path.lower().endswith(MARKDOWN_SUFFIXES)
+
+    def contexts(self, starts: list[int]) -> list[int]:
+        """For passages beginning at ``starts``, where :meth:`prose_of` must begin reading."""
+        return markdown.contexts(self.text, starts) if self._is_markdown else starts
+
+    def prose_of(self, start: int, end: int, context: int) -> str:
+        """``prose[start:end]`` without working out the prose of the whole document, which for
+        a file of many megabytes takes seconds: read from ``context`` (from :meth:`contexts`),
+        where the code block or comment the slice begins in, if any, starts."""
+        if not self._is_markdown:
+            return self.text[start:end]
+        return markdown.prose(self.text[context:end])[start - context :]
 
 
 IGNORE_FILE = ".mlqignore"

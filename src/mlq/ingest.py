@@ -41,12 +41,15 @@ class FileAnalysis:
     """What an index needs of one file: its documents (none for a skipped file, whose
     ``warnings`` say why; several for a JSON Lines file), and their passages, in order:
     ``spans`` holds each passage's start and end in its document's text, and
-    ``passage_counts`` how many passages each document has."""
+    ``passage_counts`` how many passages each document has. Per passage, too: its heading
+    path, and where its prose can be read from (see :meth:`Document.prose_of`)."""
 
     source: SourceFile
     documents: tuple[Document, ...]
     spans: np.ndarray  # (passages, 2)
     passage_counts: np.ndarray  # (documents,)
+    contexts: np.ndarray  # (passages,)
+    sections: tuple[str, ...]
     fields: dict[str, FieldCounts] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
@@ -57,9 +60,13 @@ def analyze_file(path: Path, root: Path, analyzer: Analyzer, clashes_with: Path 
     counters = {name: TermCounter() for name in FIELDS}
     spans: list[tuple[int, int]] = []
     passage_counts: list[int] = []
+    contexts: list[int] = []
+    sections: list[str] = []
     for document in documents:
         passages = split_passages(document)
         prose = document.prose
+        contexts += document.contexts([p.start for p in passages])
+        sections += [p.section for p in passages]
         for p in passages:
             # A passage's heading path counts toward its match, once, like words of its own: a
             # passage under "MLOps > 運用" is about MLOps even when it never says so.
@@ -74,6 +81,8 @@ def analyze_file(path: Path, root: Path, analyzer: Analyzer, clashes_with: Path 
         tuple(documents),
         np.array(spans, dtype=np.int64).reshape(-1, 2),
         np.array(passage_counts, dtype=np.int64),
+        np.array(contexts, dtype=np.int64),
+        tuple(sections),
         fields,
         tuple(warnings),
     )

@@ -13,6 +13,7 @@ into noise terms, and long listings would swamp BM25's length normalisation. Inl
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any, Callable
 
@@ -84,6 +85,20 @@ def split_front_matter(text: str, path: object, warn: Warn | None) -> tuple[dict
                     warn(f"{path}: front matter is not valid {language} ({reason}); ignoring it")
             return (loaded if isinstance(loaded, dict) else {}), block.end()
     return {}, 0
+
+
+def contexts(text: str, starts: list[int]) -> list[int]:
+    """For each offset in ``starts`` (ascending), where to begin reading the text so that
+    :func:`prose` of ``text[context:end]`` is ``prose(text)[context:end]``: the offset itself,
+    or the start of the code block or HTML comment it falls inside. Only these run over a
+    line break, so a passage (which begins at a line or sentence start) can begin inside them."""
+    spans = [match.span() for match in _NOT_PROSE.finditer(text) if "\n" in match.group()]
+    ends = [end for _, end in spans]
+    found = []
+    for start in starts:
+        i = bisect.bisect_right(ends, start)
+        found.append(spans[i][0] if i < len(spans) and spans[i][0] < start else start)
+    return found
 
 
 def prose(text: str) -> str:

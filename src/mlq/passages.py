@@ -49,8 +49,9 @@ def split_passages(document: Document) -> list[Passage]:
     non-blank character of the body."""
     text = document.text
     spans = _group(_units(text, document.body_start, len(text)))
+    sections = Sections(document)
     return [
-        Passage(document.doc_id, number, start, end, text[start:end], document.headings.at(start))
+        Passage(document.doc_id, number, start, end, text[start:end], sections.at(start))
         for number, (start, end) in enumerate(spans, start=1)
     ]
 

@@ -112,7 +112,6 @@ class Searcher:
     def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]] | None) -> Hit:
         document = self.documents[int(self.index.passages.doc[row])]
         passage = self.index.passage(row)
-        prose = document.prose[passage.start : passage.end]
         return Hit(
             rank=rank,
             doc_id=passage.doc_id,
@@ -123,7 +122,7 @@ class Searcher:
             start=passage.start,
             end=passage.end,
             text=passage.text,
-            highlights=self.highlights(prose, wanted) if wanted is not None else (),
+            highlights=self.highlights(self.index.prose(row), wanted) if wanted is not None else (),
             section=passage.section,
         )
 
