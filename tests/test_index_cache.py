@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import mlq_command, run_mlq, split_essays
 
-from mlq import open_corpus
+from mlq import bundled_corpus, ingest, load_corpus, open_corpus
 from mlq.cache import entry_dir, load
 from mlq.index import IndexSettings
 
@@ -90,6 +90,25 @@ def test_output_is_identical_whatever_the_number_of_jobs(many_files: Path, tmp_p
     for name in names:
         if name != "manifest.json":  # holds the build time
             assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_a_large_file_shared_among_jobs_gives_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = tmp_path / "big"
+    corpus.mkdir()
+    essays = [d.text for d in load_corpus(bundled_corpus())]
+    (corpus / "all.md").write_text("\n\n".join(essays), encoding="utf-8")
+    records = [{"id": i, "text": paragraph} for i, paragraph in enumerate(essays[0].split("\n\n"))]
+    (corpus / "export.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
+    monkeypatch.setattr(ingest, "_PART_BYTES", 4096)  # both files are cut in two for two jobs
+    assert ingest._parts_of(corpus / "all.md", 2) == ingest._parts_of(corpus / "export.jsonl", 2) == 2
+    builds = []
+    for jobs in (1, 2):
+        monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / f"cache-{jobs}"))
+        open_corpus(corpus, jobs=jobs)
+        builds.append(live_build(corpus))
+    one, two = builds
+    for name in sorted(p.name for p in one.iterdir() if p.name != "manifest.json"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
 
 
 def test_loading_does_no_work_per_passage(many_files: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -24,6 +24,8 @@ from .passages import split_passages
 
 #: Below this many files per job, starting worker processes costs more than it saves.
 _FILES_PER_JOB = 16
+#: A file of this many bytes or more is analysed in parts, one per job, up to one per this many.
+_PART_BYTES = 2 << 20
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,12 @@ class FileAnalysis:
     warnings: tuple[str, ...] = ()
 
 
-def analyze_file(path: Path, root: Path, analyzer: Analyzer, clashes_with: Path | None = None) -> FileAnalysis:
+def analyze_file(
+    path: Path, root: Path, analyzer: Analyzer, clashes_with: Path | None = None, part: int = 0, parts: int = 1
+) -> FileAnalysis:
+    """One file read, cut into passages and analysed. With ``parts`` > 1, only the ``part``-th
+    share of its passages is analysed, so that several processes can share a large file; the
+    first part alone carries the documents and warnings (see :func:`join_parts`)."""
     warnings: list[str] = []
     source, documents = read_file(path, root, warnings.append, clashes_with)
     counters = {name: TermCounter() for name in FIELDS}
@@ -62,30 +69,52 @@ def analyze_file(path: Path, root: Path, analyzer: Analyzer, clashes_with: Path 
     passage_counts: list[int] = []
     contexts: list[int] = []
     sections: list[str] = []
-    for document in documents:
-        passages = split_passages(document)
+    cut = [(document, split_passages(document)) for document in documents]
+    total = sum(len(passages) for _, passages in cut)
+    lo, hi = total * part // parts, total * (part + 1) // parts
+    first = 0  # the file's number of the document's first passage
+    for document, passages in cut:
         prose = document.prose
         contexts += document.contexts([p.start for p in passages])
         sections += [p.section for p in passages]
-        for p in passages:
+        spans += [(p.start, p.end) for p in passages]
+        passage_counts.append(len(passages))
+        for p in passages[max(lo - first, 0) : max(hi - first, 0)]:
             # A passage's heading path counts toward its match, once, like words of its own: a
             # passage under "MLOps > 運用" is about MLOps even when it never says so.
             terms = _with_section(analyzer, prose[p.start : p.end], p.section)
             for name, counter in counters.items():
                 counter.add([t.text for t in terms[name]])
-            spans.append((p.start, p.end))
-        passage_counts.append(len(passages))
+        first += len(passages)
     fields = {name: FieldCounts(*counter.counts()) for name, counter in counters.items()}
     return FileAnalysis(
         source,
-        tuple(documents),
+        tuple(documents) if part == 0 else (),
         np.array(spans, dtype=np.int64).reshape(-1, 2),
         np.array(passage_counts, dtype=np.int64),
         np.array(contexts, dtype=np.int64),
         tuple(sections),
         fields,
-        tuple(warnings),
+        tuple(warnings) if part == 0 else (),
     )
+
+
+def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
+    """The analysis of a whole file from those of its parts, in order."""
+    if len(parts) == 1:
+        return parts[0]
+    fields = {}
+    for name in FIELDS:
+        counts = [part.fields[name] for part in parts]
+        firsts = np.cumsum([0] + [len(c.lengths) for c in counts[:-1]])
+        fields[name] = FieldCounts(
+            Entries.concatenate(
+                [Entries(c.entries.hashes, c.entries.passages + int(n), c.entries.tf) for c, n in zip(counts, firsts)]
+            ),
+            np.concatenate([c.lengths for c in counts]),
+            TermTexts.concatenate([c.texts for c in counts]),
+        )
+    return replace(parts[0], fields=fields)
 
 
 def _with_section(analyzer: Analyzer, text: str, section: str) -> dict[str, list]:
@@ -110,8 +139,10 @@ def analyze_files(
     jobs: int,
     clashes: dict[Path, Path],
 ) -> Iterator[FileAnalysis]:
-    """Each of ``paths`` analysed, in order, on up to ``jobs`` processes."""
-    jobs = max(1, min(jobs, len(paths) // _FILES_PER_JOB))
+    """Each of ``paths`` analysed, in order, on up to ``jobs`` processes. A file larger than
+    ``_PART_BYTES`` is shared among them, so that one 50 MB export uses every core too."""
+    parts = [_parts_of(path, jobs) for path in paths]
+    jobs = max(1, min(jobs, max(len(paths) // _FILES_PER_JOB, max(parts, default=1))))
     if jobs == 1:
         analyzer = Analyzer(settings)
         for path in paths:
@@ -120,9 +151,23 @@ def analyze_files(
     # On Linux, fork: workers start at once, and a library caller's script needs no
     # `if __name__ == "__main__"` guard (spawn would import it again in every worker).
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    tasks = [(str(path), str(root), str(clashes[path]) if path in clashes else None) for path in paths]
+    tasks = [
+        (str(path), str(root), str(clashes[path]) if path in clashes else None, part, count)
+        for path, count in zip(paths, parts)
+        for part in range(count)
+    ]
     with context.Pool(jobs, initializer=_start_worker, initargs=(settings,)) as pool:
-        yield from pool.imap(_analyze_in_worker, tasks, chunksize=4)
+        done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
+        for count in parts:
+            yield join_parts([next(done) for _ in range(count)])
+
+
+def _parts_of(path: Path, jobs: int) -> int:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return 1  # analyze_file reports it
+    return max(1, min(jobs, size // _PART_BYTES))
 
 
 # Each worker process's analyzer: set once by the pool's initializer, a per-process cache.
@@ -134,7 +179,8 @@ def _start_worker(settings: AnalyzerSettings) -> None:
     _worker_analyzer = Analyzer(settings)
 
 
-def _analyze_in_worker(task: tuple[str, str, str | None]) -> FileAnalysis:
-    path, root, clashes_with = task
+def _analyze_in_worker(task: tuple[str, str, str | None, int, int]) -> FileAnalysis:
+    path, root, clashes_with, part, parts = task
     assert _worker_analyzer is not None
-    return analyze_file(Path(path), Path(root), _worker_analyzer, Path(clashes_with) if clashes_with else None)
+    clashing = Path(clashes_with) if clashes_with else None
+    return analyze_file(Path(path), Path(root), _worker_analyzer, clashing, part, parts)
