@@ -51,6 +51,15 @@ def test_json_lines_parse_and_have_the_documented_fields(tmp_path: Path) -> None
     assert "インターン" in result.stdout and "\\u" not in result.stdout  # UTF-8, not ASCII-escaped
 
 
+def test_no_highlights_gives_the_same_hits_without_highlights(tmp_path: Path) -> None:
+    plain = run_mlq("search", "インターン 面接", "--json", cwd=tmp_path).stdout.splitlines()
+    bare = run_mlq("search", "インターン 面接", "--json", "--no-highlights", cwd=tmp_path).stdout.splitlines()
+    assert len(bare) == len(plain) == 10
+    for with_marks, without in zip(map(json.loads, plain), map(json.loads, bare)):
+        assert with_marks["highlights"] and without["highlights"] == []
+        assert {**with_marks, "highlights": []} == without
+
+
 def test_json_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
     raw = subprocess.run(
         [mlq_command(), "search", "面接", "--json", "-n", "1"], capture_output=True, cwd=tmp_path,

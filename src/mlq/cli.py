@@ -209,6 +209,11 @@ def cli() -> None:
     help="Run every query in FILE, one a line (`id<TAB>query` or just the query). `mlq search -` reads stdin.",
 )
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
+@click.option(
+    "--no-highlights",
+    is_flag=True,
+    help="Do not work out which characters matched (JSON `highlights` stay empty): faster for large batches.",
+)
 @output_options
 @corpus_option
 def search(
@@ -218,6 +223,7 @@ def search(
     files_only: bool,
     queries_file: Path | None,
     header: bool,
+    no_highlights: bool,
     format_name: str | None,
     as_json: bool,
     color: str,
@@ -251,7 +257,8 @@ def search(
     searcher = open_searcher(source)
     # -l counts documents: one passage per document.
     per_doc = 1 if files_only else per_doc
-    run = functools.partial(searcher.search, limit=limit, per_doc=per_doc, highlight=printer.uses_highlights)
+    highlight = printer.uses_highlights and not no_highlights
+    run = functools.partial(searcher.search, limit=limit, per_doc=per_doc, highlight=highlight)
     if not batch:
         text = " ".join(query)
         hits = run(text)
