@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from mlq import Analyzer, build_index, bundled_corpus
+from mlq import build_index, bundled_corpus
 from mlq.bm25 import BM25Params, Index, build_field, select_top
 from mlq.index import IndexSettings
+from mlq.ingest import PassageAnalyzer
 
 QUERIES = [
     "インターン 面接",
@@ -28,14 +29,18 @@ def corpus_index():
 
 
 @pytest.fixture(scope="module")
-def term_lists(corpus_index, analyzer: Analyzer) -> dict[str, list[list[str]]]:
+def term_lists(corpus_index) -> dict[str, list[list[str]]]:
+    """Each passage's terms: its prose (Markdown code, tags and URLs blanked), then its title
+    and heading path, analysed on their own."""
+    settings = IndexSettings()
+    passage_analyzer = PassageAnalyzer(settings.analyzer, settings.context)
     lists: dict[str, list[list[str]]] = {"words": [], "bigrams": []}
     for i in range(len(corpus_index.passages)):
-        # What is indexed is the passage's prose: Markdown code, tags and URLs blanked.
         document = corpus_index.documents[int(corpus_index.passages.doc[i])]
         passage = corpus_index.passage(i)
-        for name, terms in analyzer.analyze(document.prose[passage.start : passage.end]).items():
-            lists[name].append([t.text for t in terms])
+        prose = document.prose[passage.start : passage.end]
+        for name, terms in passage_analyzer.terms(document, prose, passage.section).items():
+            lists[name].append(terms)
     return lists
 
 
@@ -48,7 +53,7 @@ def dense(n: int, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("field", ["words", "bigrams"])
 @pytest.mark.parametrize("query", QUERIES)
 def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, field: str, query: str) -> None:
-    params = IndexSettings().bm25
+    params = IndexSettings().params(field)
     reference = BM25Okapi(term_lists[field], k1=params.k1, b=params.b, epsilon=params.epsilon)
     query_terms = [t.text for t in analyzer.analyze(query)[field]]
     expected = reference.get_scores(query_terms)
@@ -60,9 +65,14 @@ def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, f
 @pytest.mark.parametrize("query", QUERIES[:4])
 def test_combined_score_is_words_plus_half_bigrams(corpus_index, term_lists, analyzer, query: str) -> None:
     terms = analyzer.analyze(query)
+    settings = IndexSettings()
+
+    def okapi(name: str) -> BM25Okapi:
+        params = settings.params(name)
+        return BM25Okapi(term_lists[name], k1=params.k1, b=params.b, epsilon=params.epsilon)
+
     expected = sum(
-        weight * BM25Okapi(term_lists[name]).get_scores([t.text for t in terms[name]])
-        for name, weight in [("words", 1.0), ("bigrams", 0.5)]
+        weight * okapi(name).get_scores([t.text for t in terms[name]]) for name, weight in [("words", 1.0), ("bigrams", 0.5)]
     )
     ids, scores = corpus_index.bm25.score({name: [t.text for t in field] for name, field in terms.items()})
     np.testing.assert_allclose(dense(len(expected), ids, scores), expected, rtol=0, atol=1e-6)

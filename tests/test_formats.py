@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import run_mlq
 
 from mlq import bundled_corpus, load_corpus, open_corpus
+from mlq.index import IndexSettings
 
 SENTENCE = "春はあけぼの。やうやう白くなりゆく山ぎは、少し明かりて。機械学習の研究の話です。"
 
@@ -204,14 +206,33 @@ def test_mlq_toml_sets_files_and_ranking_and_the_command_line_overrides_it(notes
     assert [line.split("\t")[0] for line in listed.stdout.splitlines()] == ["a", "journal/2024/c"]
     overridden = run_mlq("list", "--exclude", "journal/", "--corpus", str(notes))
     assert [line.split("\t")[0] for line in overridden.stdout.splitlines()] == ["a", "drafts/b", "drafts/keep", "x.tmp"]
-    searcher = open_corpus(notes)
-    assert searcher.index.settings.bm25.k1 == 1.2
-    assert dict(searcher.index.settings.weights) == {"words": 1.0, "bigrams": 0.25}
+    settings = open_corpus(notes).index.settings
+    assert settings.params("words").k1 == settings.params("bigrams").k1 == 1.2  # [ranking] sets every field
+    assert dict(settings.weights) == {"words": 1.0, "bigrams": 0.25}
+
+
+def test_mlq_toml_sets_one_field_and_what_passages_count(notes: Path) -> None:
+    (notes / "mlq.toml").write_text(
+        '[analysis]\ntitle = 0\nlatin_bigrams = false\n\n[ranking.bigrams]\nb = 0.5\n', encoding="utf-8"
+    )
+    settings = open_corpus(notes).index.settings
+    default = IndexSettings()
+    assert settings.params("bigrams") == replace(default.params("bigrams"), b=0.5)
+    assert settings.params("words") == default.params("words")
+    assert settings.context.title == 0 and settings.context.headings == default.context.headings
+    assert settings.analyzer.latin_bigrams is False
 
 
 @pytest.mark.parametrize(
     "content, message",
-    [("[files\n", "mlq.toml"), ('[ranking]\nweights = { title = 2 }\n', "ranking.weights"), ("[colours]\n", "unknown section")],
+    [
+        ("[files\n", "mlq.toml"),
+        ('[ranking]\nweights = { title = 2 }\n', "ranking.weights"),
+        ("[colours]\n", "unknown section"),
+        ("[ranking]\nk = 1.0\n", "unknown setting ranking.k"),
+        ("[ranking.words]\nk1 = -1\n", "ranking.words: k1 must be 0 or more"),
+        ("[analysis]\ntitle = -1\n", "analysis.title must be a whole number"),
+    ],
 )
 def test_a_bad_mlq_toml_is_a_one_line_error(notes: Path, content: str, message: str) -> None:
     (notes / "mlq.toml").write_text(content, encoding="utf-8")

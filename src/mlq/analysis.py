@@ -47,6 +47,8 @@ class AnalyzerSettings:
     split_mode: str = "C"
     #: First-level Sudachi parts of speech that carry no meaning a search could want.
     dropped_pos: tuple[str, ...] = ("助詞", "助動詞", "補助記号", "記号", "空白")
+    #: Whether Latin letters and digits make bigrams too, or only Japanese script does.
+    latin_bigrams: bool = True
 
 
 @functools.cache
@@ -99,7 +101,7 @@ class Analyzer:
         return {"settings": asdict(self.settings), "versions": versions()}
 
     def analyze(self, text: str) -> dict[str, list[Term]]:
-        return {"words": self.words(text), "bigrams": bigrams(text)}
+        return {"words": self.words(text), "bigrams": bigrams(text, self.settings.latin_bigrams)}
 
     def words(self, text: str) -> list[Term]:
         terms = []
@@ -120,11 +122,12 @@ class Analyzer:
         return terms
 
 
-def bigrams(text: str) -> list[Term]:
-    """Character bigrams of NFKC(text).lower(), with spans in ``text``."""
+def bigrams(text: str, latin: bool = True) -> list[Term]:
+    """Character bigrams of NFKC(text).lower(), with spans in ``text``; with ``latin`` False,
+    of Japanese script only (kanji, kana), leaving Latin words and numbers to the words field."""
     normalized, starts, ends = normalize(text)
     terms = []
-    for run in _RUN.finditer(normalized):
+    for run in (_RUN if latin else _JAPANESE_RUN).finditer(normalized):
         first, last = run.start(), run.end() - 1
         if first == last:
             terms.append(Term(normalized[first], starts[first], ends[first]))
@@ -136,6 +139,8 @@ def bigrams(text: str) -> list[Term]:
 # What a bigram is made of: letters and digits (str.isalnum), and the combining marks NFKC may
 # leave in Latin or kana text. Anything else (space, punctuation, symbol) ends a run.
 _RUN = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u3099\u309a])+")
+# Kana (with ー and voicing marks), kanji (with 々〆) and the CJK extensions.
+_JAPANESE_RUN = re.compile(r"[\u3005\u3006\u3041-\u309f\u30a1-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 
 
 def normalize(text: str) -> tuple[str, Sequence[int], Sequence[int]]:

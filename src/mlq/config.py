@@ -6,11 +6,18 @@
 
     [analysis]
     split_mode = "C"                # Sudachi mode for the words field: A, B or C
+    dropped_pos = ["助詞", "助動詞", "補助記号", "記号", "空白"]   # left out of the words field
+    latin_bigrams = true            # false: bigrams of Japanese script only
+    title = 1                       # times the title counts with each passage (0: not at all)
+    headings = 1                    # times the heading path counts with each passage
 
     [ranking]
-    k1 = 1.5
+    k1 = 0.9                        # BM25 parameters of every field...
     b = 0.75
     weights = { words = 1.0, bigrams = 0.5 }
+
+    [ranking.bigrams]               # ...or of one field
+    k1 = 0.5
 
 Command-line options override the file: ``--include`` replaces its include list, ``--exclude``
 its exclude list.
@@ -24,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import FIELDS
+from .bm25 import BM25Params
 from .corpus import Selection
 from .errors import MlqError
 from .index import IndexSettings
@@ -47,10 +55,19 @@ def settings_for(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, 
         raise MlqError(f"{path}: {error}") from None
 
 
+_KEYS = {
+    "files": {"include", "exclude"},
+    "analysis": {"split_mode", "dropped_pos", "latin_bigrams", "title", "headings"},
+    "ranking": {"k1", "b", "weights", *FIELDS},
+}
+
+
 def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str, ...]) -> IndexSettings:
-    unknown = set(data) - {"files", "analysis", "ranking"}
-    if unknown:
-        raise ValueError(f"unknown section [{sorted(unknown)[0]}]")
+    for section in sorted(set(data) - set(_KEYS)):
+        raise ValueError(f"unknown section [{section}]")
+    for section, keys in _KEYS.items():
+        for key in sorted(set(data.get(section, {})) - keys):
+            raise ValueError(f"unknown setting {section}.{key}")
     files, analysis, ranking = data.get("files", {}), data.get("analysis", {}), data.get("ranking", {})
     settings = IndexSettings()
     selection = Selection(
@@ -62,14 +79,57 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
         if analysis["split_mode"] not in ("A", "B", "C"):
             raise ValueError("analysis.split_mode must be A, B or C")
         analyzer = replace(analyzer, split_mode=analysis["split_mode"])
-    bm25 = replace(settings.bm25, **{key: float(ranking[key]) for key in ("k1", "b") if key in ranking})
+    if "dropped_pos" in analysis:
+        dropped = analysis["dropped_pos"]
+        if not isinstance(dropped, list) or not all(isinstance(pos, str) for pos in dropped):
+            raise ValueError("analysis.dropped_pos must be a list of Sudachi parts of speech")
+        analyzer = replace(analyzer, dropped_pos=tuple(dropped))
+    if "latin_bigrams" in analysis:
+        if not isinstance(analysis["latin_bigrams"], bool):
+            raise ValueError("analysis.latin_bigrams must be true or false")
+        analyzer = replace(analyzer, latin_bigrams=analysis["latin_bigrams"])
+    context = replace(settings.context, **{key: _count(analysis, key) for key in ("title", "headings") if key in analysis})
+    # [ranking] k1/b set every field; the defaults' own per-field values stand only without them.
+    bm25 = _params(ranking, "ranking", settings.bm25)
+    overrides = {} if {"k1", "b"} & set(ranking) else dict(settings.field_bm25)
+    for name in FIELDS:
+        if name in ranking:
+            overrides[name] = _params(ranking[name], f"ranking.{name}", overrides.get(name, bm25))
+    field_params = tuple(overrides.items())
     weights = settings.weights
     if "weights" in ranking:
         given = {str(k): float(v) for k, v in dict(ranking["weights"]).items()}
         if set(given) - set(FIELDS):
             raise ValueError(f"ranking.weights: fields are {', '.join(FIELDS)}")
         weights = tuple((name, given.get(name, dict(weights)[name])) for name in FIELDS)
-    return replace(settings, selection=selection, analyzer=analyzer, bm25=bm25, weights=weights)
+    return replace(
+        settings,
+        selection=selection,
+        analyzer=analyzer,
+        context=context,
+        bm25=bm25,
+        field_bm25=field_params,
+        weights=weights,
+    )
+
+
+def _count(section: dict[str, Any], key: str) -> int:
+    value = section[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"analysis.{key} must be a whole number, 0 or more")
+    return value
+
+
+def _params(section: Any, name: str, default: BM25Params) -> BM25Params:
+    if not isinstance(section, dict):
+        raise ValueError(f"{name} must be a table")
+    unknown = set(section) - {"k1", "b"} - ({"weights", *FIELDS} if name == "ranking" else set())
+    if unknown:
+        raise ValueError(f"unknown setting {name}.{sorted(unknown)[0]}")
+    params = replace(default, **{key: float(section[key]) for key in ("k1", "b") if key in section})
+    if params.k1 < 0 or not 0 <= params.b <= 1:
+        raise ValueError(f"{name}: k1 must be 0 or more and b between 0 and 1")
+    return params
 
 
 def _patterns(section: dict[str, Any], key: str) -> tuple[str, ...]:

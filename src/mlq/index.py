@@ -30,7 +30,7 @@ from .corpus import (
     id_clashes,
     sha256,
 )
-from .ingest import FileAnalysis, analyze_files, default_jobs
+from .ingest import FileAnalysis, PassageContext, analyze_files, default_jobs
 from .passages import Passage
 
 Progress = Callable[[int, int], None]
@@ -42,10 +42,19 @@ class IndexSettings:
     makes a cached index stale."""
 
     analyzer: AnalyzerSettings = AnalyzerSettings()
-    bm25: BM25Params = BM25Params()
+    context: PassageContext = PassageContext()
+    #: k1 = 0.9 rather than rank-bm25's 1.5: passages are short, and a term said once more
+    #: should count for less than another term of the query matched (bench/RESULTS.md).
+    bm25: BM25Params = BM25Params(k1=0.9)
+    #: Fields whose BM25 parameters differ from ``bm25``. Bigrams overlap, so one repeated word
+    #: repeats several of them: their term frequency saturates sooner.
+    field_bm25: tuple[tuple[str, BM25Params], ...] = (("bigrams", BM25Params(k1=0.5)),)
     selection: Selection = Selection()
-    #: words + 0.5 × bigrams scored MRR@10 0.941 on jsquad-dev, above either field alone.
+    #: words + 0.5 × bigrams ranks better than either field alone (bench/RESULTS.md).
     weights: tuple[tuple[str, float], ...] = (("words", 1.0), ("bigrams", 0.5))
+
+    def params(self, field_name: str) -> BM25Params:
+        return dict(self.field_bm25).get(field_name, self.bm25)
 
     def fingerprint(self) -> dict[str, object]:
         return {
@@ -239,7 +248,7 @@ def build_index(
         if progress:
             progress(len(paths), len(paths))
         return replace(previous, files=tuple(reusable[path].source for path in paths), analysed_files=0)
-    analysed = analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes)
+    analysed = analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes, settings.context)
 
     order: list[_Reused | FileAnalysis] = []
     for done, path in enumerate(paths, start=1):
@@ -411,7 +420,7 @@ def _assemble(
         lengths = column(lambda: previous.bm25.fields[name].lengths, [f.fields[name].lengths for f, _ in fresh], np.int32)
         new = Entries.concatenate([_placed(f.fields[name].entries, places) for f, places in fresh])
         texts = [f.fields[name].texts for f, _ in fresh]
-        fields[name] = assemble_field(new, lengths, settings.bm25, texts, kept, known)
+        fields[name] = assemble_field(new, lengths, settings.params(name), texts, kept, known)
     bm25 = Index(fields, dict(settings.weights), len(passages))
     return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings, len(fresh))
 

@@ -57,7 +57,7 @@ class FileAnalysis:
 
 
 def analyze_file(
-    path: Path, root: Path, analyzer: Analyzer, clashes_with: Path | None = None, part: int = 0, parts: int = 1
+    path: Path, root: Path, analyzer: PassageAnalyzer, clashes_with: Path | None = None, part: int = 0, parts: int = 1
 ) -> FileAnalysis:
     """One file read, cut into passages and analysed. With ``parts`` > 1, only the ``part``-th
     share of its passages is analysed, so that several processes can share a large file; the
@@ -79,12 +79,11 @@ def analyze_file(
         sections += [p.section for p in passages]
         spans += [(p.start, p.end) for p in passages]
         passage_counts.append(len(passages))
+        analyzer.start_document()
         for p in passages[max(lo - first, 0) : max(hi - first, 0)]:
-            # A passage's heading path counts toward its match, once, like words of its own: a
-            # passage under "MLOps > 運用" is about MLOps even when it never says so.
-            terms = _with_section(analyzer, prose[p.start : p.end], p.section)
+            terms = analyzer.terms(document, prose[p.start : p.end], p.section)
             for name, counter in counters.items():
-                counter.add([t.text for t in terms[name]])
+                counter.add(terms[name])
         first += len(passages)
     fields = {name: FieldCounts(*counter.counts()) for name, counter in counters.items()}
     return FileAnalysis(
@@ -117,12 +116,45 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
     return replace(parts[0], fields=fields)
 
 
-def _with_section(analyzer: Analyzer, text: str, section: str) -> dict[str, list]:
-    terms = analyzer.analyze(text)
-    if section:
-        for name, extra in analyzer.analyze(section).items():
-            terms[name] = terms[name] + extra
-    return terms
+@dataclass(frozen=True)
+class PassageContext:
+    """How many times a passage's context counts with its own words: the document's title,
+    where the document gives one (front matter, a JSON Lines ``title``), and the path of
+    headings the passage sits under. A passage under "MLOps > 運用" is about MLOps even when
+    it never says so; 0 leaves that context out."""
+
+    title: int = 1
+    headings: int = 1
+
+
+class PassageAnalyzer:
+    """The terms of a passage: its prose, then its context (see :class:`PassageContext`)."""
+
+    def __init__(self, settings: AnalyzerSettings, context: PassageContext) -> None:
+        self.analyzer = Analyzer(settings)
+        self.context = context
+        self._context_terms: dict[tuple[str, str], dict[str, list[str]]] = {}  # of the current document
+
+    def start_document(self) -> None:
+        self._context_terms.clear()
+
+    def terms(self, document: Document, prose: str, section: str) -> dict[str, list[str]]:
+        terms = {name: [t.text for t in found] for name, found in self.analyzer.analyze(prose).items()}
+        for name, extra in self._context_of(document, section).items():
+            terms[name] += extra
+        return terms
+
+    def _context_of(self, document: Document, section: str) -> dict[str, list[str]]:
+        title = document.metadata.get("title", "").strip()
+        key = (title, section)
+        if key not in self._context_terms:
+            headings = section.split(" > ") if section else []
+            if title and headings and headings[0] == title:
+                headings = headings[1:]  # the title as the first heading counts as the title
+            parts = [title] * (self.context.title if title else 0) + [" > ".join(headings)] * self.context.headings
+            found = self.analyzer.analyze("\n".join(part for part in parts if part))
+            self._context_terms[key] = {name: [t.text for t in terms] for name, terms in found.items()}
+        return self._context_terms[key]
 
 
 def default_jobs() -> int:
@@ -138,25 +170,26 @@ def analyze_files(
     settings: AnalyzerSettings,
     jobs: int,
     clashes: dict[Path, Path],
+    context: PassageContext = PassageContext(),
 ) -> Iterator[FileAnalysis]:
     """Each of ``paths`` analysed, in order, on up to ``jobs`` processes. A file larger than
     ``_PART_BYTES`` is shared among them, so that one 50 MB export uses every core too."""
     parts = [_parts_of(path, jobs) for path in paths]
     jobs = max(1, min(jobs, max(len(paths) // _FILES_PER_JOB, max(parts, default=1))))
     if jobs == 1:
-        analyzer = Analyzer(settings)
+        analyzer = PassageAnalyzer(settings, context)
         for path in paths:
             yield analyze_file(path, root, analyzer, clashes.get(path))
         return
     # On Linux, fork: workers start at once, and a library caller's script needs no
     # `if __name__ == "__main__"` guard (spawn would import it again in every worker).
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    processes = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     tasks = [
         (str(path), str(root), str(clashes[path]) if path in clashes else None, part, count)
         for path, count in zip(paths, parts)
         for part in range(count)
     ]
-    with context.Pool(jobs, initializer=_start_worker, initargs=(settings,)) as pool:
+    with processes.Pool(jobs, initializer=_start_worker, initargs=(settings, context)) as pool:
         done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
         for count in parts:
             yield join_parts([next(done) for _ in range(count)])
@@ -171,12 +204,12 @@ def _parts_of(path: Path, jobs: int) -> int:
 
 
 # Each worker process's analyzer: set once by the pool's initializer, a per-process cache.
-_worker_analyzer: Analyzer | None = None
+_worker_analyzer: PassageAnalyzer | None = None
 
 
-def _start_worker(settings: AnalyzerSettings) -> None:
+def _start_worker(settings: AnalyzerSettings, context: PassageContext) -> None:
     global _worker_analyzer
-    _worker_analyzer = Analyzer(settings)
+    _worker_analyzer = PassageAnalyzer(settings, context)
 
 
 def _analyze_in_worker(task: tuple[str, str, str | None, int, int]) -> FileAnalysis:
