@@ -11,6 +11,7 @@ import pytest
 from conftest import run_mlq
 
 from mlq import bundled_corpus, load_corpus, open_corpus
+from mlq.config import settings_for
 from mlq.index import IndexSettings
 
 SENTENCE = "春はあけぼの。やうやう白くなりゆく山ぎは、少し明かりて。機械学習の研究の話です。"
@@ -332,3 +333,10 @@ def test_a_passage_reads_the_same_prose_alone_as_within_its_whole_document(tmp_p
     (hit,) = searcher.search("かたつむり", per_doc=1)
     assert [hit.text[start:end] for start, end in hit.highlights] == ["かたつむり"]
     assert hit.text.endswith("かたつむりは本文にも出る。")
+
+
+def test_the_readme_lists_every_setting_with_its_default(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Every setting, with its default:", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    write(tmp_path / "c" / "mlq.toml", "\n".join(line.strip() for line in block.splitlines()))
+    assert settings_for(tmp_path / "c") == IndexSettings()

@@ -227,9 +227,9 @@ def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def load_corpus(root: Path, warn: Warn | None = None, selection: Selection = Selection()) -> list[Document]:
+def load_corpus(root: str | Path, warn: Warn | None = None, selection: Selection = Selection()) -> list[Document]:
     """All documents under ``root`` in a stable order."""
-    root = check_corpus_dir(root)
+    root = check_corpus_dir(Path(root))
     return [document for _, documents in read_files(root, corpus_files(root, selection), warn) for document in documents]
 
 
