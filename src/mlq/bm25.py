@@ -177,6 +177,18 @@ class FieldIndex:
         return Entries(hashes, renumber[self.postings[kept]], self.tf[kept])
 
 
+    def entries_of(self, sources: np.ndarray, targets: np.ndarray) -> Entries:
+        """The counts of passage ``sources[i]`` as passage ``targets[i]``, where a passage may
+        be taken several times. Grouped by passage, not by term."""
+        by_passage = np.argsort(self.postings, kind="stable")
+        counts = np.bincount(self.postings, minlength=len(self.lengths))
+        starts = np.cumsum(counts) - counts
+        taken = by_passage[_ranges(starts[sources], counts[sources])]
+        terms = np.repeat(np.arange(len(self.vocabulary)), np.diff(self.indptr))[taken]
+        passages = np.repeat(targets.astype(np.int32), counts[sources])
+        return Entries(self.vocabulary.hashes[terms], passages, self.tf[taken])
+
+
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 

@@ -280,9 +280,8 @@ def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path,
 def _reusable(
     root: Path, paths: list[Path], clashes: dict[Path, Path], previous: CorpusIndex | None
 ) -> dict[Path, _Reused]:
-    """Files whose documents the previous index holds. Each of the previous index's files is
-    taken over at most once (by the file at the same path, if it is still the same), so two
-    copies of one file are two sets of documents."""
+    """Files whose documents the previous index holds: the same file, or another with the
+    same content (a copy is taken over, not analysed again)."""
     if previous is None:
         return {}
     recorded = {f.path: f for f in previous.files}
@@ -304,7 +303,7 @@ def _reusable(
             continue  # analyze_file reports it
         candidates = stored.get(digest)
         if candidates:
-            rows = candidates.pop(next((i for i, (p, _) in enumerate(candidates) if p == str(path)), 0))[1]
+            rows = next((rows for p, rows in candidates if p == str(path)), candidates[0][1])
             found[path] = _Reused(rows, SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), relative)
     return found
 
@@ -407,18 +406,24 @@ def _assemble(
         section_blob=section_texts[0],
         section_offsets=section_texts[1],
     )
+    copies = len(np.unique(rows[old])) < int(old.sum())
     fields = {}
     for name in FIELDS:
-        kept, known = None, None
+        kept, known, copied = None, None, []
         if previous is not None and old.any():
-            old_field = previous.bm25.fields[name]
-            keep = np.zeros(len(previous.passages), dtype=bool)
-            keep[rows[old]] = True
-            renumber = np.full(len(previous.passages), -1, dtype=np.int32)
-            renumber[rows[old]] = np.flatnonzero(old)
-            kept, known = old_field.entries(keep, renumber), old_field.vocabulary
+            old_field, known = previous.bm25.fields[name], previous.bm25.fields[name].vocabulary
+            if copies:
+                # Some passages are taken more than once (copies of a file): their entries come
+                # out grouped by passage, and are sorted with the new ones.
+                copied = [old_field.entries_of(rows[old], np.flatnonzero(old))]
+            else:
+                keep = np.zeros(len(previous.passages), dtype=bool)
+                keep[rows[old]] = True
+                renumber = np.full(len(previous.passages), -1, dtype=np.int32)
+                renumber[rows[old]] = np.flatnonzero(old)
+                kept = old_field.entries(keep, renumber)
         lengths = column(lambda: previous.bm25.fields[name].lengths, [f.fields[name].lengths for f, _ in fresh], np.int32)
-        new = Entries.concatenate([_placed(f.fields[name].entries, places) for f, places in fresh])
+        new = Entries.concatenate(copied + [_placed(f.fields[name].entries, places) for f, places in fresh])
         texts = [f.fields[name].texts for f, _ in fresh]
         fields[name] = assemble_field(new, lengths, settings.params(name), texts, kept, known)
     bm25 = Index(fields, dict(settings.weights), len(passages))
