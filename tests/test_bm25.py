@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from mlq import build_index, bundled_corpus
@@ -109,3 +111,26 @@ def test_vocabulary_lookup_finds_every_term_and_nothing_else(corpus_index) -> No
     assert all(vocabulary.id_of(term) == i for i, term in enumerate(terms))
     assert vocabulary.id_of("存在しない語彙です") is None
     assert vocabulary.id_of("") is None
+
+
+@given(
+    scores=st.lists(st.integers(0, 6), min_size=0, max_size=200),
+    k=st.integers(1, 30),
+    per_group=st.integers(1, 4),
+    group_count=st.integers(1, 12),
+    seed=st.integers(0, 1000),
+)
+@settings(max_examples=200, deadline=None)
+def test_select_top_equals_the_plain_definition(scores, k, per_group, group_count, seed) -> None:
+    """Best first by score then lower id, at most per_group from a group: as a person would."""
+    rng = np.random.default_rng(seed)
+    ids = np.sort(rng.choice(10_000, size=len(scores), replace=False)).astype(np.int64)
+    values = np.array(scores, dtype=np.float64) / 2  # many ties
+    groups = rng.integers(0, group_count, size=10_000)
+    expected, taken = [], {}
+    for score, i in sorted(zip(values.tolist(), ids.tolist()), key=lambda pair: (-pair[0], pair[1])):
+        if taken.get(groups[i], 0) < per_group and len(expected) < k:
+            taken[groups[i]] = taken.get(groups[i], 0) + 1
+            expected.append(i)
+    got, _ = select_top(ids, values, k, groups, per_group)
+    assert got.tolist() == expected

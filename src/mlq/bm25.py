@@ -309,8 +309,16 @@ class Index:
                 scores.append(term_scores * (weight * count))
         if not ids:
             return _EMPTY_IDS, _EMPTY_SCORES
-        matched, slot = np.unique(np.concatenate(ids), return_inverse=True)
-        return matched, np.bincount(slot, weights=np.concatenate(scores), minlength=len(matched))
+        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
+        if len(all_ids) * 8 < self.passage_count:
+            # Few postings: sorting them costs less than a pass over every passage.
+            matched, slot = np.unique(all_ids, return_inverse=True)
+            return matched, np.bincount(slot, weights=all_scores, minlength=len(matched))
+        totals = np.bincount(all_ids, weights=all_scores, minlength=self.passage_count)
+        touched = np.zeros(self.passage_count, dtype=bool)
+        touched[all_ids] = True
+        matched = np.flatnonzero(touched)
+        return matched, totals[matched]
 
 
 def select_top(
@@ -322,10 +330,24 @@ def select_top(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best of ``ids`` by score, best first, ties broken by the lower id so results
     are stable. With ``groups`` (the group of each id, e.g. its document), at most
-    ``per_group`` from one group."""
-    if groups is not None and per_group is not None and len(ids):
-        keep = _rank_within_group(ids, scores, groups[ids]) < per_group
-        ids, scores = ids[keep], scores[keep]
+    ``per_group`` from one group.
+
+    The cap is applied to the best few candidates only, taking more while too few survive:
+    an id's fate depends only on the ids of its group that rank above it, which are among the
+    candidates whenever it is, so the survivors are exactly the first of the capped ranking."""
+    if groups is None or per_group is None:
+        return _best(ids, scores, k)
+    wanted = 4 * k
+    while True:
+        top_ids, top_scores = _best(ids, scores, wanted)
+        keep = _rank_within_group(top_ids, top_scores, groups[top_ids]) < per_group
+        if keep.sum() >= k or len(top_ids) == len(ids):
+            return top_ids[keep][:k], top_scores[keep][:k]
+        wanted *= 4
+
+
+def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best, best first (ties: lower id first)."""
     if len(ids) > k:
         kth_best = np.partition(scores, len(scores) - k)[len(scores) - k]
         near = np.flatnonzero(scores >= kth_best)

@@ -1,0 +1,315 @@
+"""Speed, every part against a baseline measured in the same run: one command, one table.
+
+    python bench/speed.py [--json] [--queries N]
+
+What it measures (the corpora are the real Japanese Markdown of ../shared/corpora; the script
+skips cleanly when they are absent):
+
+* **Cold search**: wall time of the installed `mlq search "インターン 面接"` on a cached index of
+  the bundled essays, piped, against the *floor*: a Python process that only loads the Sudachi
+  dictionary and tokenizes the query. Median of 9 each.
+* **Build throughput**: characters per second of a full `mlq index --rebuild` of a slice of
+  mdn-ja, on one job and on two, against raw Sudachi tokenization (mode C) of the same text in one
+  process.
+* **Query latency in process** (`Searcher.search`: analysis, scoring, top 10, building the hits)
+  at three sizes of one growing corpus — a slice of mdn-ja (~10k passages), all of mdn-ja and
+  baldanders (~100k), and that folder plus hard-linked copies under new names (~1M; copies are
+  taken over from the index, not analysed again) — p50 and p95 over ``--queries`` queries made
+  from the corpus's own sentences, with the postings they touch. At ~100k passages, the baseline:
+  `rank_bm25.BM25Okapi.get_scores` + top 10 over the same passages and the same term lists (read
+  back from mlq's index), both fields weighted as mlq weights them, on a sample of the queries;
+  its top 10 is checked against mlq's.
+* **Memory and size**: peak RSS of `mlq search` on the largest index (``wait4``), and the index's
+  size on disk against the corpus's.
+* **Batch throughput**: queries per second of `mlq search --queries FILE --json` on the largest
+  index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
+QUERY = "インターン 面接"
+_SENTENCE = re.compile(r"[^\s。、！？!?「」（）()\[\]`#*|<>{}=/:.,;\"'-]{6,}")
+
+
+def mlq_command() -> str:
+    script = Path(sys.executable).parent / "mlq"
+    return str(script) if script.exists() else (shutil.which("mlq") or sys.exit("mlq is not installed"))
+
+
+def wall(command: list[str], env: dict[str, str], runs: int = 1) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def peak_rss_mb(command: list[str], env: dict[str, str]) -> float:
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return usage.ru_maxrss / 1024
+
+
+def size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+# ---------------------------------------------------------------------------------------------
+# Cold search
+
+
+def cold_search(mlq: str, scratch: Path) -> dict[str, float]:
+    env = {**os.environ, "MLQ_CACHE_DIR": str(scratch / "cache-bundled")}
+    subprocess.run([mlq, "index"], env=env, check=True, capture_output=True)
+    floor_code = (
+        "from sudachipy import Dictionary, SplitMode\n"
+        f"Dictionary(dict='core').tokenizer(SplitMode.C).tokenize({QUERY!r})\n"
+    )
+    floor = wall([sys.executable, "-c", floor_code], env, 9)
+    search = wall([mlq, "search", QUERY], env, 9)
+    return {"search_seconds": search, "floor_seconds": floor, "ratio": search / floor}
+
+
+# ---------------------------------------------------------------------------------------------
+# Build throughput
+
+
+def build_throughput(mlq: str, corpus: Path, scratch: Path) -> dict[str, float]:
+    from sudachipy import Dictionary, SplitMode
+
+    from mlq import load_corpus
+    from mlq.analysis import _chunks
+
+    texts = [document.text for document in load_corpus(corpus)]
+    characters = sum(map(len, texts))
+    tokenizer = Dictionary(dict="core").tokenizer(SplitMode.C)
+    started = time.perf_counter()
+    for text in texts:
+        for _, chunk in _chunks(text, 4000):
+            tokenizer.tokenize(chunk)
+    raw_seconds = time.perf_counter() - started
+    env = {**os.environ, "MLQ_CACHE_DIR": str(scratch / "cache-throughput")}
+    one = wall([mlq, "index", "--rebuild", "--jobs", "1", "--corpus", str(corpus)], env)
+    two = wall([mlq, "index", "--rebuild", "--jobs", "2", "--corpus", str(corpus)], env)
+    return {
+        "characters": characters,
+        "sudachi_chars_per_second": characters / raw_seconds,
+        "one_job_chars_per_second": characters / one,
+        "two_jobs_chars_per_second": characters / two,
+        "one_job_vs_sudachi": raw_seconds / one,
+        "two_jobs_vs_one": one / two,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpora of three sizes, one folder growing
+
+
+def grow(corpus: Path, stage: int) -> None:
+    """Stage 0: the first eighth of mdn-ja's pages; 1: all of mdn-ja and baldanders;
+    2: that, plus eight hard-linked copies of it under other names."""
+    if stage == 0:
+        files = sorted((CORPORA / "mdn-ja").rglob("*.md"))
+        for path in files[: len(files) // 8]:
+            target = corpus / "mdn-ja" / path.relative_to(CORPORA / "mdn-ja")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    elif stage == 1:
+        shutil.copytree(CORPORA / "mdn-ja", corpus / "mdn-ja", dirs_exist_ok=True)
+        shutil.copytree(CORPORA / "baldanders", corpus / "baldanders", dirs_exist_ok=True)
+    else:
+        originals = [p for p in corpus.rglob("*") if p.is_file()]
+        for copy in range(2, 10):
+            for path in originals:
+                target = corpus / f"copy-{copy}" / path.relative_to(corpus)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)
+
+
+def make_queries(searcher, count: int) -> list[str]:
+    """Sentences of the corpus, cut to 4–12 characters, from random passages (fixed seed)."""
+    rng = random.Random(7)
+    index = searcher.index
+    queries: list[str] = []
+    while len(queries) < count:
+        passage = index.passage(rng.randrange(len(index.passages)))
+        pieces = _SENTENCE.findall(passage.text)
+        if pieces:
+            piece = rng.choice(pieces)
+            start = rng.randrange(max(1, len(piece) - 4))
+            queries.append(piece[start : start + rng.randint(4, 12)])
+    return queries
+
+
+def latency(searcher, queries: list[str], highlight: bool = False) -> dict[str, float]:
+    times, touched = [], []
+    for query in queries:
+        started = time.perf_counter()
+        searcher.search(query, limit=10, highlight=highlight)
+        times.append(time.perf_counter() - started)
+    for query in queries[:200]:
+        terms = searcher.analyzer.analyze(query)
+        touched.append(
+            sum(len(searcher.index.bm25.fields[name].postings_of(t.text)[0]) for name, found in terms.items() for t in found)
+        )
+    return {
+        "p50_ms": 1000 * float(np.percentile(times, 50)),
+        "p95_ms": 1000 * float(np.percentile(times, 95)),
+        "postings_touched_mean": float(np.mean(touched)),
+    }
+
+
+def rank_bm25_baseline(searcher, queries: list[str]) -> dict[str, float]:
+    """rank-bm25 over the very term lists of mlq's passages (each term repeated tf times)."""
+    from rank_bm25 import BM25Okapi
+
+    index = searcher.index
+    settings = index.settings
+    models = {}
+    for name, field in index.bm25.fields.items():
+        lists: list[list[str]] = [[] for _ in range(len(index.passages))]
+        vocabulary = [field.vocabulary[i] for i in range(len(field.vocabulary))]
+        for term_id in range(len(vocabulary)):
+            lo, hi = field.indptr[term_id], field.indptr[term_id + 1]
+            term = vocabulary[term_id]
+            for passage, tf in zip(field.postings[lo:hi].tolist(), field.tf[lo:hi].tolist()):
+                lists[passage].extend([term] * tf)
+        params = settings.params(name)
+        models[name] = BM25Okapi(lists, k1=params.k1, b=params.b, epsilon=params.epsilon)
+        del lists
+    weights = dict(settings.weights)
+    times, agree = [], 0
+    for query in queries:
+        terms = {name: [t.text for t in found] for name, found in searcher.analyzer.analyze(query).items()}
+        started = time.perf_counter()
+        scores = sum(weights[name] * model.get_scores(terms[name]) for name, model in models.items())
+        top = np.argpartition(-scores, 10)[:10]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        times.append(time.perf_counter() - started)
+        ours = searcher.search(query, limit=10, per_doc=None, highlight=False)
+        theirs = [float(scores[i]) for i in top if scores[i] > 0]
+        agree += [round(h.score, 6) for h in ours] == [round(score, 6) for score in theirs]
+    return {"p50_ms": 1000 * float(np.percentile(times, 50)), "queries": len(queries), "same_top10": agree}
+
+
+def measure_size(mlq: str, corpus: Path, env: dict[str, str], queries: list[str], stage: int, report: dict) -> list[str]:
+    from mlq import open_corpus
+
+    started = time.perf_counter()
+    done = subprocess.run([mlq, "index", "--corpus", str(corpus)], env=env, check=True, capture_output=True, text=True)
+    build = time.perf_counter() - started
+    searcher = open_corpus(corpus)
+    queries = queries or make_queries(searcher, report["query_count"])
+    row = {
+        "passages": len(searcher.index.passages),
+        "documents": len(searcher.index.documents),
+        "build_seconds": build,
+        "build_summary": done.stdout.strip(),
+        **latency(searcher, queries),
+        "p50_highlighted_ms": latency(searcher, queries[:100], highlight=True)["p50_ms"],
+    }
+    if stage == 1:
+        row["rank_bm25"] = rank_bm25_baseline(searcher, queries[:20])
+    report["sizes"].append(row)
+    return queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=500, help="queries for the latency figures")
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    args = parser.parse_args()
+    if not (CORPORA / "mdn-ja").is_dir() or not (CORPORA / "baldanders").is_dir():
+        print(f"skipped: no corpora at {CORPORA}", file=sys.stderr)
+        return
+    mlq = mlq_command()
+    report: dict = {"query_count": args.queries, "sizes": []}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        report["cold"] = cold_search(mlq, scratch)
+        corpus = scratch / "corpus"
+        grow(corpus, 0)
+        report["build"] = build_throughput(mlq, corpus, scratch)
+        env = {**os.environ, "MLQ_CACHE_DIR": str(scratch / "cache-sizes")}
+        os.environ["MLQ_CACHE_DIR"] = env["MLQ_CACHE_DIR"]  # for open_corpus in this process
+        queries: list[str] = []
+        for stage in range(3):
+            if stage:
+                grow(corpus, stage)
+            queries = measure_size(mlq, corpus, env, queries, stage, report)
+        largest = [mlq, "search", QUERY, "--corpus", str(corpus)]
+        report["memory"] = {
+            "search_peak_rss_mb": peak_rss_mb(largest, env),
+            "index_mb": size_mb(scratch / "cache-sizes"),
+            "corpus_mb": size_mb(corpus),
+        }
+        batch_file = scratch / "queries.txt"
+        batch_file.write_text("\n".join(queries) + "\n", encoding="utf-8")
+        batch = wall([mlq, "search", "--queries", str(batch_file), "--json", "--corpus", str(corpus)], env)
+        report["batch"] = {"queries": len(queries), "seconds": batch, "queries_per_second": len(queries) / batch}
+    report["total_seconds"] = time.perf_counter() - started
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print_report(report)
+
+
+def print_report(r: dict) -> None:
+    cold, build, memory, batch = r["cold"], r["build"], r["memory"], r["batch"]
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; whole run {r['total_seconds']:.0f} s")
+    print()
+    print("cold search (bundled essays, cached index, piped; median of 9)")
+    print(f"  mlq search '{QUERY}'            {cold['search_seconds']:.3f} s")
+    print(f"  floor: load Sudachi + tokenize     {cold['floor_seconds']:.3f} s")
+    print(f"  ratio                              {cold['ratio']:.2f}×   (target ≤ 2.0×)")
+    print()
+    print(f"build throughput ({build['characters']:,} characters of mdn-ja)")
+    print(f"  raw Sudachi tokenization           {build['sudachi_chars_per_second']:,.0f} chars/s")
+    print(f"  mlq index, 1 job                   {build['one_job_chars_per_second']:,.0f} chars/s = {build['one_job_vs_sudachi']:.2f}× Sudachi (target ≥ 0.8×)")
+    print(f"  mlq index, 2 jobs                  {build['two_jobs_chars_per_second']:,.0f} chars/s = {build['two_jobs_vs_one']:.2f}× 1 job (target ≥ 1.6×)")
+    print()
+    print(f"query latency in process (top 10, {r['query_count']} queries from the corpus)")
+    print("  passages    build s   p50 ms   p95 ms   p50 with highlights   postings touched")
+    for row in r["sizes"]:
+        print(
+            f"  {row['passages']:>9,}   {row['build_seconds']:7.1f}   {row['p50_ms']:6.2f}   {row['p95_ms']:6.2f}"
+            f"   {row['p50_highlighted_ms']:10.2f} ms         {row['postings_touched_mean']:,.0f}"
+        )
+    for row in r["sizes"]:
+        if "rank_bm25" in row:
+            base = row["rank_bm25"]
+            print(
+                f"  rank_bm25 at {row['passages']:,} passages: p50 {base['p50_ms']:,.1f} ms "
+                f"({base['queries']} queries; same top 10 as mlq for {base['same_top10']}) → "
+                f"mlq is {base['p50_ms'] / row['p50_ms']:,.0f}× faster (target ≥ 100×)"
+            )
+    print()
+    print(f"memory and size (largest index, {r['sizes'][-1]['passages']:,} passages)")
+    print(f"  peak RSS of mlq search             {memory['search_peak_rss_mb']:,.0f} MB (target ≤ 300 MB)")
+    print(f"  index on disk                      {memory['index_mb']:,.0f} MB for {memory['corpus_mb']:,.0f} MB of corpus ({memory['index_mb'] / memory['corpus_mb']:.1f}×)")
+    print()
+    print(f"batch: mlq search --queries FILE --json, {batch['queries']} queries: {batch['queries_per_second']:,.0f} queries/s")
+
+
+if __name__ == "__main__":
+    main()
