@@ -62,10 +62,12 @@ def wall(command: list[str], env: dict[str, str], runs: int = 1) -> float:
 
 
 def peak_rss_mb(command: list[str], env: dict[str, str]) -> float:
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """Peak resident memory of one run, which must not have had to index anything."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    said = process.stderr.read() if process.stderr else b""
     _, status, usage = os.wait4(process.pid, 0)
-    if status != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
+    if status != 0 or said:
+        raise SystemExit(f"{' '.join(command)}: {said.decode('utf-8', 'replace').strip() or 'failed'}")
     return usage.ru_maxrss / 1024
 
 

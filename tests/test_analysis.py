@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mlq.analysis import Analyzer, bigrams
+from mlq.analysis import Analyzer, bigram_texts, bigrams
 
 
 def words(analyzer: Analyzer, text: str) -> list[str]:
@@ -111,3 +111,11 @@ def test_documents_and_queries_share_one_analysis(analyzer: Analyzer) -> None:
     passage = analyzer.analyze("インターンシップの面接に合格した")
     assert {t.text for t in query["words"]} & {t.text for t in passage["words"]} == {"面接"}
     assert {t.text for t in query["bigrams"]} <= {t.text for t in passage["bigrams"]}
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=150, deadline=None)
+def test_texts_are_the_texts_of_analyze(analyzer: Analyzer, text: str) -> None:
+    """Indexing takes the quick path (texts only); searching and highlighting the full one."""
+    assert analyzer.texts(text) == {name: [t.text for t in terms] for name, terms in analyzer.analyze(text).items()}
+    assert bigram_texts(text, latin=False) == [t.text for t in bigrams(text, latin=False)]

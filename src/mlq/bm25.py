@@ -203,16 +203,18 @@ class TermCounter:
         self._passages = array("i")
         self._tf = array("i")
         self._lengths = array("i")
-        self._distinct: dict[str, None] = {}
+        self._hash_of: dict[str, int] = {}  # every distinct term so far, in order of appearance
 
     def add(self, terms: Sequence[str]) -> None:
         """The terms of the next passage."""
-        passage = len(self._lengths)
-        for term, count in Counter(terms).items():
-            self._distinct[term] = None
-            self._hashes.append(term_hash(term))
-            self._passages.append(passage)
-            self._tf.append(count)
+        counts = Counter(terms)
+        hash_of = self._hash_of
+        for term in counts:
+            if term not in hash_of:
+                hash_of[term] = term_hash(term)
+        self._hashes.extend([hash_of[term] for term in counts])
+        self._tf.extend(counts.values())
+        self._passages.extend([len(self._lengths)] * len(counts))
         self._lengths.append(len(terms))
 
     def counts(self) -> tuple[Entries, np.ndarray, TermTexts]:
@@ -224,7 +226,9 @@ class TermCounter:
             np.frombuffer(self._tf, dtype=np.int32).copy(),
         )
         lengths = np.frombuffer(self._lengths, dtype=np.int32).copy()
-        return entries, lengths, TermTexts.of(list(self._distinct))
+        terms = list(self._hash_of)
+        texts = TermTexts(np.fromiter(self._hash_of.values(), np.uint64, len(terms)), *pack([t.encode() for t in terms]))
+        return entries, lengths, texts
 
 
 def count_terms(term_lists: Iterable[Sequence[str]]) -> tuple[Entries, np.ndarray, TermTexts]:

@@ -139,7 +139,7 @@ class PassageAnalyzer:
         self._context_terms.clear()
 
     def terms(self, document: Document, prose: str, section: str) -> dict[str, list[str]]:
-        terms = {name: [t.text for t in found] for name, found in self.analyzer.analyze(prose).items()}
+        terms = self.analyzer.texts(prose)
         for name, extra in self._context_of(document, section).items():
             terms[name] += extra
         return terms
@@ -152,8 +152,7 @@ class PassageAnalyzer:
             if title and headings and headings[0] == title:
                 headings = headings[1:]  # the title as the first heading counts as the title
             parts = [title] * (self.context.title if title else 0) + [" > ".join(headings)] * self.context.headings
-            found = self.analyzer.analyze("\n".join(part for part in parts if part))
-            self._context_terms[key] = {name: [t.text for t in terms] for name, terms in found.items()}
+            self._context_terms[key] = self.analyzer.texts("\n".join(part for part in parts if part))
         return self._context_terms[key]
 
 
