@@ -61,14 +61,24 @@ def wall(command: list[str], env: dict[str, str], runs: int = 1) -> float:
     return statistics.median(times)
 
 
+# Started from this process, which has grown to gigabytes by then, a child's peak would count
+# the copy of this process it was forked from before it ran mlq: a small process starts it.
+_PEAK_OF = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+    "said = child.stderr.read()\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "print(usage.ru_maxrss if status == 0 and not said else -1, said.decode('utf-8', 'replace').strip())\n"
+)
+
+
 def peak_rss_mb(command: list[str], env: dict[str, str]) -> float:
     """Peak resident memory of one run, which must not have had to index anything."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    said = process.stderr.read() if process.stderr else b""
-    _, status, usage = os.wait4(process.pid, 0)
-    if status != 0 or said:
-        raise SystemExit(f"{' '.join(command)}: {said.decode('utf-8', 'replace').strip() or 'failed'}")
-    return usage.ru_maxrss / 1024
+    done = subprocess.run([sys.executable, "-c", _PEAK_OF, *command], env=env, capture_output=True, text=True)
+    peak, _, said = done.stdout.strip().partition(" ")
+    if done.returncode != 0 or int(peak) < 0:
+        raise SystemExit(f"{' '.join(command)}: {said or done.stderr.strip() or 'failed'}")
+    return int(peak) / 1024
 
 
 def size_mb(path: Path) -> float:
