@@ -61,24 +61,29 @@ def wall(command: list[str], env: dict[str, str], runs: int = 1) -> float:
     return statistics.median(times)
 
 
-# Started from this process, which has grown to gigabytes by then, a child's peak would count
-# the copy of this process it was forked from before it ran mlq: a small process starts it.
-_PEAK_OF = (
-    "import os, subprocess, sys\n"
-    "child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
-    "said = child.stderr.read()\n"
-    "_, status, usage = os.wait4(child.pid, 0)\n"
-    "print(usage.ru_maxrss if status == 0 and not said else -1, said.decode('utf-8', 'replace').strip())\n"
+# The search runs in a Python process of its own, which reports its own peak from /proc (a
+# child's ru_maxrss would count the copy of this large process it was forked from), split into
+# private memory and pages of mapped files (the index, the Sudachi dictionary: page cache that
+# the kernel maps in whole folios, shared and reclaimable).
+_SEARCH_AND_REPORT = (
+    "import sys\n"
+    "from mlq.cli import main\n"
+    "try:\n    main(sys.argv[1:])\nexcept SystemExit as done:\n    code = done.code\n"
+    "status = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
+    "print(code, *(int(status[key].split()[0]) for key in ('VmHWM', 'RssAnon', 'RssFile')), file=sys.stderr)\n"
 )
 
 
-def peak_rss_mb(command: list[str], env: dict[str, str]) -> float:
-    """Peak resident memory of one run, which must not have had to index anything."""
-    done = subprocess.run([sys.executable, "-c", _PEAK_OF, *command], env=env, capture_output=True, text=True)
-    peak, _, said = done.stdout.strip().partition(" ")
-    if done.returncode != 0 or int(peak) < 0:
-        raise SystemExit(f"{' '.join(command)}: {said or done.stderr.strip() or 'failed'}")
-    return int(peak) / 1024
+def peak_memory_mb(arguments: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Peak resident memory of one `mlq` run (which must not have had to index anything),
+    and its private and file-backed parts at the end."""
+    done = subprocess.run([sys.executable, "-c", _SEARCH_AND_REPORT, *arguments], env=env, capture_output=True, text=True)
+    *said, last = done.stderr.strip().splitlines() or ["?"]
+    code, *figures = last.split()
+    if code not in ("0", "None") or said:
+        raise SystemExit(f"mlq {' '.join(arguments)}: {' '.join(said) or done.stderr.strip()}")
+    peak, private, mapped = (int(kb) / 1024 for kb in figures)
+    return {"search_peak_rss_mb": peak, "private_mb": private, "file_pages_mb": mapped}
 
 
 def size_mb(path: Path) -> float:
@@ -269,9 +274,8 @@ def main() -> None:
             if stage:
                 grow(corpus, stage)
             queries = measure_size(mlq, corpus, env, queries, stage, report)
-        largest = [mlq, "search", QUERY, "--corpus", str(corpus)]
         report["memory"] = {
-            "search_peak_rss_mb": peak_rss_mb(largest, env),
+            **peak_memory_mb(["search", QUERY, "--corpus", str(corpus)], env),
             "index_mb": size_mb(scratch / "cache-sizes"),
             "corpus_mb": size_mb(corpus),
         }
@@ -318,6 +322,7 @@ def print_report(r: dict) -> None:
     print()
     print(f"memory and size (largest index, {r['sizes'][-1]['passages']:,} passages)")
     print(f"  peak RSS of mlq search             {memory['search_peak_rss_mb']:,.0f} MB (target ≤ 300 MB)")
+    print(f"    at the end: private {memory['private_mb']:,.0f} MB, pages of mapped files {memory['file_pages_mb']:,.0f} MB")
     print(f"  index on disk                      {memory['index_mb']:,.0f} MB for {memory['corpus_mb']:,.0f} MB of corpus ({memory['index_mb'] / memory['corpus_mb']:.1f}×)")
     print()
     print(f"batch: mlq search --queries FILE --json, {batch['queries']} queries: {batch['queries_per_second']:,.0f} queries/s")
