@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import random
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import numpy as np
 import pytest
 from conftest import mlq_command, run_mlq, split_essays
 
-from mlq import bundled_corpus, ingest, load_corpus, open_corpus
+from mlq import bundled_corpus, cache, ingest, load_corpus, open_corpus
 from mlq.cache import entry_dir, load
 from mlq.index import IndexSettings
 
@@ -111,10 +113,16 @@ def test_a_large_file_shared_among_jobs_gives_the_same_index(tmp_path: Path, mon
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
 
 
-def test_loading_does_no_work_per_passage(many_files: Path) -> None:
+@pytest.mark.parametrize("plain", [True, False], ids=["small index, no numpy", "numpy"])
+def test_loading_does_no_work_per_passage(many_files: Path, monkeypatch: pytest.MonkeyPatch, plain: bool) -> None:
+    if not plain:
+        monkeypatch.setattr(cache, "PLAIN_MAX_PASSAGES", 0)
     open_corpus(many_files)
     index, _ = load(entry_dir(many_files.resolve()), IndexSettings())
-    def mapped(array: np.ndarray) -> bool:  # a view of a memory map, not a copy in memory
+
+    def mapped(array: np.ndarray | memoryview) -> bool:  # a view of a memory map, not a copy in memory
+        if plain:
+            return isinstance(array, memoryview) and isinstance(array.obj, mmap.mmap)
         return isinstance(array.base, np.memmap) and not array.flags.owndata
 
     assert mapped(index.passages.doc) and mapped(index.documents.blob)
@@ -229,3 +237,32 @@ def test_status_clear_and_prune(corpus: Path, tmp_path: Path, cache_dir: Path) -
     cleared = run_mlq("index", "--clear", "--corpus", str(corpus))
     assert cleared.returncode == 0 and not entry_dir(corpus.resolve()).exists()
     assert run_mlq("index", "--clear", "--corpus", str(corpus)).returncode == 1
+
+
+QUERIES_BOTH_WAYS = [*QUERIES, "サーバーの打ち込み", "面接 面接 学習", "量子色力学", "MLOps", "の 機械学習 エンジニア"]
+
+
+def test_a_small_index_read_without_numpy_answers_exactly_as_with_it(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_corpus(corpus)  # built: the index in memory is numpy's
+    plain = open_corpus(corpus)  # loaded from the cache
+    assert isinstance(plain.index.passages.doc, memoryview)
+    monkeypatch.setattr(cache, "PLAIN_MAX_PASSAGES", 0)
+    with_numpy = open_corpus(corpus)
+    assert isinstance(with_numpy.index.passages.doc, np.ndarray)
+    for query in QUERIES_BOTH_WAYS:
+        for per_doc in (None, 1, 3):
+            assert plain.search(query, limit=15, per_doc=per_doc) == with_numpy.search(query, limit=15, per_doc=per_doc)
+    for document in plain.documents:
+        assert plain.passages(document) == with_numpy.passages(with_numpy.document(document.doc_id))
+
+
+def test_a_search_of_the_bundled_essays_does_not_import_numpy(tmp_path: Path) -> None:
+    code = (
+        "import sys\nfrom mlq.cli import main\n"
+        "try:\n    main(['search', 'インターン 面接', '-n', '1'])\nexcept SystemExit:\n    pass\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    run_mlq("index")  # built (with numpy) beforehand, as it is once
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"

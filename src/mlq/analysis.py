@@ -51,6 +51,17 @@ class AnalyzerSettings:
     latin_bigrams: bool = True
 
 
+@dataclass(frozen=True)
+class PassageContext:
+    """How many times a passage's context counts with its own words: the document's title,
+    where the document gives one (front matter, a JSON Lines ``title``), and the path of
+    headings the passage sits under. A passage under "MLOps > 運用" is about MLOps even when
+    it never says so; 0 leaves that context out."""
+
+    title: int = 1
+    headings: int = 1
+
+
 @functools.cache
 def _dictionary() -> Dictionary:
     """The Sudachi dictionary, loaded once per process (it takes a good part of a second)."""

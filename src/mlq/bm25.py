@@ -14,6 +14,7 @@ vocabulary; the text is kept to confirm a match and to show terms.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 from array import array
@@ -21,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-import numpy as np
+from ._numpy import np
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,11 @@ class Vocabulary:
         return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode("utf-8")
 
     def id_of(self, term: str) -> int | None:
-        h = np.uint64(term_hash(term))
-        i = int(np.searchsorted(self.hashes, h))
+        h = term_hash(term)
+        if isinstance(self.hashes, memoryview):  # a small index, read without numpy
+            i = bisect.bisect_left(self.hashes, h)
+        else:
+            i = int(np.searchsorted(self.hashes, np.uint64(h)))
         return i if i < len(self) and self.hashes[i] == h and self[i] == term else None
 
     def texts_of(self, hashes: np.ndarray, sources: Sequence[TermTexts]) -> Vocabulary:
@@ -137,11 +141,8 @@ class Entries:
     @classmethod
     def concatenate(cls, parts: Sequence[Entries]) -> Entries:
         if not parts:
-            return _NO_ENTRIES
+            return Entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
         return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("hashes", "passages", "tf")))
-
-
-_NO_ENTRIES = Entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
 
 
 @dataclass(frozen=True)
@@ -161,12 +162,13 @@ class FieldIndex:
     def term_count(self) -> int:
         return len(self.vocabulary)
 
-    def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """Passage numbers containing ``term`` and the term's BM25 score in each."""
+    def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Passage numbers containing ``term`` and the term's BM25 score in each (slices of the
+        arrays: numpy arrays, or memoryviews for a small index), or None for an unknown term."""
         i = self.vocabulary.id_of(term)
         if i is None:
-            return _EMPTY_IDS, _EMPTY_SCORES
-        lo, hi = self.indptr[i], self.indptr[i + 1]
+            return None
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
         return self.postings[lo:hi], self.scores[lo:hi]
 
     def entries(self, keep: np.ndarray, renumber: np.ndarray) -> Entries:
@@ -187,10 +189,6 @@ class FieldIndex:
         terms = np.repeat(np.arange(len(self.vocabulary)), np.diff(self.indptr))[taken]
         passages = np.repeat(targets.astype(np.int32), counts[sources])
         return Entries(self.vocabulary.hashes[terms], passages, self.tf[taken])
-
-
-_EMPTY_IDS = np.zeros(0, dtype=np.int32)
-_EMPTY_SCORES = np.zeros(0, dtype=np.float64)
 
 
 class TermCounter:
@@ -285,11 +283,9 @@ def assemble_field(
     scores += tf
     np.divide(tf * (params.k1 + 1), scores, out=scores)
     scores *= np.repeat(idf, df)
-    vocabulary = (known or _EMPTY_VOCABULARY).texts_of(hashes[starts], texts)
+    known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
+    vocabulary = known.texts_of(hashes[starts], texts)
     return FieldIndex(vocabulary, indptr, passages.astype(np.int32, copy=False), tf, scores, lengths.astype(np.int32, copy=False))
-
-
-_EMPTY_VOCABULARY = Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
 
 
 @dataclass(frozen=True)
@@ -304,15 +300,19 @@ class Index:
         """Passages matching any query term and their scores, as rank-bm25's ``get_scores``
         would give them (a repeated query term counts again), weighted and summed over fields.
         Passages that match nothing are left out: their score is 0."""
-        ids, scores = [], []
+        found = []  # (passage numbers, their scores, the factor they count with)
         for name, terms in query.items():
             field, weight = self.fields[name], self.weights[name]
             for term, count in Counter(terms).items():
-                term_ids, term_scores = field.postings_of(term)
-                ids.append(term_ids)
-                scores.append(term_scores * (weight * count))
-        if not ids:
-            return _EMPTY_IDS, _EMPTY_SCORES
+                postings = field.postings_of(term)
+                if postings is not None:
+                    found.append((*postings, weight * count))
+        if any(isinstance(field.postings, memoryview) for field in self.fields.values()):
+            return _score_plainly(found)
+        if not found:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        ids = [term_ids for term_ids, _, _ in found]
+        scores = [term_scores * factor for _, term_scores, factor in found]
         all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
         if len(all_ids) * 8 < self.passage_count:
             # Few postings: sorting them costs less than a pass over every passage.
@@ -323,6 +323,18 @@ class Index:
         touched[all_ids] = True
         matched = np.flatnonzero(touched)
         return matched, totals[matched]
+
+
+def _score_plainly(found: list[tuple[memoryview, memoryview, float]]) -> tuple[list[int], list[float]]:
+    """:meth:`Index.score` in plain Python, over a small index read without numpy. Each
+    passage's score is summed in the same order as ``np.bincount`` sums it: the same floats."""
+    totals: dict[int, float] = {}
+    get = totals.get
+    for ids, scores, factor in found:
+        for i, score in zip(ids, scores):
+            totals[i] = get(i, 0.0) + score * factor
+    matched = sorted(totals)
+    return matched, [totals[i] for i in matched]
 
 
 def select_top(
@@ -339,6 +351,8 @@ def select_top(
     The cap is applied to the best few candidates only, taking more while too few survive:
     an id's fate depends only on the ids of its group that rank above it, which are among the
     candidates whenever it is, so the survivors are exactly the first of the capped ranking."""
+    if isinstance(ids, list):
+        return _select_plainly(ids, scores, k, groups, per_group)
     if groups is None or per_group is None:
         return _best(ids, scores, k)
     wanted = 4 * k
@@ -348,6 +362,23 @@ def select_top(
         if keep.sum() >= k or len(top_ids) == len(ids):
             return top_ids[keep][:k], top_scores[keep][:k]
         wanted *= 4
+
+
+def _select_plainly(
+    ids: list[int], scores: list[float], k: int, groups: Sequence[int] | None, per_group: int | None
+) -> tuple[list[int], list[float]]:
+    best: list[tuple[int, float]] = []
+    taken: dict[int, int] = {}
+    for i, score in sorted(zip(ids, scores), key=lambda pair: (-pair[1], pair[0])):
+        if groups is not None and per_group is not None:
+            group = groups[i]
+            if taken.get(group, 0) >= per_group:
+                continue
+            taken[group] = taken.get(group, 0) + 1
+        best.append((i, score))
+        if len(best) == k:
+            break
+    return [i for i, _ in best], [score for _, score in best]
 
 
 def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

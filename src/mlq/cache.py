@@ -11,13 +11,17 @@ and memory-maps the arrays; ``verify`` checks every file's SHA-256. Everything i
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import dataclasses
 import hashlib
 import json
+import math
+import mmap
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -25,8 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
 
-import numpy as np
-
+from ._numpy import np
 from .bm25 import FieldIndex, Index, Vocabulary
 from .corpus import Selection, SourceFile, scan, sha256
 from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
@@ -194,7 +197,8 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
         for name, (size, _) in manifest.contents.items():
             if (build / name).stat().st_size != size:
                 raise ValueError(f"{name} is {(build / name).stat().st_size} bytes, the manifest says {size}")
-        arrays = {name: _load_array(build, name, expected) for name, expected in manifest.arrays.items()}
+        load = _map_plainly if _plain(manifest) else _load_array
+        arrays = {name: load(build, name, expected) for name, expected in manifest.arrays.items()}
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"damaged cache entry ({error})") from None
     documents = DocumentTable(arrays["records"], arrays["records.offsets"], arrays["texts"], arrays["texts.offsets"])
@@ -208,6 +212,41 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
         fields[name] = FieldIndex(vocabulary, part["indptr"], part["postings"], part["tf"], part["scores"], part["lengths"])
     bm25 = Index(fields, dict(settings.weights), len(passages))
     return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings), manifest
+
+
+#: Up to this many passages, an index is read without numpy (see :func:`_map_plainly`).
+PLAIN_MAX_PASSAGES = 20_000
+#: The dtypes mlq writes, as ``memoryview`` formats.
+_FORMATS = {"<i4": "i", "<i8": "q", "<u8": "Q", "<f8": "d", "|u1": "B"}
+
+
+def _plain(manifest: Manifest) -> bool:
+    return manifest.counts["passages"] <= PLAIN_MAX_PASSAGES and sys.byteorder == "little"
+
+
+def _map_plainly(build: Path, name: str, expected: list[Any]) -> memoryview:
+    """Memory-map one ``.npy`` array as a typed ``memoryview``, without numpy: importing numpy
+    costs more than searching a small index does (``bench/speed.py``). The header, a Python
+    literal, is read with ``ast.literal_eval``; the array is refused unless it is what the
+    manifest describes."""
+    with open(build / f"{name}.npy", "rb") as file:
+        magic = file.read(8)
+        if magic[:6] != b"\x93NUMPY":
+            raise ValueError(f"{name}.npy is not a .npy file")
+        size = int.from_bytes(file.read(2 if magic[6] == 1 else 4), "little")
+        header = ast.literal_eval(file.read(size).decode("latin-1"))
+        if not isinstance(header, dict) or header.get("fortran_order") or header.get("descr") not in _FORMATS:
+            raise ValueError(f"{name}.npy holds an array mlq does not write")
+        if [header["descr"], list(header["shape"])] != expected:
+            raise ValueError(f"{name}.npy is not the array the manifest describes")
+        offset, length = file.tell(), math.prod(header["shape"])
+        view = memoryview(b"")
+        if length:
+            view = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))[offset:]
+    view = view.cast(_FORMATS[header["descr"]])
+    if len(view) < length:
+        raise ValueError(f"{name}.npy is shorter than its header says")
+    return view[:length]
 
 
 def _load_array(build: Path, name: str, expected: list[Any]) -> np.ndarray:

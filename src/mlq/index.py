@@ -8,18 +8,18 @@ only the files that changed since a previous index and taking the rest over from
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import passages as passage_rules
-from .analysis import FIELDS, AnalyzerSettings, versions
-from .bm25 import BM25Params, Entries, Index, assemble_field, pack
+from ._numpy import np
+from .analysis import FIELDS, AnalyzerSettings, PassageContext, versions
+from .bm25 import BM25Params, Entries, FieldIndex, Index, Vocabulary, assemble_field, pack
 from .corpus import (
     Document,
     Selection,
@@ -30,8 +30,10 @@ from .corpus import (
     id_clashes,
     sha256,
 )
-from .ingest import FileAnalysis, PassageContext, analyze_files, default_jobs
 from .passages import Passage
+
+if TYPE_CHECKING:
+    from .ingest import FileAnalysis
 
 Progress = Callable[[int, int], None]
 
@@ -171,6 +173,8 @@ class PassageTable:
 
     def rows_of(self, doc_index: int) -> range:
         """Rows that belong to document ``doc_index``."""
+        if isinstance(self.doc, memoryview):  # a small index, read without numpy
+            return range(bisect.bisect_left(self.doc, doc_index), bisect.bisect_left(self.doc, doc_index + 1))
         lo, hi = np.searchsorted(self.doc, [doc_index, doc_index + 1])
         return range(int(lo), int(hi))
 
@@ -205,6 +209,31 @@ class CorpusIndex:
     def term_count(self) -> int:
         return sum(f.term_count for f in self.bm25.fields.values())
 
+    def with_numpy_arrays(self) -> CorpusIndex:
+        """The same index over numpy arrays (views, no copies), for the numpy work of a build:
+        a small index is read as memoryviews (see :mod:`mlq.cache`)."""
+        if not isinstance(self.passages.doc, memoryview):
+            return self
+
+        def arrays(item: Any, names: Sequence[str]) -> dict[str, Any]:
+            return {name: np.asarray(getattr(item, name)) for name in names}
+
+        old = self.documents
+        documents = DocumentTable(*map(np.asarray, (old.records_blob, old.record_offsets, old.blob, old.offsets)))
+        passages = PassageTable(**arrays(self.passages, [f.name for f in fields(PassageTable)]))
+        bm25 = Index(
+            {
+                name: FieldIndex(
+                    Vocabulary(**arrays(field.vocabulary, ("hashes", "blob", "offsets"))),
+                    **arrays(field, ("indptr", "postings", "tf", "scores", "lengths")),
+                )
+                for name, field in self.bm25.fields.items()
+            },
+            self.bm25.weights,
+            self.bm25.passage_count,
+        )
+        return replace(self, documents=documents, passages=passages, bm25=bm25)
+
 
 @dataclass(frozen=True)
 class _Reused:
@@ -238,6 +267,11 @@ def build_index(
     ``previous`` index (built with the same settings) already holds are taken over from it —
     unchanged size and modification time are trusted, anything else is hashed — and only the
     rest is analysed, on ``jobs`` processes (default: every core)."""
+    # Imported here: only a build needs worker processes.
+    from .ingest import analyze_files, default_jobs
+
+    previous = previous.with_numpy_arrays() if previous is not None else None
+
     paths = corpus_files(root, settings.selection)
     clashes = id_clashes(root, paths)
     reusable = _reusable(root, paths, clashes, previous)

@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .analysis import FIELDS, Analyzer, AnalyzerSettings
+from .analysis import FIELDS, Analyzer, AnalyzerSettings, PassageContext
 from .bm25 import Entries, TermCounter, TermTexts
 from .corpus import Document, SourceFile, read_file
 from .passages import split_passages
@@ -114,17 +114,6 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
             TermTexts.concatenate([c.texts for c in counts]),
         )
     return replace(parts[0], fields=fields)
-
-
-@dataclass(frozen=True)
-class PassageContext:
-    """How many times a passage's context counts with its own words: the document's title,
-    where the document gives one (front matter, a JSON Lines ``title``), and the path of
-    headings the passage sits under. A passage under "MLOps > 運用" is about MLOps even when
-    it never says so; 0 leaves that context out."""
-
-    title: int = 1
-    headings: int = 1
 
 
 class PassageAnalyzer:
