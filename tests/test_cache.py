@@ -157,3 +157,13 @@ def test_unwritable_cache_still_searches_in_memory(corpus: Path, tmp_path: Path,
     assert any("cannot write the index cache" in w for w in warnings)
     assert searcher.search("インターン 面接")
     assert blocker.read_text() == "not a folder"
+
+
+def test_an_index_written_by_another_version_is_rebuilt_without_a_warning(corpus: Path, cache_dir: Path) -> None:
+    open_corpus(corpus)
+    (live_build(cache_dir) / "manifest.json").write_text('{"format": 1, "files": []}', encoding="utf-8")
+    warnings: list[str] = []
+    searcher = open_corpus(corpus, warn=warnings.append)
+    assert searcher.built is not None and searcher.built.reason.startswith("index format 1")
+    assert warnings == []
+    assert searcher.search("面接")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from conftest import mlq_command, run_mlq, split_essays
 
-from mlq import bundled_corpus, cache, ingest, load_corpus, open_corpus
+from mlq import Searcher, bundled_corpus, cache, ingest, load_corpus, open_corpus
 from mlq.cache import entry_dir, load
 from mlq.index import IndexSettings
 
@@ -192,7 +192,7 @@ def test_manifest_tampering_is_caught_and_rebuilt(corpus: Path) -> None:
     expected = results(open_corpus(corpus))
     manifest_path = live_build(corpus) / "manifest.json"
     data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    data["counts"]["passages"] += 1  # still valid JSON, no longer what was written
+    data["manifest"]["counts"]["passages"] += 1  # still valid JSON, no longer what was written
     manifest_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     warnings: list[str] = []
     searcher = open_corpus(corpus, warn=warnings.append)
@@ -244,16 +244,24 @@ QUERIES_BOTH_WAYS = [*QUERIES, "サーバーの打ち込み", "面接 面接 学
 
 def test_a_small_index_read_without_numpy_answers_exactly_as_with_it(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     open_corpus(corpus)  # built: the index in memory is numpy's
-    plain = open_corpus(corpus)  # loaded from the cache
-    assert isinstance(plain.index.passages.doc, memoryview)
+    plain = open_corpus(corpus).index  # loaded from the cache
+    assert isinstance(plain.passages.doc, memoryview)
     monkeypatch.setattr(cache, "PLAIN_MAX_PASSAGES", 0)
     with_numpy = open_corpus(corpus)
     assert isinstance(with_numpy.index.passages.doc, np.ndarray)
+    analyzer = with_numpy.analyzer
     for query in QUERIES_BOTH_WAYS:
         for per_doc in (None, 1, 3):
-            assert plain.search(query, limit=15, per_doc=per_doc) == with_numpy.search(query, limit=15, per_doc=per_doc)
+            # A searcher's first search reads the small index plainly; later ones with numpy.
+            first = Searcher(plain, analyzer).search(query, limit=15, per_doc=per_doc)
+            assert first == with_numpy.search(query, limit=15, per_doc=per_doc)
+    searcher = Searcher(plain, analyzer)
     for document in plain.documents:
-        assert plain.passages(document) == with_numpy.passages(with_numpy.document(document.doc_id))
+        assert searcher.passages(document) == with_numpy.passages(with_numpy.document(document.doc_id))
+    searcher.search("面接")
+    assert isinstance(searcher.index.passages.doc, memoryview)
+    assert searcher.search("インターン 面接") == with_numpy.search("インターン 面接")
+    assert isinstance(searcher.index.passages.doc, np.ndarray)  # switched on the second search
 
 
 def test_a_search_of_the_bundled_essays_does_not_import_numpy(tmp_path: Path) -> None:

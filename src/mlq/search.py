@@ -85,6 +85,7 @@ class Searcher:
         self.index = index
         self.analyzer = analyzer or Analyzer(index.settings.analyzer)
         self.built = built
+        self._searches = 0
 
     @functools.cached_property
     def _ids(self) -> dict[str, int]:
@@ -104,6 +105,11 @@ class Searcher:
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
         terms = analyze_query(self.analyzer, query)
+        self._searches += 1
+        if self._searches == 2:
+            # A small index is read without numpy, which suits one search; from a second one on
+            # (a batch, a program), importing numpy once costs less than summing in Python.
+            self.index = self.index.with_numpy_arrays()
         ids, scores = self.index.bm25.score({name: [t.text for t in field] for name, field in terms.items()})
         ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc)
         wanted = {name: {t.text for t in field} for name, field in terms.items()} if highlight else None
