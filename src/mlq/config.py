@@ -25,7 +25,6 @@ its exclude list.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -44,11 +43,19 @@ def settings_for(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, 
     command line's patterns. A config file that cannot be used is a one-line error."""
     path = root / CONFIG_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        data = {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        text = None
+    except (OSError, UnicodeDecodeError) as error:
         raise MlqError(f"{path}: {error}") from None
+    data = {}
+    if text is not None:
+        import tomllib  # most folders have no mlq.toml: a search need not import it
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise MlqError(f"{path}: {error}") from None
     try:
         return _settings(data, include, exclude)
     except (TypeError, ValueError, KeyError) as error:
