@@ -31,7 +31,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 
 from ._numpy import np
 from .bm25 import FieldIndex, Index, Vocabulary
-from .corpus import Selection, SourceFile, scan, sha256
+from .corpus import Selection, SourceFile, sha256, walk
 from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
@@ -153,19 +153,20 @@ def staleness(
 
     Size and modification time are compared first; a file is hashed only when they differ,
     so an unchanged corpus costs one ``stat`` per file."""
-    recorded = {f.path: f for f in manifest.files}
-    current = dict(scan(corpus_root, selection))
-    added = current.keys() - recorded.keys()
-    removed = recorded.keys() - current.keys()
-    changed, touched = [], {}
-    for relative in current.keys() & recorded.keys():
-        now = _now(current[relative], recorded[relative])
+    unseen = {f.path: f for f in manifest.files}  # those not met yet in the folder
+    added, changed, touched = 0, 0, {}
+    for relative, entry in walk(corpus_root, selection):  # compared as met: no list of them all
+        old = unseen.pop(relative, None)
+        if old is None:
+            added += 1
+            continue
+        now = _now(entry, old)
         if now is None:
-            changed.append(relative)
-        elif now != recorded[relative]:
+            changed += 1
+        elif now != old:
             touched[relative] = now
-    if added or removed or changed:
-        return f"+{len(added)} ~{len(changed)} -{len(removed)} files", None
+    if added or unseen or changed:
+        return f"+{added} ~{changed} -{len(unseen)} files", None
     if touched:
         return None, [touched.get(f.path, f) for f in manifest.files]
     return None, None

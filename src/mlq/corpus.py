@@ -84,12 +84,17 @@ def corpus_files(root: Path, selection: Selection = Selection()) -> list[Path]:
 
 def scan(root: Path, selection: Selection = Selection()) -> list[tuple[str, os.DirEntry[str]]]:
     """The corpus files as ``(path relative to root with / separators, directory entry)``,
-    sorted by that path. Symbolic links are followed, each real folder entered once, so a link
-    loop ends. Plain strings and ``os.scandir``: a large corpus is scanned on every run to see
-    whether it changed, and pathlib would cost several times more."""
+    sorted by that path."""
+    return sorted(walk(root, selection), key=lambda pair: pair[0])
+
+
+def walk(root: Path, selection: Selection = Selection()) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """:func:`scan`'s files in no particular order, one folder's listing held at a time.
+    Symbolic links are followed, each real folder entered once, so a link loop ends. Plain
+    strings and ``os.scandir``: a large corpus is walked on every run to see whether it
+    changed, and pathlib would cost several times more."""
     ignored = _ignore_rules(root, selection.exclude)
     included = _rules(selection.include) if selection.include else None
-    found: list[tuple[str, os.DirEntry[str]]] = []
     folders = [("", str(root))]
     seen = {_identity(str(root))}
     while folders:
@@ -113,9 +118,7 @@ def scan(root: Path, selection: Selection = Selection()) -> list[tuple[str, os.D
                 if ignored and ignored.match_file(relative):
                     continue
                 if included is None or included.match_file(relative):
-                    found.append((relative, item))
-    found.sort(key=lambda pair: pair[0])
-    return found
+                    yield relative, item
 
 
 def _identity(folder: str) -> tuple[int, int]:
