@@ -57,7 +57,10 @@ def main() -> None:
     mlq = mlq_command()
     queries = corpus_queries(args.queries)
     with tempfile.TemporaryDirectory() as scratch:
-        env = {**os.environ, "MLQ_CACHE_DIR": scratch}
+        # As pip installs mlq: compiled once, not on every run (a PYTHONDONTWRITEBYTECODE in the
+        # environment would have a source checkout recompile it per process).
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        env["MLQ_CACHE_DIR"] = scratch
         subprocess.run([mlq, "index"], env=env, check=True, capture_output=True)
         query_file = Path(scratch, "queries.txt")
         query_file.write_text("".join(f"q{i}\t{q}\n" for i, q in enumerate(queries, 1)), encoding="utf-8")
