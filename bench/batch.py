@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from installed import mlq_command, mlq_env
 
 from mlq import bundled_corpus, load_corpus, split_passages
 
@@ -38,10 +38,6 @@ def corpus_queries(count: int) -> list[str]:
     return list(itertools.islice(itertools.cycle(sentences), count))
 
 
-def mlq_command() -> str:
-    script = Path(sys.executable).parent / "mlq"
-    return str(script) if script.exists() else "mlq"
-
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, bytes]:
     started = time.perf_counter()
@@ -57,10 +53,7 @@ def main() -> None:
     mlq = mlq_command()
     queries = corpus_queries(args.queries)
     with tempfile.TemporaryDirectory() as scratch:
-        # As pip installs mlq: compiled once, not on every run (a PYTHONDONTWRITEBYTECODE in the
-        # environment would have a source checkout recompile it per process).
-        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-        env["MLQ_CACHE_DIR"] = scratch
+        env = mlq_env(scratch)
         subprocess.run([mlq, "index"], env=env, check=True, capture_output=True)
         query_file = Path(scratch, "queries.txt")
         query_file.write_text("".join(f"q{i}\t{q}\n" for i, q in enumerate(queries, 1)), encoding="utf-8")

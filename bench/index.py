@@ -26,15 +26,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import mlq_command, mlq_env
+
 from mlq.cache import entry_dir
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "mdn-ja"
 QUERY = "非同期 関数"
 
-
-def mlq_command() -> str:
-    script = Path(sys.executable).parent / "mlq"
-    return str(script) if script.exists() else "mlq"
 
 
 def wall(args: list[str], env: dict[str, str]) -> float:
@@ -69,7 +67,7 @@ def main() -> None:
         corpus = Path(scratch, args.corpus.name)
         shutil.copytree(args.corpus, corpus)
         files = [p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".md", ".txt")]
-        env = {**os.environ, "MLQ_CACHE_DIR": str(Path(scratch, "cache"))}
+        env = mlq_env(Path(scratch, "cache"))
         on = ["--corpus", str(corpus)]
 
         one_job = wall(["index", "--rebuild", "--jobs", "1", *on], env)

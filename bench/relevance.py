@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from pathlib import Path
 from statistics import fmean
 
 import numpy as np
+from installed import mlq_command, mlq_env
 
 DEPTH = 100
 CUTOFFS = (1, 10, 100)
@@ -106,10 +106,6 @@ def score(system: str, rankings: dict[str, list[str]], bench: Benchmark) -> Scor
     )
 
 
-def mlq_command() -> str:
-    script = Path(sys.executable).parent / "mlq"
-    return str(script) if script.exists() else "mlq"
-
 
 def run_mlq(folder: Path, bench: Benchmark, config: Path | None, scratch: Path) -> tuple[dict[str, list[str]], dict]:
     """Rankings of the installed mlq, and how long indexing and the batch took."""
@@ -118,7 +114,7 @@ def run_mlq(folder: Path, bench: Benchmark, config: Path | None, scratch: Path) 
     (corpus / "corpus.jsonl").symlink_to((folder / "corpus.jsonl").resolve())
     if config is not None:
         shutil.copyfile(config, corpus / "mlq.toml")
-    env = {**os.environ, "MLQ_CACHE_DIR": str(scratch / "cache")}
+    env = mlq_env(scratch / "cache")
     started = time.perf_counter()
     subprocess.run([mlq_command(), "index", "--corpus", str(corpus)], env=env, check=True, capture_output=True)
     index_seconds = time.perf_counter() - started

@@ -27,17 +27,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from installed import mlq_command, mlq_env
+
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
-
-def mlq_command() -> str:
-    script = Path(sys.executable).parent / "mlq"
-    return str(script) if script.exists() else "mlq"
 
 
 def measure(corpus: Path, cache: Path, query: str) -> dict[str, object]:
     """Index ``corpus`` in a fresh process and search it; wall seconds and peak memory of each."""
-    env = {**os.environ, "MLQ_CACHE_DIR": str(cache)}
+    env = mlq_env(cache)
     started = time.perf_counter()
     process = subprocess.Popen(
         [mlq_command(), "index", "--rebuild", "--corpus", str(corpus)], env=env, stdout=subprocess.PIPE, text=True

@@ -41,15 +41,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from installed import mlq_command, mlq_env
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 QUERY = "インターン 面接"
 _SENTENCE = re.compile(r"[^\s。、！？!?「」（）()\[\]`#*|<>{}=/:.,;\"'-]{6,}")
 
-
-def mlq_command() -> str:
-    script = Path(sys.executable).parent / "mlq"
-    return str(script) if script.exists() else (shutil.which("mlq") or sys.exit("mlq is not installed"))
 
 
 def wall(command: list[str], env: dict[str, str], runs: int = 1) -> float:
@@ -95,10 +92,7 @@ def size_mb(path: Path) -> float:
 
 
 def cold_search(mlq: str, scratch: Path) -> dict[str, float]:
-    # As installed by pip, mlq's modules are compiled once; a PYTHONDONTWRITEBYTECODE in the
-    # environment (this sandbox sets it) would have a source checkout compile them on every run.
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    env["MLQ_CACHE_DIR"] = str(scratch / "cache-bundled")
+    env = mlq_env(scratch / "cache-bundled")
     subprocess.run([mlq, "index"], env=env, check=True, capture_output=True)
     subprocess.run([mlq, "search", QUERY], env=env, check=True, capture_output=True)  # compiles, if need be
     floor_code = (
@@ -132,7 +126,7 @@ def build_throughput(mlq: str, corpus: Path, scratch: Path) -> dict[str, float]:
         for _, chunk in _chunks(text, 4000):
             tokenizer.tokenize(chunk)
     raw_seconds = time.perf_counter() - started
-    env = {**os.environ, "MLQ_CACHE_DIR": str(scratch / "cache-throughput")}
+    env = mlq_env(scratch / "cache-throughput")
     one = wall([mlq, "index", "--rebuild", "--jobs", "1", "--corpus", str(corpus)], env)
     two = wall([mlq, "index", "--rebuild", "--jobs", "2", "--corpus", str(corpus)], env)
     return {
@@ -280,7 +274,7 @@ def main() -> None:
         corpus = scratch / "corpus"
         grow(corpus, 0)
         report["build"] = build_throughput(mlq, corpus, scratch)
-        env = {**os.environ, "MLQ_CACHE_DIR": str(scratch / "cache-sizes")}
+        env = mlq_env(scratch / "cache-sizes")
         os.environ["MLQ_CACHE_DIR"] = env["MLQ_CACHE_DIR"]  # for open_corpus in this process
         queries: list[str] = []
         for stage in range(3):
