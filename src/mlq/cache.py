@@ -6,7 +6,8 @@ is written into a fresh folder, synced to disk, and made live by atomically repl
 A lock file lets one process build while others wait. Loading checks what is cheap to check
 (the manifest's own checksum and format, every file's size, every array's dtype and shape)
 and memory-maps the arrays; ``verify`` checks every file's SHA-256. Everything is JSON or
-``.npy`` read with ``allow_pickle=False``: a cache folder must never be a way to run code.
+``.npy`` read with ``allow_pickle=False`` (or, for a small index, mapped as plain typed memory
+without numpy): a cache folder must never be a way to run code.
 """
 
 from __future__ import annotations
