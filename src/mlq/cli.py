@@ -24,7 +24,7 @@ from .config import settings_for
 from .corpus import Selection, check_corpus_dir
 from .errors import MlqError
 from .index import IndexSettings
-from .render import FORMATS, Printer, make_printer
+from .render import FORMATS, Printer, make_printer, shown
 from .search import (
     DEFAULT_LIMIT,
     DEFAULT_PER_DOC,
@@ -41,11 +41,11 @@ F = TypeVar("F", bound=Callable[..., object])
 
 
 def warn(message: str) -> None:
-    click.echo(f"mlq: warning: {message}", err=True)
+    click.echo(f"mlq: warning: {shown(message)}", err=True)
 
 
 def note(message: str) -> None:
-    click.echo(f"mlq: {message}", err=True)
+    click.echo(f"mlq: {shown(message)}", err=True)
 
 
 @dataclass(frozen=True)
@@ -455,5 +455,5 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"mlq: error: {' '.join(message.split())}", err=True)
+    click.echo(f"mlq: error: {shown(' '.join(message.split()))}", err=True)
     sys.exit(EXIT_ERROR)

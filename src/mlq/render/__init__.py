@@ -26,6 +26,17 @@ FORMATS = ("text", "json", "tsv")
 ANSI_HIGHLIGHT, ANSI_RESET = "\x1b[1;33m", "\x1b[0m"
 
 
+# C0 controls but line feed and tab, DEL, and C1 controls: what a terminal would act on.
+_CONTROLS = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)}
+_CONTROLS.update({0x7F: "\u2421", **{code: "\ufffd" for code in range(0x80, 0xA0)}})
+
+
+def shown(text: str) -> str:
+    """``text`` with control characters (an escape sequence in a document or a query) as
+    symbols (␛), one for one, so that offsets into it still hold and the terminal obeys none."""
+    return text.translate(_CONTROLS)
+
+
 def one_line(text: str) -> str:
     """A field that must not break a line-oriented format: line ends and tabs become spaces."""
     return text.replace("\r", " ").replace("\n", " ").replace("\t", " ")

@@ -19,9 +19,13 @@ from rich.text import Text
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import Printer, details, format_score
+from . import Printer, details, format_score, shown
 
 HIGHLIGHT = "bold yellow"
+
+def visible(text: str) -> Text:
+    """:func:`shown` ``text`` as rich text, which rich never reads as markup."""
+    return Text(shown(text))
 
 
 class TerminalPrinter(Printer):
@@ -34,15 +38,16 @@ class TerminalPrinter(Printer):
     def hits(self, found: Sequence[Hit], query: str, query_id: str | None = None) -> None:
         blocks: list[RenderableType] = []
         if query_id is not None:
-            blocks.append(Text.assemble((f"[{query_id}] ", "dim"), (query, "bold magenta")))
+            blocks.append(Text.assemble((shown(f"[{query_id}] "), "dim"), (shown(query), "bold magenta")))
         for hit in found:
+            section = _below_title(hit.section, hit.title)
             blocks.append(
                 Text.assemble(
                     (f"{hit.rank:>2}. ", "dim"),
-                    (f"{hit.doc_id}#{hit.passage}", "bold cyan"),
+                    (shown(f"{hit.doc_id}#{hit.passage}"), "bold cyan"),
                     "  ",
-                    (hit.title, "bold"),
-                    (f" › {hit.section}" if hit.section else "", "magenta"),
+                    (shown(hit.title), "bold"),
+                    (shown(f" › {section}") if section else "", "magenta"),
                     ("  score ", "dim"),
                     (format_score(hit.score), "green"),
                 )
@@ -55,11 +60,11 @@ class TerminalPrinter(Printer):
         facts.add_column(style="dim")
         facts.add_column()
         for key, value in details(document, passages):
-            facts.add_row(key, value)
+            facts.add_row(visible(key), visible(value))
         if passage is not None:
             facts.add_row("passage", f"{passage.number} of {len(passages)} (characters {passage.start}–{passage.end})")
         body = passage.text if passage is not None else document.body.strip("\n")
-        self.console.print(Group(Text(document.title, style="bold"), facts, Text(""), Text(body)))
+        self.console.print(Group(Text(shown(document.title), style="bold"), facts, Text(""), visible(body)))
 
     def listing(self, rows: Sequence[tuple[Document, int]]) -> None:
         table = Table(box=None, header_style="bold")
@@ -67,12 +72,18 @@ class TerminalPrinter(Printer):
         table.add_column("passages", justify="right")
         table.add_column("title")
         for document, passage_count in rows:
-            table.add_row(document.doc_id, str(passage_count), document.title)
+            table.add_row(visible(document.doc_id), str(passage_count), visible(document.title))
         self.console.print(table)
 
 
+def _below_title(section: str, title: str) -> str:
+    """The heading path less a first heading that only repeats the title shown beside it."""
+    first, _, rest = section.partition(" > ")
+    return rest if first == title else section
+
+
 def highlighted(text: str, spans: Iterable[tuple[int, int]]) -> Text:
-    styled = Text(text)
+    styled = visible(text)
     for start, end in spans:
         styled.stylize(HIGHLIGHT, start, end)
     return styled

@@ -1,0 +1,193 @@
+"""Hostile input: queries and corpora built to break a search tool. mlq answers or says why in
+one line, with the documented exit status; it never crashes, and never lets a query or a
+document's text drive the terminal."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+from conftest import on_terminal, run_mlq
+
+from mlq import open_corpus
+
+TRACEBACK = "Traceback (most recent call last)"
+# Anything a terminal would act on: CSI/OSC escape sequences and other C0/C1 controls.
+_TERMINAL_CONTROL = re.compile(r"\x1b[\[\]P^_]|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+
+
+def write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+@pytest.fixture()
+def hostile_corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "hostile"
+    write(root / "markup.md", "# [bold red]見出し[/bold red]\n\n本文に [link=https://example.com]罠[/link] と書く。面接の話。\n")
+    write(root / "escape.md", "# エスケープ\n\n端末を操る \x1b[31m赤い\x1b[0m 文字と \x1b]0;title\x07 の面接。\n")
+    write(root / "normal.md", "# 普通の文書\n\n面接の準備について書いた普通の文章です。\n")
+    return root
+
+
+QUERIES = [
+    ("", 2, "empty query"),
+    ("   \u3000\t ", 2, "empty query"),
+    ("、。！？・…「」", 2, "no searchable term"),
+    ("[bold]面接[/bold]", 0, None),
+    ("$(rm -rf ~); `reboot` | tee /etc/passwd", None, None),
+    ("\x1b[31m面接\x1b[0m", 0, None),
+    ("面接\x00\x07\x08", 0, None),
+    ("面接 " * 20_000, 0, None),  # 100,000 characters
+]
+
+
+@pytest.mark.parametrize(("query", "status", "message"), QUERIES, ids=[f"q{i}" for i in range(len(QUERIES))])
+def test_hostile_queries_answer_or_say_why_in_one_line(hostile_corpus: Path, query: str, status, message) -> None:
+    if "\x00" in query or len(query) > 10_000:
+        # No command line can carry a NUL or 100,000 characters: such a query comes on stdin.
+        result = run_mlq("search", "-", "--corpus", str(hostile_corpus), stdin=query + "\n")
+    else:
+        result = run_mlq("search", query, "--corpus", str(hostile_corpus))
+    assert TRACEBACK not in result.stderr
+    if status is not None:
+        assert result.returncode == status, result.stderr
+    else:
+        assert result.returncode in (0, 1)
+    if result.returncode == 2:
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("mlq: error: ")
+        assert message in result.stderr
+        assert result.stdout == ""
+    # What the user typed comes back only as text: no escape or control character reaches the output.
+    assert not _TERMINAL_CONTROL.search(result.stderr)
+
+
+@pytest.mark.parametrize("query", ["[bold]面接[/bold]", "\x1b[31m面接\x1b[0m", "面接"])
+def test_the_terminal_shows_markup_and_escapes_as_text(hostile_corpus: Path, query: str) -> None:
+    run_mlq("index", "--corpus", str(hostile_corpus))  # no progress bar below: only what is shown
+    for args in (["search", query, "-n", "5"], ["show", "markup"], ["show", "escape"], ["list"]):
+        shown = on_terminal(*args, "--corpus", str(hostile_corpus), env={"NO_COLOR": "1"})
+        assert TRACEBACK not in shown
+        assert not _TERMINAL_CONTROL.search(shown.replace("\r\n", "\n")), (args, shown)
+    shown = on_terminal("show", "markup", "--corpus", str(hostile_corpus), env={"NO_COLOR": "1"})
+    assert "[bold red]見出し[/bold red]" in shown and "[link=https://example.com]罠[/link]" in shown
+
+
+def test_json_carries_document_text_exactly(hostile_corpus: Path) -> None:
+    import json
+
+    result = run_mlq("search", "エスケープ", "--json", "--corpus", str(hostile_corpus))
+    hit = json.loads(result.stdout.splitlines()[0])
+    assert "\x1b[31m赤い\x1b[0m" in hit["text"]  # data stays data; JSON escapes it on the wire
+    assert "\x1b" not in result.stdout
+
+
+def hostile_files(root: Path) -> None:
+    write(root / "empty.md", b"")
+    write(root / "one-line.txt", "面接" + "あ" * (5 * 1024 * 1024 // 3))  # one 5 MB line
+    write(root / "nul.md", b"# NUL\n\n\x00binary")
+    write(root / "unclosed.md", "---\ntitle: 閉じない\n\n本文の面接の話。\n")
+    write(root / "スペース 入り/日本語の 名前.md", "# 名前\n\n空白と日本語のパスの面接。\n")
+    (root / "folder.md").mkdir()  # a directory named like a file
+    write(root / "folder.md" / "inside.md", "# 中身\n\nフォルダの中の面接。\n")
+    (root / "loop").symlink_to(root)  # a symlink loop
+    write(root / "normal.md", "# 普通\n\n普通の面接の話。\n")
+
+
+def test_hostile_corpus_is_indexed_as_far_as_it_can_be(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    hostile_files(root)
+    result = run_mlq("search", "面接", "-l", "-n", "20", "--corpus", str(root))
+    assert result.returncode == 0 and TRACEBACK not in result.stderr
+    found = set(result.stdout.split())
+    assert {"normal", "unclosed", "folder.md/inside", "one-line"} <= found
+    assert any(doc_id.endswith("名前") for doc_id in found)
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("mlq: warning")]
+    assert any("nul.md" in w and "binary" in w for w in warnings)
+    assert len(warnings) == len({w for w in warnings})  # once for each skipped file
+    listed = run_mlq("list", "--corpus", str(root))
+    assert "empty" in listed.stdout and "スペース 入り/日本語の 名前" in listed.stdout
+
+
+def test_files_that_vanish_or_change_between_listing_and_reading_are_survived(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlq import corpus as corpus_module
+
+    root = tmp_path / "moving"
+    for i in range(6):
+        write(root / f"f{i}.md", f"# 文書{i}\n\n面接の話 その{i}。\n")
+    real_read = corpus_module.read_file
+
+    def racing_read(path: Path, *args, **kwargs):
+        if path.name == "f1.md":
+            path.unlink()  # gone after it was listed
+        if path.name == "f2.md":
+            path.write_text("# 書き換え\n\n読む直前に書き換えられた面接。\n", encoding="utf-8")
+        return real_read(path, *args, **kwargs)
+
+    monkeypatch.setattr(corpus_module, "read_file", racing_read)
+    monkeypatch.setattr("mlq.ingest.read_file", racing_read)
+    warnings: list[str] = []
+    searcher = open_corpus(root, jobs=1, warn=warnings.append)
+    ids = {d.doc_id for d in searcher.documents}
+    assert "f1" not in ids and {"f0", "f2", "f3"} <= ids
+    assert any("f1.md" in w for w in warnings)
+    assert searcher.search("書き換え")[0].doc_id == "f2"
+    # The next run sees the folder as it is now, and does not trip over the vanished file.
+    again = open_corpus(root, jobs=1)
+    assert {d.doc_id for d in again.documents} == ids
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every path under ``root`` (links not followed) with a hash of what it is."""
+    found = {}
+    for folder, folders, files in os.walk(root):
+        for name in folders + files:
+            path = Path(folder, name)
+            relative = str(path.relative_to(root))
+            if path.is_symlink():
+                found[relative] = "link:" + os.readlink(path)
+            elif path.is_file():
+                found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                found[relative] = "folder"
+    return found
+
+
+def test_mlq_never_writes_into_the_corpus_folder(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    hostile_files(root)
+    write(root / "mlq.toml", "[ranking]\nk1 = 1.2\n")
+    before = tree_digest(root)
+    commands = [
+        ["index"],
+        ["index", "--rebuild"],
+        ["search", "面接"],
+        ["search", "", "--json"],  # an error
+        ["show", "normal"],
+        ["show", "no-such-document"],  # an error
+        ["list"],
+        ["index", "--verify"],
+        ["index", "--status"],
+    ]
+    for command in commands:
+        result = run_mlq(*command, "--corpus", str(root))
+        assert TRACEBACK not in result.stderr, command
+    (root / "mlq.toml").write_text("[ranking\n", encoding="utf-8")  # a broken config: an error
+    assert run_mlq("search", "面接", "--corpus", str(root)).returncode == 2
+    (root / "mlq.toml").write_text("[ranking]\nk1 = 1.2\n", encoding="utf-8")
+    assert tree_digest(root) == before
+
+
+def test_a_file_name_with_an_escape_sequence_is_named_not_obeyed(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    write(root / "\x1b[2Jclear.md", b"\x00binary")  # a file name that would clear the screen
+    write(root / "normal.md", "# 普通\n\n普通の面接の話。\n")
+    result = run_mlq("search", "面接", "--corpus", str(root))
+    assert result.returncode == 0
+    assert "␛[2Jclear.md" in result.stderr and not _TERMINAL_CONTROL.search(result.stderr)
