@@ -3,6 +3,7 @@ never trusted blindly and never a way to run code."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlq import IndexSettings, open_corpus
+from mlq import IndexSettings, cache, open_corpus
 from mlq.bm25 import BM25Params
 from mlq.cache import cache_root, entry_dir
 
@@ -167,3 +168,63 @@ def test_an_index_written_by_another_version_is_rebuilt_without_a_warning(corpus
     assert searcher.built is not None and searcher.built.reason.startswith("index format 1")
     assert warnings == []
     assert searcher.search("面接")
+
+
+def _build_files(cache_dir: Path) -> list[str]:
+    return sorted(path.name for path in live_build(cache_dir).iterdir())
+
+
+@pytest.fixture(scope="module")
+def other_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The build folder of another corpus's index, for swapping files into this one's."""
+    root = tmp_path_factory.mktemp("other")
+    (root / "corpus").mkdir()
+    for i in range(3):
+        (root / "corpus" / f"n{i}.md").write_text(f"# 別の{i}\n\nまったく別の文書{i}。面接はない。\n", encoding="utf-8")
+    cache = root / "cache"
+    os.environ["MLQ_CACHE_DIR"], saved = str(cache), os.environ.get("MLQ_CACHE_DIR")
+    try:
+        open_corpus(root / "corpus")
+    finally:
+        os.environ["MLQ_CACHE_DIR"] = saved or ""
+    return live_build(cache)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zeroed", "swapped"])
+def test_every_index_file_damaged_is_caught_and_rebuilt(corpus: Path, cache_dir: Path, other_build: Path, damage: str) -> None:
+    """Each file of the build folder in turn: the next run warns once, rebuilds, and answers
+    as a clean build does."""
+    queries = ["インターン 面接", "機械学習", "チームビルディング"]
+    expected = [open_corpus(corpus).search(q, limit=20) for q in queries]
+    for name in _build_files(cache_dir):
+        path = live_build(cache_dir) / name
+        raw = path.read_bytes()
+        if damage == "truncated":
+            path.write_bytes(raw[: len(raw) // 2])
+        elif damage == "zeroed":
+            path.write_bytes(bytes(len(raw)))
+        else:
+            path.write_bytes((other_build / name).read_bytes())
+        warnings: list[str] = []
+        searcher = open_corpus(corpus, warn=warnings.append)
+        assert searcher.built is not None, name
+        assert len(warnings) == 1, (name, warnings)
+        assert [searcher.search(q, limit=20) for q in queries] == expected, name
+
+
+def test_a_full_disk_keeps_the_old_index_and_still_searches(corpus: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    open_corpus(corpus)
+    before = {path.name: path.read_bytes() for path in live_build(cache_dir).iterdir()}
+    (corpus / "new.md").write_text("# 新しい\n\nディスクが満杯のときに足された面接の話。\n", encoding="utf-8")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache, "_write", full)
+    warnings: list[str] = []
+    searcher = open_corpus(corpus, warn=warnings.append)
+    assert any("No space left on device" in w for w in warnings)
+    assert searcher.search("満杯")[0].doc_id == "new"  # searched in memory
+    assert {path.name: path.read_bytes() for path in live_build(cache_dir).iterdir()} == before
+    live = live_build(cache_dir)
+    assert [p.name for p in live.parent.iterdir() if p.name.startswith("build-")] == [live.name]  # no half-written build left
