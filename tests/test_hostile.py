@@ -191,3 +191,12 @@ def test_a_file_name_with_an_escape_sequence_is_named_not_obeyed(tmp_path: Path)
     result = run_mlq("search", "面接", "--corpus", str(root))
     assert result.returncode == 0
     assert "␛[2Jclear.md" in result.stderr and not _TERMINAL_CONTROL.search(result.stderr)
+
+
+def test_colour_in_a_pipe_obeys_only_mlqs_own_escapes(hostile_corpus: Path) -> None:
+    result = run_mlq("search", "エスケープ 面接", "--color", "always", "--corpus", str(hostile_corpus))
+    assert result.returncode == 0
+    assert "␛[31m赤い␛[0m" in result.stdout
+    assert set(re.findall(r"\x1b\[[0-9;]*m", result.stdout)) <= {"\x1b[1;33m", "\x1b[0m"}
+    plain = run_mlq("search", "エスケープ", "--corpus", str(hostile_corpus))
+    assert "\x1b[31m赤い\x1b[0m" in plain.stdout  # without colour, a pipe gets the text as it is

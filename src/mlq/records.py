@@ -13,6 +13,7 @@ still counts, and one warning per file says which lines were left out.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,12 +42,18 @@ def parse_records(text: str) -> tuple[list[Record], str | None]:
     records: list[Record] = []
     first_line: dict[str, int] = {}
     skipped: list[tuple[int, str]] = []
+    repaired: list[int] = []
     # Not str.splitlines(): JSON strings may hold U+2028 and other characters it breaks at.
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            record = _record(json.loads(line), number)
+            data = json.loads(line)
+            if _SURROGATE_ESCAPE.search(line):
+                data, replaced = _without_lone_surrogates(data)
+                if replaced:
+                    repaired.append(number)
+            record = _record(data, number)
         except (ValueError, RecursionError) as error:
             skipped.append((number, str(error) if isinstance(error, _BadRecord) else "not valid JSON"))
             continue
@@ -55,7 +62,34 @@ def parse_records(text: str) -> tuple[list[Record], str | None]:
             continue
         first_line[record.key] = number
         records.append(record)
-    return records, _skipped_warning(skipped)
+    problems = [_skipped_warning(skipped), _repaired_warning(repaired)]
+    return records, "; ".join(problem for problem in problems if problem) or None
+
+
+# JSON may escape half of a UTF-16 surrogate pair ("\ud800") on its own: a character no UTF-8
+# text can hold. Each is replaced by U+FFFD, and the warning says on which lines.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> tuple[Any, bool]:
+    if isinstance(value, str):
+        cleaned = _LONE_SURROGATE.sub("\ufffd", value)
+        return cleaned, cleaned != value
+    if isinstance(value, list):
+        pairs = [_without_lone_surrogates(item) for item in value]
+        return [item for item, _ in pairs], any(changed for _, changed in pairs)
+    if isinstance(value, dict):
+        pairs = [(_without_lone_surrogates(k), _without_lone_surrogates(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in pairs}, any(a or b for (_, a), (_, b) in pairs)
+    return value, False
+
+
+def _repaired_warning(lines: list[int]) -> str | None:
+    if not lines:
+        return None
+    named = ", ".join(map(str, lines[:_LINES_NAMED])) + (f" and {len(lines) - _LINES_NAMED} more" if len(lines) > _LINES_NAMED else "")
+    return f"replaced lone UTF-16 surrogates (not text) with U+FFFD on line{'s' if len(lines) > 1 else ''} {named}"
 
 
 class _BadRecord(ValueError):

@@ -7,7 +7,7 @@ from typing import BinaryIO, Iterator, Sequence
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, details, format_score, one_line
+from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, details, format_score, one_line, shown
 
 
 class PlainPrinter(Printer):
@@ -23,8 +23,13 @@ class PlainPrinter(Printer):
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
         for hit in found:
-            yield f"{prefix}{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}"
-            yield one_line(self.marked(hit.text, hit.highlights) if self.color else hit.text)
+            head = f"{prefix}{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}"
+            if self.color:  # for a terminal after all (less -R): it must obey only our escapes
+                yield shown(head)
+                yield one_line(self.marked(shown(hit.text), hit.highlights))
+            else:
+                yield head
+                yield one_line(hit.text)
 
     @staticmethod
     def marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
