@@ -200,3 +200,24 @@ def test_colour_in_a_pipe_obeys_only_mlqs_own_escapes(hostile_corpus: Path) -> N
     assert set(re.findall(r"\x1b\[[0-9;]*m", result.stdout)) <= {"\x1b[1;33m", "\x1b[0m"}
     plain = run_mlq("search", "エスケープ", "--corpus", str(hostile_corpus))
     assert "\x1b[31m赤い\x1b[0m" in plain.stdout  # without colour, a pipe gets the text as it is
+
+
+def test_an_unreadable_file_is_skipped_with_one_warning_and_retried_later(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests may run as root, whom file permissions do not stop: the refusal is simulated.
+    root = tmp_path / "c"
+    write(root / "secret.md", "# 秘密\n\n読めない面接の話。\n")
+    write(root / "open.md", "# 公開\n\n読める面接の話。\n")
+    real_read_bytes = Path.read_bytes
+
+    def refusing(path: Path) -> bytes:
+        if path.name == "secret.md":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refusing)
+    warnings: list[str] = []
+    searcher = open_corpus(root, jobs=1, warn=warnings.append)
+    assert [d.doc_id for d in searcher.documents] == ["open"]
+    assert len(warnings) == 1 and "secret.md" in warnings[0] and "Permission denied" in warnings[0]
+    monkeypatch.setattr(Path, "read_bytes", real_read_bytes)  # readable again: picked up
+    assert [d.doc_id for d in open_corpus(root, jobs=1).documents] == ["open", "secret"]
