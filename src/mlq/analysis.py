@@ -123,26 +123,57 @@ class Analyzer:
         }
 
     def words(self, text: str) -> list[Term]:
-        terms = []
-        for form, morpheme, offset in self._kept(text):
-            start, end = offset + morpheme.begin(), offset + morpheme.end()
-            if end <= start:
-                # Sudachi expands some characters before analysis (㍻ → 平成); a morpheme
-                # cut from inside the expansion comes back empty. It came from the
-                # character just before.
-                start, end = max(start - 1, 0), max(start, 1)
-            terms.append(Term(form, start, end))
-        return terms
+        return [Term(form, *_span(morpheme, offset)) for form, morpheme, offset, kept in self._morphemes(text) if kept]
+
+    def tokens(self, text: str) -> list[Token]:
+        """Everything :meth:`analyze` sees, dropped morphemes included, for `mlq analyze`:
+        each Sudachi morpheme (indexed or not), then each bigram."""
+        found = []
+        for form, morpheme, offset, kept in self._morphemes(text):
+            start, end = _span(morpheme, offset)
+            pos = ",".join(part for part in morpheme.part_of_speech() if part != "*")
+            found.append(Token("words", text[start:end], form, pos, start, end, kept))
+        for term in bigrams(text, self.settings.latin_bigrams):
+            found.append(Token("bigrams", text[term.start : term.end], term.text, "", term.start, term.end, True))
+        return found
 
     def _kept(self, text: str) -> Iterator[tuple[str, Morpheme, int]]:
-        """Each morpheme kept, with its form and the offset of the chunk it came from."""
+        """Each morpheme indexed, with its form and the offset of the chunk it came from."""
+        return ((form, morpheme, offset) for form, morpheme, offset, kept in self._morphemes(text) if kept)
+
+    def _morphemes(self, text: str) -> Iterator[tuple[str, Morpheme, int, bool]]:
+        """Every morpheme with its form, its chunk's offset, and whether it is indexed: not a
+        dropped part of speech, and not blank. The one place that decides what the words
+        field holds, for indexing, searching and `mlq analyze` alike."""
         for offset, chunk in _chunks(text, _SUDACHI_MAX_CHARS):
             for morpheme in self._tokenizer.tokenize(chunk, self._mode):
-                if self._is_dropped(morpheme.part_of_speech_id()):
-                    continue
                 form = morpheme.normalized_form().lower()
-                if form and not form.isspace():
-                    yield form, morpheme, offset
+                kept = not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
+                yield form, morpheme, offset, kept
+
+
+def _span(morpheme: Morpheme, offset: int) -> tuple[int, int]:
+    start, end = offset + morpheme.begin(), offset + morpheme.end()
+    if end <= start:
+        # Sudachi expands some characters before analysis (㍻ → 平成); a morpheme cut from
+        # inside the expansion comes back empty. It came from the character just before.
+        start, end = max(start - 1, 0), max(start, 1)
+    return start, end
+
+
+@dataclass(frozen=True)
+class Token:
+    """One piece of analysed text as `mlq analyze` shows it: the characters it came from
+    (``surface``, at ``start:end``), the term it became, its part of speech (words only), and
+    whether the index holds it."""
+
+    field: str
+    surface: str
+    term: str
+    part_of_speech: str
+    start: int
+    end: int
+    indexed: bool
 
 
 def bigram_texts(text: str, latin: bool = True) -> list[str]:

@@ -322,6 +322,33 @@ def show(doc: str, passage: int | None, format_name: str | None, as_json: bool, 
     return EXIT_FOUND
 
 
+@cli.command()
+@click.argument("text", nargs=-1)
+@click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
+@output_options
+@corpus_option
+def analyze(text: tuple[str, ...], header: bool, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
+    """Show how mlq analyses TEXT (`-`: read it from stdin): every Sudachi morpheme with its
+    surface, the term it becomes, its part of speech, its span and whether it is indexed or
+    dropped, then the character bigrams. With the corpus's mlq.toml, as indexing would.
+
+    \b
+    Examples:
+      mlq analyze サーバを打込みました
+      mlq analyze --json 'ＭＬＯｐｓの運用' | jq -r 'select(.indexed) | .term'
+    """
+    if not text:
+        raise click.UsageError("Missing argument 'TEXT...'.")
+    content = sys.stdin.read() if text == ("-",) else " ".join(text)
+    printer = _printer(format_name, as_json, color, header=header)
+    tokens = Analyzer(source.settings.analyzer).tokens(content)
+    if not tokens:
+        note("nothing to analyse")
+        return EXIT_NOT_FOUND
+    printer.tokens(tokens)
+    return EXIT_FOUND
+
+
 @cli.command(name="list")
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
 @output_options

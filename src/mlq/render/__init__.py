@@ -1,7 +1,8 @@
 """Hits and documents → output, one printer per output format, all over the same data.
 
-Every printer has the same three views — ``hits`` (one query's results), ``document`` (what
-`mlq show` prints) and ``listing`` (what `mlq list` prints) — and writes them to stdout:
+Every printer has the same four views — ``hits`` (one query's results), ``document`` (what
+`mlq show` prints), ``listing`` (what `mlq list` prints) and ``tokens`` (what `mlq analyze`
+prints) — and writes them to stdout:
 
 * :class:`.terminal.TerminalPrinter`: rich styling for a person at a terminal;
 * :class:`.plain.PlainPrinter`: stable lines for pipes (``doc_id#N<TAB>score<TAB>title``, then the
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterable, Sequence
 
+from ..analysis import Token
 from ..corpus import Document
 from ..errors import MlqError
 from ..passages import Passage
@@ -75,6 +77,9 @@ class Printer:
     def listing(self, rows: Sequence[tuple[Document, int]]) -> None:
         self.write(self.listing_lines(rows))
 
+    def tokens(self, tokens: Sequence[Token]) -> None:
+        self.write(self.token_lines(tokens))
+
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterable[str]:
         raise MlqError(f"--format {self.format_name} does not apply to search results")
 
@@ -83,6 +88,9 @@ class Printer:
 
     def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterable[str]:
         raise MlqError(f"--format {self.format_name} does not apply to `mlq list`")
+
+    def token_lines(self, tokens: Sequence[Token]) -> Iterable[str]:
+        raise MlqError(f"--format {self.format_name} does not apply to `mlq analyze`")
 
     def write(self, lines: Iterable[str]) -> None:
         self.out.write("".join(f"{line}\n" for line in lines).encode("utf-8"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, Iterator, Sequence
 
+from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
@@ -57,6 +59,12 @@ class JsonPrinter(Printer):
                 "passages": [{"passage": p.number, "start": p.start, "end": p.end, "text": p.text} for p in passages],
             }
         )
+
+    def token_lines(self, tokens: Sequence[Token]) -> Iterator[str]:
+        """One object a token: ``field``, ``surface``, ``term``, ``part_of_speech``, ``start``,
+        ``end`` (offsets in the text analysed) and ``indexed``."""
+        for token in tokens:
+            yield _line(dataclasses.asdict(token))
 
     def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:
         for document, passage_count in rows:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator, Sequence
 
+from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
@@ -48,6 +49,13 @@ class PlainPrinter(Printer):
             yield f"passage: {passage.number} (characters {passage.start}–{passage.end})"
         yield ""
         yield passage.text if passage is not None else document.body.strip("\n")
+
+    def token_lines(self, tokens: Sequence[Token]) -> Iterator[str]:
+        """``field<TAB>surface<TAB>term<TAB>part of speech<TAB>start-end<TAB>indexed|dropped``."""
+        for t in tokens:
+            where = f"{t.start}-{t.end}"
+            fields = [t.field, t.surface, t.term, t.part_of_speech, where, "indexed" if t.indexed else "dropped"]
+            yield "\t".join(map(one_line, fields))
 
     def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:
         """``doc_id<TAB>passages<TAB>title``, one document a line."""

@@ -16,6 +16,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
@@ -66,6 +67,9 @@ class TerminalPrinter(Printer):
         body = passage.text if passage is not None else document.body.strip("\n")
         self.console.print(Group(Text(shown(document.title), style="bold"), facts, Text(""), visible(body)))
 
+    def tokens(self, tokens: Sequence[Token]) -> None:
+        self.console.print(_token_table(tokens))
+
     def listing(self, rows: Sequence[tuple[Document, int]]) -> None:
         table = Table(box=None, header_style="bold")
         table.add_column("document", style="cyan", no_wrap=True)
@@ -74,6 +78,17 @@ class TerminalPrinter(Printer):
         for document, passage_count in rows:
             table.add_row(visible(document.doc_id), str(passage_count), visible(document.title))
         self.console.print(table)
+
+
+def _token_table(tokens: Sequence[Token]) -> Table:
+    table = Table(box=None, header_style="bold")
+    for column in ("field", "surface", "term", "part of speech", "span", ""):
+        table.add_column(column)
+    for t in tokens:
+        style = None if t.indexed else "dim"
+        cells = (t.field, t.surface, t.term, t.part_of_speech, f"{t.start}–{t.end}", "indexed" if t.indexed else "dropped")
+        table.add_row(*(visible(cell) for cell in cells), style=style)
+    return table
 
 
 def _below_title(section: str, title: str) -> str:

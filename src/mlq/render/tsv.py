@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, Iterator, Sequence
 
+from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
@@ -12,6 +13,7 @@ from . import Printer, format_score, one_line
 HIT_COLUMNS = ("rank", "doc_id", "passage", "score", "title", "text")
 PASSAGE_COLUMNS = ("doc_id", "passage", "start", "end", "text")
 LISTING_COLUMNS = ("doc_id", "passages", "title")
+TOKEN_COLUMNS = ("field", "surface", "term", "part_of_speech", "start", "end", "indexed")
 
 
 def _row(fields: Sequence[object]) -> str:
@@ -50,3 +52,8 @@ class TsvPrinter(Printer):
         yield from self._header(LISTING_COLUMNS)
         for document, passage_count in rows:
             yield _row((document.doc_id, passage_count, document.title))
+
+    def token_lines(self, tokens: Sequence[Token]) -> Iterator[str]:
+        yield from self._header(TOKEN_COLUMNS)
+        for t in tokens:
+            yield _row((t.field, t.surface, t.term, t.part_of_speech, t.start, t.end, "true" if t.indexed else "false"))

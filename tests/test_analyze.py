@@ -1,0 +1,52 @@
+"""`mlq analyze`: what mlq makes of a text, by the very code that indexes it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from conftest import on_terminal, run_mlq
+
+from mlq import open_corpus
+
+NOTES = {
+    "server": "サーバを夜のうちに打込みました。再起動も済ませた。ＭＬＯｐｓの話ではない。",
+    "interview": "インターンの面接で、機械学習の経験を聞かれました。面接は二回あった。",
+}
+
+
+def test_analyze_shows_what_the_index_holds_for_a_passage(tmp_path: Path) -> None:
+    for name, text in NOTES.items():  # plain text, no title or headings: a passage is its text alone
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    searcher = open_corpus(tmp_path)
+    index = searcher.index
+    for name, text in NOTES.items():
+        shown = run_mlq("analyze", "-", "--json", "--corpus", str(tmp_path), stdin=text)
+        assert shown.returncode == 0, shown.stderr
+        tokens = [json.loads(line) for line in shown.stdout.splitlines()]
+        (row,) = index.passages.rows_of(searcher._ids[name])
+        for field_name, field in index.bm25.fields.items():
+            said = Counter(t["term"] for t in tokens if t["field"] == field_name and t["indexed"])
+            held = {}
+            for term_id in range(len(field.vocabulary)):
+                lo, hi = int(field.indptr[term_id]), int(field.indptr[term_id + 1])
+                for passage, tf in zip(list(field.postings[lo:hi]), list(field.tf[lo:hi])):
+                    if passage == row:
+                        held[field.vocabulary[term_id]] = int(tf)
+            assert said == held, (name, field_name)
+        for token in tokens:
+            assert text[token["start"] : token["end"]] == token["surface"]
+
+
+def test_analyze_says_what_is_dropped_and_why(tmp_path: Path) -> None:
+    shown = run_mlq("analyze", "サーバを打込みました")
+    assert shown.returncode == 0
+    rows = [line.split("\t") for line in shown.stdout.splitlines()]
+    words = [(surface, term, state) for field, surface, term, pos, span, state in rows if field == "words"]
+    assert words[:3] == [("サーバ", "サーバー", "indexed"), ("を", "を", "dropped"), ("打込み", "打ち込む", "indexed")]
+    assert any(pos.startswith("助詞") for field, surface, term, pos, span, state in rows if surface == "を")
+    table = on_terminal("analyze", "サーバを打込み", env={"NO_COLOR": "1"})
+    assert "サーバー" in table and "dropped" in table and "名詞" in table
+    assert run_mlq("analyze").returncode == 2
+    assert run_mlq("analyze", "-", stdin="").returncode == 1
