@@ -323,6 +323,31 @@ def show(doc: str, passage: int | None, format_name: str | None, as_json: bool, 
 
 
 @cli.command()
+@click.argument("doc")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True, help="Documents to show.")
+@click.option("--terms", type=click.IntRange(min=1), default=25, show_default=True, help="How many of DOC's most characteristic words to search by.")
+@output_options
+@corpus_option
+def similar(doc: str, limit: int, terms: int, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
+    """Show the documents most like DOC (or like its passage, DOC#N), best first: "what else
+    did I write about this?". DOC's most characteristic words (by BM25 weight) are searched
+    for; DOC itself is never among the results. Output as for `mlq search`.
+
+    \b
+    Examples:
+      mlq similar msr-internship-2024
+      mlq similar landing-an-ml-job#10 -n 3 --json | jq -r .doc_id
+    """
+    printer = _printer(format_name, as_json, color)
+    hits = open_searcher(source).similar(doc, limit=limit, terms=terms)
+    if not hits:
+        note(f"no document is like {doc!r}")
+        return EXIT_NOT_FOUND
+    printer.hits(hits, f"similar:{doc}")
+    return EXIT_FOUND
+
+
+@cli.command()
 @click.argument("text", nargs=-1)
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
 @output_options

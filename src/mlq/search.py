@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
+import math
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator, Mapping, Sequence
@@ -105,14 +107,55 @@ class Searcher:
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
         terms = analyze_query(self.analyzer, query)
+        return self._ranked({name: [t.text for t in field] for name, field in terms.items()}, limit, per_doc, highlight)
+
+    def similar(self, ref: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = 1, terms: int = 25) -> list[Hit]:
+        """Passages of other documents most like document ``ref`` (or its passage ``DOC#N``):
+        its ``terms`` most characteristic words — the highest BM25 weight, idf × saturated tf,
+        over its own text as indexing analyses it — searched as a query. The document itself
+        is never among them. By default one passage per document: the documents most alike."""
+        document, number = self.resolve(ref)
+        doc_index = self._ids[document.doc_id]
+        own = self.index.passages.rows_of(doc_index)
+        if number is not None:
+            self.passage(document, number)  # an error for a passage it does not have
+        per_passage = [Counter(self.analyzer.texts(self.index.prose(row))["words"]) for row in own]
+        counts = per_passage[number - 1] if number is not None else sum(per_passage, Counter())
+        field, params = self.index.bm25.fields["words"], self.index.settings.params("words")
+        weighed = []
+        for term, tf in counts.items():
+            i = field.vocabulary.id_of(term)
+            if i is None:
+                continue
+            df = int(field.indptr[i + 1]) - int(field.indptr[i])
+            elsewhere = df - sum(1 for passage in per_passage if term in passage)
+            idf = math.log((self.index.bm25.passage_count - df + 0.5) / (df + 0.5))
+            # A word no other document has finds nothing; one in most passages says nothing.
+            if elsewhere > 0 and idf > 0:
+                weighed.append((-idf * tf * (params.k1 + 1) / (tf + params.k1), term))
+        query = [term for _, term in sorted(weighed)[:terms]]
+        if not query:
+            return []
+        return self._ranked({"words": query}, limit, per_doc, True, leave_out=doc_index)
+
+    def _ranked(
+        self,
+        query: Mapping[str, list[str]],
+        limit: int,
+        per_doc: int | None,
+        highlight: bool,
+        leave_out: int | None = None,
+    ) -> list[Hit]:
+        """The hits for query terms already analysed, best first (without the passages of
+        document ``leave_out``)."""
         self._searches += 1
         if self._searches == 2:
             # A small index is read without numpy, which suits one search; from a second one on
             # (a batch, a program), importing numpy once costs less than summing in Python.
             self.index = self.index.with_numpy_arrays()
-        ids, scores = self.index.bm25.score({name: [t.text for t in field] for name, field in terms.items()})
-        ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc)
-        wanted = {name: {t.text for t in field} for name, field in terms.items()} if highlight else None
+        ids, scores = self.index.bm25.score(query)
+        ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc, leave_out)
+        wanted = {name: set(terms) for name, terms in query.items()} if highlight else None
         return [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
 
     def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]] | None) -> Hit:

@@ -1,0 +1,50 @@
+"""`mlq similar`: the documents most like a given one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import run_mlq
+
+from mlq import bundled_corpus, open_corpus
+
+TWIN = """# 梅雨と台風の観察記録
+
+梅雨前線が停滞すると、雨の日が何日も続く。気象庁の観測データを毎朝確認し、降水量と気温を記録した。
+湿度が高い日は洗濯物が乾かず、除湿機を一日中動かしていた。
+
+台風が近づくと気圧が下がり、風が強まる。ベランダの植木鉢を室内に入れ、窓の養生テープを貼った。
+観測を続けるうちに、前線の位置と雨の強さの関係が少しずつ見えてきた。
+"""
+
+
+def corpus_with_twins(root: Path) -> Path:
+    shutil.copytree(bundled_corpus(), root)  # five unrelated essays on machine learning careers
+    (root / "rain-2023.md").write_text(TWIN, encoding="utf-8")
+    changed = TWIN.replace("除湿機", "エアコンの除湿").replace("植木鉢", "プランター").replace("毎朝", "毎晩")
+    (root / "rain-2024.md").write_text(changed + "\n今年は梅雨明けが早かった。\n", encoding="utf-8")
+    return root
+
+
+def test_each_twin_finds_the_other_first_and_never_itself(tmp_path: Path) -> None:
+    searcher = open_corpus(corpus_with_twins(tmp_path / "c"))
+    for one, other in (("rain-2023", "rain-2024"), ("rain-2024", "rain-2023")):
+        hits = searcher.similar(one, limit=10)
+        assert hits[0].doc_id == other
+        assert one not in {hit.doc_id for hit in hits}
+        assert len({hit.doc_id for hit in hits}) == len(hits)  # documents, one passage each
+    for document in searcher.documents:  # no document lists itself, whatever it is
+        assert document.doc_id not in {hit.doc_id for hit in searcher.similar(document.doc_id)}
+
+
+def test_similar_to_a_passage_from_the_command_line(tmp_path: Path) -> None:
+    root = corpus_with_twins(tmp_path / "c")
+    result = run_mlq("similar", "rain-2023#1", "--json", "--corpus", str(root))
+    assert result.returncode == 0, result.stderr
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits[0]["doc_id"] == "rain-2024" and hits[0]["query"] == "similar:rain-2023#1"
+    assert all(hit["doc_id"] != "rain-2023" for hit in hits)
+    assert run_mlq("similar", "rain-2023#99", "--corpus", str(root)).returncode == 2
+    assert run_mlq("similar", "no-such-essay", "--corpus", str(root)).returncode == 2
