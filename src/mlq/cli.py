@@ -209,6 +209,7 @@ def cli() -> None:
     help="Run every query in FILE, one a line (`id<TAB>query` or just the query). `mlq search -` reads stdin.",
 )
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
+@click.option("--explain", is_flag=True, help="Show what each query term adds to each hit's score (tf, idf, length norm).")
 @click.option(
     "--no-highlights",
     is_flag=True,
@@ -223,6 +224,7 @@ def search(
     files_only: bool,
     queries_file: Path | None,
     header: bool,
+    explain: bool,
     no_highlights: bool,
     format_name: str | None,
     as_json: bool,
@@ -258,7 +260,9 @@ def search(
     # -l counts documents: one passage per document.
     per_doc = 1 if files_only else per_doc
     highlight = printer.uses_highlights and not no_highlights
-    run = functools.partial(searcher.search, limit=limit, per_doc=per_doc, highlight=highlight)
+    if explain and not printer.shows_explanations:
+        raise MlqError(f"--explain does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
+    run = functools.partial(searcher.search, limit=limit, per_doc=per_doc, highlight=highlight, explain=explain)
     if not batch:
         text = " ".join(query)
         hits = run(text)

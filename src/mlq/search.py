@@ -14,7 +14,7 @@ import functools
 import math
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Iterator, Mapping, Sequence
 
@@ -57,6 +57,23 @@ class Hit:
     highlights: tuple[tuple[int, int], ...]
     #: The Markdown heading path the passage sits under ("" if none).
     section: str = ""
+    #: With ``explain``: what each query term added to ``score`` (they sum to it).
+    explain: tuple[Contribution, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One query term's part of a hit's score: ``weight × count × idf × tf·(k1+1) /
+    (tf + k1·norm)``, where ``norm = 1 − b + b·(passage length / average length)``."""
+
+    field: str
+    term: str
+    count: int  # times the term is in the query
+    weight: float  # the field's weight
+    tf: int
+    idf: float
+    norm: float
+    score: float
 
 
 @dataclass(frozen=True)
@@ -98,16 +115,49 @@ class Searcher:
         return self.index.documents
 
     def search(
-        self, query: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = DEFAULT_PER_DOC, highlight: bool = True
+        self,
+        query: str,
+        limit: int = DEFAULT_LIMIT,
+        per_doc: int | None = DEFAULT_PER_DOC,
+        highlight: bool = True,
+        explain: bool = False,
     ) -> list[Hit]:
         """The best passages for ``query``, at most ``per_doc`` from one document. Without
-        ``highlight`` the hits' ``highlights`` are left empty, which saves analysing them."""
+        ``highlight`` the hits' ``highlights`` are left empty, which saves analysing them; with
+        ``explain`` each hit says what every query term added to its score."""
         if limit < 1:
             raise MlqError("limit must be at least 1")
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
         terms = analyze_query(self.analyzer, query)
-        return self._ranked({name: [t.text for t in field] for name, field in terms.items()}, limit, per_doc, highlight)
+        query_terms = {name: [t.text for t in field] for name, field in terms.items()}
+        return self._ranked(query_terms, limit, per_doc, highlight, explain=explain)
+
+    def explain(self, query: Mapping[str, list[str]], row: int) -> tuple[Contribution, ...]:
+        """What each of ``query``'s terms (per field) adds to passage ``row``'s score, read back
+        from the index: the stored score of the term in the passage, its tf, and the idf and
+        length norm that make it."""
+        found = []
+        for name, terms in query.items():
+            field, weight = self.index.bm25.fields[name], self.index.bm25.weights[name]
+            params = self.index.settings.params(name)
+            lengths = field.lengths
+            norm = 1 - params.b + params.b * int(lengths[row]) / (sum(int(n) for n in lengths) / len(lengths) or 1.0)
+            for term, count in Counter(terms).items():
+                postings = field.postings_of(term)
+                if postings is None:
+                    continue
+                ids, scores = postings
+                where = next((k for k, passage in enumerate(ids) if int(passage) == row), None)
+                if where is None:
+                    continue
+                i = field.vocabulary.id_of(term)
+                lo = int(field.indptr[i])  # type: ignore[index]
+                tf = int(field.tf[lo + where])
+                stored = float(scores[where])
+                idf = stored * (tf + params.k1 * norm) / (tf * (params.k1 + 1))
+                found.append(Contribution(name, term, count, weight, tf, idf, norm, weight * count * stored))
+        return tuple(found)
 
     def similar(self, ref: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = 1, terms: int = 25) -> list[Hit]:
         """Passages of other documents most like document ``ref`` (or its passage ``DOC#N``):
@@ -145,6 +195,7 @@ class Searcher:
         per_doc: int | None,
         highlight: bool,
         leave_out: int | None = None,
+        explain: bool = False,
     ) -> list[Hit]:
         """The hits for query terms already analysed, best first (without the passages of
         document ``leave_out``)."""
@@ -156,7 +207,10 @@ class Searcher:
         ids, scores = self.index.bm25.score(query)
         ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc, leave_out)
         wanted = {name: set(terms) for name, terms in query.items()} if highlight else None
-        return [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
+        hits = [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
+        if explain:
+            hits = [replace(hit, explain=self.explain(query, int(i))) for hit, i in zip(hits, ids)]
+        return hits
 
     def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]] | None) -> Hit:
         document = self.documents[int(self.index.passages.doc[row])]

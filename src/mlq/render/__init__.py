@@ -48,6 +48,16 @@ def format_score(score: float) -> str:
     return f"{score:.4f}"
 
 
+def explanation_lines(hit: Hit) -> list[str]:
+    """``--explain`` as text: one line a query term, what it adds and why."""
+    return [
+        f"{c.field} {c.term}{f' ×{c.count}' if c.count > 1 else ''}: "
+        f"{c.weight:g} × idf {c.idf:.3f} × tf {c.tf} (norm {c.norm:.3f}) = {format_score(c.score)} "
+        f"({c.score / hit.score:.0%})"
+        for c in hit.explain
+    ]
+
+
 def details(document: Document, passages: Sequence[Passage]) -> list[tuple[str, str]]:
     """The ``key: value`` facts shown above a document."""
     rows = [("id", document.doc_id), ("path", document.path)]
@@ -64,6 +74,8 @@ class Printer:
     format_name = "text"
     #: Whether hits need their ``highlights``: computing them means analysing each hit again.
     uses_highlights = True
+    #: Whether hits' ``explain`` (``--explain``) has a place in this format.
+    shows_explanations = False
 
     def __init__(self, out: BinaryIO) -> None:
         self.out = out

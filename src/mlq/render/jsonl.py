@@ -19,6 +19,7 @@ def _line(data: dict[str, Any]) -> str:
 
 class JsonPrinter(Printer):
     format_name = "json"
+    shows_explanations = True
 
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         """``query`` (and ``query_id`` in batch mode), ``rank``, ``doc_id``, ``passage``,
@@ -40,6 +41,7 @@ class JsonPrinter(Printer):
                     "end": hit.end,
                     "text": hit.text,
                     "highlights": [list(span) for span in hit.highlights],
+                    **({"explain": [dataclasses.asdict(c) for c in hit.explain]} if hit.explain else {}),
                 }
             )
 

@@ -8,13 +8,16 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, details, format_score, one_line, shown
+from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, details, explanation_lines, format_score, one_line, shown
 
 
 class PlainPrinter(Printer):
     """Two lines a hit: ``doc_id#N<TAB>score<TAB>title``, then the passage on one line; in batch
-    mode the header starts with the query id and a tab. Matched terms are marked with ANSI
+    mode the header starts with the query id and a tab. With ``--explain``, one
+    ``explain<TAB>…`` line more per query term. Matched terms are marked with ANSI
     colour only when colour is on (``--color always`` in a pipe)."""
+
+    shows_explanations = True
 
     def __init__(self, out: BinaryIO, color: bool = False) -> None:
         super().__init__(out)
@@ -31,6 +34,7 @@ class PlainPrinter(Printer):
             else:
                 yield head
                 yield one_line(hit.text)
+            yield from (f"{prefix}explain\t{one_line(line)}" for line in explanation_lines(hit))
 
     @staticmethod
     def marked(text: str, spans: Sequence[tuple[int, int]]) -> str:

@@ -20,7 +20,7 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import Printer, details, format_score, shown
+from . import Printer, details, explanation_lines, format_score, shown
 
 HIGHLIGHT = "bold yellow"
 
@@ -31,6 +31,8 @@ def visible(text: str) -> Text:
 
 class TerminalPrinter(Printer):
     """Prints through rich to stdout; overrides every view, so it needs no byte stream."""
+
+    shows_explanations = True
 
     def __init__(self, color: bool = True) -> None:
         # color_system=None makes rich write no escape codes at all, bold included.
@@ -53,7 +55,8 @@ class TerminalPrinter(Printer):
                     (format_score(hit.score), "green"),
                 )
             )
-            blocks.append(Padding(highlighted(hit.text, hit.highlights), (0, 0, 1, 4)))
+            explained = [Text(line, style="dim") for line in explanation_lines(hit)]
+            blocks.append(Padding(Group(highlighted(hit.text, hit.highlights), *explained), (0, 0, 1, 4)))
         self.console.print(Group(*blocks))
 
     def document(self, document: Document, passages: Sequence[Passage], passage: Passage | None = None) -> None:

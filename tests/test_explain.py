@@ -1,0 +1,44 @@
+"""`mlq search --explain`: what each query term adds to a hit's score, and why."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from conftest import run_mlq
+
+from mlq import open_corpus
+
+QUERIES = ["インターン 面接", "面接 面接 学習", "MLOps と チームビルディング", "研究所"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
+    searcher = open_corpus()
+    settings = searcher.index.settings
+    for hit in searcher.search(query, limit=10, explain=True):
+        assert hit.explain
+        assert sum(c.score for c in hit.explain) == pytest.approx(hit.score, rel=1e-12)
+        for c in hit.explain:
+            params = settings.params(c.field)
+            bm25 = c.idf * c.tf * (params.k1 + 1) / (c.tf + params.k1 * c.norm)
+            assert c.score == pytest.approx(c.weight * c.count * bm25, rel=1e-9)
+            assert c.weight == dict(settings.weights)[c.field] and c.tf >= 1
+            field = searcher.index.bm25.fields[c.field]
+            df = len(field.postings_of(c.term)[0])
+            okapi = math.log((len(searcher.index.passages) - df + 0.5) / (df + 0.5))
+            assert c.idf == pytest.approx(okapi, rel=1e-9) or okapi < 0  # floored when negative, as rank-bm25
+        assert [c.count for c in hit.explain if c.field == "words" and c.term == "面接"] in ([], [query.split().count("面接")])
+
+
+def test_explain_in_json_and_text_and_not_where_it_has_no_place() -> None:
+    result = run_mlq("search", "インターン 面接", "--explain", "--json", "-n", "3")
+    for line in result.stdout.splitlines():
+        hit = json.loads(line)
+        assert sum(part["score"] for part in hit["explain"]) == pytest.approx(hit["score"])
+    text = run_mlq("search", "インターン 面接", "--explain", "-n", "1").stdout.splitlines()
+    assert text[2].startswith("explain\t") and "idf" in text[2] and "%" in text[2]
+    assert "explain" not in run_mlq("search", "インターン 面接", "--json", "-n", "1").stdout
+    refused = run_mlq("search", "面接", "--explain", "--format", "tsv")
+    assert refused.returncode == 2 and "--explain" in refused.stderr
