@@ -211,6 +211,9 @@ def cli() -> None:
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
 @click.option("--explain", is_flag=True, help="Show what each query term adds to each hit's score (tf, idf, length norm).")
 @click.option(
+    "-C", "--context", type=click.IntRange(min=0), default=0, metavar="N", help="Show N passages before and after each hit, marked as context."
+)
+@click.option(
     "--no-highlights",
     is_flag=True,
     help="Do not work out which characters matched (JSON `highlights` stay empty): faster for large batches.",
@@ -225,6 +228,7 @@ def search(
     queries_file: Path | None,
     header: bool,
     explain: bool,
+    context: int,
     no_highlights: bool,
     format_name: str | None,
     as_json: bool,
@@ -260,9 +264,12 @@ def search(
     # -l counts documents: one passage per document.
     per_doc = 1 if files_only else per_doc
     highlight = printer.uses_highlights and not no_highlights
-    if explain and not printer.shows_explanations:
-        raise MlqError(f"--explain does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
-    run = functools.partial(searcher.search, limit=limit, per_doc=per_doc, highlight=highlight, explain=explain)
+    for asked, name in ((explain, "--explain"), (context, "-C/--context")):
+        if asked and not printer.shows_explanations:
+            raise MlqError(f"{name} does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
+    run = functools.partial(
+        searcher.search, limit=limit, per_doc=per_doc, highlight=highlight, explain=explain, context=context
+    )
     if not batch:
         text = " ".join(query)
         hits = run(text)

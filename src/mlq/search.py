@@ -59,6 +59,9 @@ class Hit:
     section: str = ""
     #: With ``explain``: what each query term added to ``score`` (they sum to it).
     explain: tuple[Contribution, ...] = ()
+    #: With ``context``: the passages of the same document just before and just after it.
+    before: tuple[Passage, ...] = ()
+    after: tuple[Passage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,17 +124,31 @@ class Searcher:
         per_doc: int | None = DEFAULT_PER_DOC,
         highlight: bool = True,
         explain: bool = False,
+        context: int = 0,
     ) -> list[Hit]:
         """The best passages for ``query``, at most ``per_doc`` from one document. Without
         ``highlight`` the hits' ``highlights`` are left empty, which saves analysing them; with
-        ``explain`` each hit says what every query term added to its score."""
+        ``explain`` each hit says what every query term added to its score; with ``context``,
+        each carries that many neighbouring passages on either side (like ``grep -C``)."""
         if limit < 1:
             raise MlqError("limit must be at least 1")
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
         terms = analyze_query(self.analyzer, query)
         query_terms = {name: [t.text for t in field] for name, field in terms.items()}
-        return self._ranked(query_terms, limit, per_doc, highlight, explain=explain)
+        hits = self._ranked(query_terms, limit, per_doc, highlight, explain=explain)
+        return [self._with_context(hit, context) for hit in hits] if context > 0 else hits
+
+    def _with_context(self, hit: Hit, context: int) -> Hit:
+        rows = self.index.passages.rows_of(self._ids[hit.doc_id])
+        row = rows.start + hit.passage - 1
+        before = range(max(rows.start, row - context), row)
+        after = range(row + 1, min(rows.stop, row + 1 + context))
+        return replace(
+            hit,
+            before=tuple(self.index.passage(r) for r in before),
+            after=tuple(self.index.passage(r) for r in after),
+        )
 
     def explain(self, query: Mapping[str, list[str]], row: int) -> tuple[Contribution, ...]:
         """What each of ``query``'s terms (per field) adds to passage ``row``'s score, read back

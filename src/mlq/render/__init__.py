@@ -74,7 +74,7 @@ class Printer:
     format_name = "text"
     #: Whether hits need their ``highlights``: computing them means analysing each hit again.
     uses_highlights = True
-    #: Whether hits' ``explain`` (``--explain``) has a place in this format.
+    #: Whether what ``--explain`` and ``-C`` add to hits has a place in this format.
     shows_explanations = False
 
     def __init__(self, out: BinaryIO) -> None:

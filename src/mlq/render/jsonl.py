@@ -17,6 +17,10 @@ def _line(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+def _context(passage: Passage, where: str) -> dict[str, Any]:
+    return {"where": where, "passage": passage.number, "start": passage.start, "end": passage.end, "text": passage.text}
+
+
 class JsonPrinter(Printer):
     format_name = "json"
     shows_explanations = True
@@ -42,6 +46,11 @@ class JsonPrinter(Printer):
                     "text": hit.text,
                     "highlights": [list(span) for span in hit.highlights],
                     **({"explain": [dataclasses.asdict(c) for c in hit.explain]} if hit.explain else {}),
+                    **(
+                        {"context": [_context(p, "before") for p in hit.before] + [_context(p, "after") for p in hit.after]}
+                        if hit.before or hit.after
+                        else {}
+                    ),
                 }
             )
 

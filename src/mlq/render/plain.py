@@ -14,7 +14,8 @@ from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, details, explanation_lines, f
 class PlainPrinter(Printer):
     """Two lines a hit: ``doc_id#N<TAB>score<TAB>title``, then the passage on one line; in batch
     mode the header starts with the query id and a tab. With ``--explain``, one
-    ``explain<TAB>…`` line more per query term. Matched terms are marked with ANSI
+    ``explain<TAB>…`` line more per query term; with ``-C N``, context passages around each hit
+    in the same two-line form, ``-`` in place of the score. Matched terms are marked with ANSI
     colour only when colour is on (``--color always`` in a pipe)."""
 
     shows_explanations = True
@@ -27,6 +28,7 @@ class PlainPrinter(Printer):
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
         for hit in found:
+            yield from self._context_lines(prefix, hit, hit.before)
             head = f"{prefix}{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}"
             if self.color:  # for a terminal after all (less -R): it must obey only our escapes
                 yield shown(head)
@@ -35,6 +37,14 @@ class PlainPrinter(Printer):
                 yield head
                 yield one_line(hit.text)
             yield from (f"{prefix}explain\t{one_line(line)}" for line in explanation_lines(hit))
+            yield from self._context_lines(prefix, hit, hit.after)
+
+    def _context_lines(self, prefix: str, hit: Hit, passages: Sequence[Passage]) -> Iterator[str]:
+        """A context passage as a hit is, with ``-`` for its score (as grep marks context)."""
+        for passage in passages:
+            head = f"{prefix}{hit.doc_id}#{passage.number}\t-\t{one_line(hit.title)}"
+            yield shown(head) if self.color else head
+            yield one_line(shown(passage.text) if self.color else passage.text)
 
     @staticmethod
     def marked(text: str, spans: Sequence[tuple[int, int]]) -> str:

@@ -56,7 +56,10 @@ class TerminalPrinter(Printer):
                 )
             )
             explained = [Text(line, style="dim") for line in explanation_lines(hit)]
-            blocks.append(Padding(Group(highlighted(hit.text, hit.highlights), *explained), (0, 0, 1, 4)))
+            before = [Text(shown(p.text), style="dim") for p in hit.before]
+            after = [Text(shown(p.text), style="dim") for p in hit.after]
+            body = Group(*before, highlighted(hit.text, hit.highlights), *after, *explained)
+            blocks.append(Padding(body, (0, 0, 1, 4)))
         self.console.print(Group(*blocks))
 
     def document(self, document: Document, passages: Sequence[Passage], passage: Passage | None = None) -> None:
