@@ -343,19 +343,19 @@ def select_top(
     k: int,
     groups: np.ndarray | None = None,
     per_group: int | None = None,
-    leave_out: int | None = None,
+    allowed: Sequence[bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best of ``ids`` by score, best first, ties broken by the lower id so results
     are stable. With ``groups`` (the group of each id, e.g. its document), at most
-    ``per_group`` from one group, and none from group ``leave_out``.
+    ``per_group`` from one group, and none from a group ``g`` where ``allowed[g]`` is false.
 
     The cap is applied to the best few candidates only, taking more while too few survive:
     an id's fate depends only on the ids of its group that rank above it, which are among the
     candidates whenever it is, so the survivors are exactly the first of the capped ranking."""
     if isinstance(ids, list):
-        return _select_plainly(ids, scores, k, groups, per_group, leave_out)
-    if groups is not None and leave_out is not None:
-        keep = np.asarray(groups)[ids] != leave_out
+        return _select_plainly(ids, scores, k, groups, per_group, allowed)
+    if groups is not None and allowed is not None:
+        keep = np.asarray(allowed, dtype=bool)[np.asarray(groups)[ids]]
         ids, scores = ids[keep], scores[keep]
     if groups is None or per_group is None:
         return _best(ids, scores, k)
@@ -374,12 +374,12 @@ def _select_plainly(
     k: int,
     groups: Sequence[int] | None,
     per_group: int | None,
-    leave_out: int | None,
+    allowed: Sequence[bool] | None,
 ) -> tuple[list[int], list[float]]:
     best: list[tuple[int, float]] = []
     taken: dict[int, int] = {}
     for i, score in sorted(zip(ids, scores), key=lambda pair: (-pair[1], pair[0])):
-        if groups is not None and leave_out is not None and groups[i] == leave_out:
+        if groups is not None and allowed is not None and not allowed[groups[i]]:
             continue
         if groups is not None and per_group is not None:
             group = groups[i]

@@ -13,6 +13,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence, TypeVar
 
@@ -28,6 +29,7 @@ from .render import FORMATS, Printer, make_printer, shown
 from .search import (
     DEFAULT_LIMIT,
     DEFAULT_PER_DOC,
+    SORTS,
     Searcher,
     analyze_query,
     bundled_corpus,
@@ -210,6 +212,10 @@ def cli() -> None:
 )
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
 @click.option("--explain", is_flag=True, help="Show what each query term adds to each hit's score (tf, idf, length norm).")
+@click.option("--sort", type=click.Choice(SORTS), default="score", show_default=True, help="Order of the hits found: by score, by date (newest first), or by document id.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only documents whose front-matter date is on or after this day (YYYY-MM-DD).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only documents whose front-matter date is on or before this day.")
+@click.option("--tag", "tags", multiple=True, help="Only documents tagged so in their front matter (repeatable: every tag must be there).")
 @click.option(
     "-C", "--context", type=click.IntRange(min=0), default=0, metavar="N", help="Show N passages before and after each hit, marked as context."
 )
@@ -228,6 +234,10 @@ def search(
     queries_file: Path | None,
     header: bool,
     explain: bool,
+    sort: str,
+    since: datetime | None,
+    until: datetime | None,
+    tags: tuple[str, ...],
     context: int,
     no_highlights: bool,
     format_name: str | None,
@@ -268,7 +278,16 @@ def search(
         if asked and not printer.shows_explanations:
             raise MlqError(f"{name} does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
     run = functools.partial(
-        searcher.search, limit=limit, per_doc=per_doc, highlight=highlight, explain=explain, context=context
+        searcher.search,
+        limit=limit,
+        per_doc=per_doc,
+        highlight=highlight,
+        explain=explain,
+        context=context,
+        since=since.date().isoformat() if since else None,
+        until=until.date().isoformat() if until else None,
+        tags=tags,
+        sort=sort,
     )
     if not batch:
         text = " ".join(query)

@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import functools
 import math
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -90,6 +91,20 @@ class BuildReport:
     analysed_files: int
 
 
+SORTS = ("score", "date", "doc")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_of(metadata: Mapping[str, str]) -> str | None:
+    """A document's front-matter ``date`` as ``YYYY-MM-DD``, or None if it has none."""
+    found = _ISO_DATE.match(metadata.get("date", "").strip())
+    return found.group(0) if found else None
+
+
+def _date(document: Document) -> str | None:
+    return _date_of(document.metadata)
+
+
 def analyze_query(analyzer: Analyzer, query: str) -> dict[str, list[Term]]:
     """The query's terms per field; an error if there is nothing to search for."""
     if not query.strip():
@@ -125,19 +140,44 @@ class Searcher:
         highlight: bool = True,
         explain: bool = False,
         context: int = 0,
+        since: str | None = None,
+        until: str | None = None,
+        tags: Sequence[str] = (),
+        sort: str = "score",
     ) -> list[Hit]:
         """The best passages for ``query``, at most ``per_doc`` from one document. Without
         ``highlight`` the hits' ``highlights`` are left empty, which saves analysing them; with
         ``explain`` each hit says what every query term added to its score; with ``context``,
-        each carries that many neighbouring passages on either side (like ``grep -C``)."""
+        each carries that many neighbouring passages on either side (like ``grep -C``). Only
+        documents dated (front matter ``date``, ``YYYY-MM-DD…``) from ``since`` to ``until``
+        and tagged with every one of ``tags`` are searched, if those are given; ``sort`` orders
+        the hits found by ``score``, ``date`` (newest first) or ``doc`` (id)."""
         if limit < 1:
             raise MlqError("limit must be at least 1")
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
         terms = analyze_query(self.analyzer, query)
         query_terms = {name: [t.text for t in field] for name, field in terms.items()}
-        hits = self._ranked(query_terms, limit, per_doc, highlight, explain=explain)
+        if sort not in SORTS:
+            raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
+        allowed = self._filtered(since, until, tags) if since or until or tags else None
+        hits = self._ranked(query_terms, limit, per_doc, highlight, allowed=allowed, explain=explain)
+        if sort != "score":
+            key = (lambda h: (_date(self.document(h.doc_id)) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
+            hits = sorted(hits, key=key, reverse=sort == "date")
         return [self._with_context(hit, context) for hit in hits] if context > 0 else hits
+
+    def _filtered(self, since: str | None, until: str | None, tags: Sequence[str]) -> list[bool]:
+        """Which documents the date and tag filters let through."""
+        wanted = {tag.strip().lower() for tag in tags}
+        allowed = []
+        for i in range(len(self.documents)):
+            metadata = self.index.documents.record(i)["metadata"]
+            date = _date_of(metadata)
+            dated = (since is None or (date is not None and date >= since)) and (until is None or (date is not None and date <= until))
+            has = {tag.strip().lower() for tag in metadata.get("tags", "").split(",") if tag.strip()}
+            allowed.append(dated and wanted <= has)
+        return allowed
 
     def _with_context(self, hit: Hit, context: int) -> Hit:
         rows = self.index.passages.rows_of(self._ids[hit.doc_id])
@@ -203,7 +243,9 @@ class Searcher:
         query = [term for _, term in sorted(weighed)[:terms]]
         if not query:
             return []
-        return self._ranked({"words": query}, limit, per_doc, True, leave_out=doc_index)
+        others = [True] * len(self.documents)
+        others[doc_index] = False
+        return self._ranked({"words": query}, limit, per_doc, True, allowed=others)
 
     def _ranked(
         self,
@@ -211,18 +253,18 @@ class Searcher:
         limit: int,
         per_doc: int | None,
         highlight: bool,
-        leave_out: int | None = None,
+        allowed: Sequence[bool] | None = None,
         explain: bool = False,
     ) -> list[Hit]:
-        """The hits for query terms already analysed, best first (without the passages of
-        document ``leave_out``)."""
+        """The hits for query terms already analysed, best first (only from documents ``d``
+        where ``allowed[d]``, if given)."""
         self._searches += 1
         if self._searches == 2:
             # A small index is read without numpy, which suits one search; from a second one on
             # (a batch, a program), importing numpy once costs less than summing in Python.
             self.index = self.index.with_numpy_arrays()
         ids, scores = self.index.bm25.score(query)
-        ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc, leave_out)
+        ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc, allowed)
         wanted = {name: set(terms) for name, terms in query.items()} if highlight else None
         hits = [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
         if explain:

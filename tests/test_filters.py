@@ -1,0 +1,56 @@
+"""`--sort`, `--since/--until` and `--tag`: the hits a reader wants first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_mlq
+
+from mlq import open_corpus
+
+
+@pytest.fixture()
+def diary(tmp_path: Path) -> Path:
+    root = tmp_path / "diary"
+    root.mkdir()
+    entries = [
+        ("old", "date: 2019-03-28\ntags: [面接, 転職]", "面接の準備をした。面接官は二人。面接は長かった。"),
+        ("mid", "date: 2022-07-01T09:30:00\ntags: [面接]", "オンラインで面接を受けた。"),
+        ("new", "date: 2024-11-02\ntags: [研究]", "研究の合間に面接の練習。"),
+        ("undated", "tags: [面接]", "日付のない面接のメモ。"),
+    ]
+    for name, front, body in entries:
+        (root / f"{name}.md").write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
+    return root
+
+
+def ids(hits) -> list[str]:
+    return [hit.doc_id for hit in hits]
+
+
+def test_date_and_tag_filters_choose_the_documents(diary: Path) -> None:
+    searcher = open_corpus(diary)
+    assert set(ids(searcher.search("面接", since="2022-01-01"))) == {"mid", "new"}
+    assert set(ids(searcher.search("面接", until="2022-07-01"))) == {"old", "mid"}  # the day itself counts
+    assert ids(searcher.search("面接", since="2020-01-01", until="2023-12-31")) == ["mid"]
+    assert set(ids(searcher.search("面接", tags=["面接"]))) == {"old", "mid", "undated"}
+    assert ids(searcher.search("面接", tags=["面接", "転職"])) == ["old"]
+    assert searcher.search("面接", tags=["存在しないタグ"]) == []
+
+
+def test_sort_by_date_and_by_document(diary: Path) -> None:
+    searcher = open_corpus(diary)
+    by_score = searcher.search("面接")
+    assert ids(by_score)[0] == "old"  # says it three times
+    assert ids(searcher.search("面接", sort="date")) == ["new", "mid", "old", "undated"]
+    assert ids(searcher.search("面接", sort="doc")) == sorted(ids(by_score))
+
+
+def test_filters_and_sort_from_the_command_line(diary: Path) -> None:
+    found = run_mlq("search", "面接", "-l", "--since", "2022-01-01", "--tag", "面接", "--corpus", str(diary))
+    assert found.stdout.split() == ["mid"]
+    dated = run_mlq("search", "面接", "--sort", "date", "--format", "tsv", "--corpus", str(diary))
+    assert [line.split("\t")[1] for line in dated.stdout.splitlines()] == ["new", "mid", "old", "undated"]
+    bad = run_mlq("search", "面接", "--since", "2024-13-01", "--corpus", str(diary))
+    assert bad.returncode == 2 and "--since" in bad.stderr
