@@ -251,6 +251,11 @@ def search(
     `doc_id#N<TAB>score<TAB>title` and the passage on one line. --json gives JSON Lines,
     --format tsv tab-separated columns, -l document ids only.
 
+    Query syntax: words are ranked by BM25; "a phrase" must occur as consecutive words (as
+    analysed: particles between them do not count); +word (or +"phrase") must occur and -word
+    must not; title:word must be in the document's title; doc:PREFIX keeps documents whose id
+    starts with PREFIX.
+
     With `-` as QUERY (or --queries FILE) mlq runs a batch: one query a line, as
     `id<TAB>query` or just the query (its id is then its line number), and every hit
     carries its query's id.
@@ -259,6 +264,7 @@ def search(
     Examples:
       mlq search "インターン 面接"
       mlq search 機械学習 エンジニア -n 5 --json | jq -r .doc_id
+      mlq search '"機械学習 エンジニア" +面接 -Google title:体験記 doc:notes/'
       mlq search -l 面接 | xargs -n1 mlq show
       printf 'q1\\tインターン\\nq2\\t面接\\n' | mlq search - --format tsv
     """

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Iterator, Mapping, Sequence
+from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
 from . import cache
 from .analysis import Analyzer, Term
@@ -26,6 +26,7 @@ from .corpus import Document, SourceFile, Warn, check_corpus_dir
 from .errors import MlqError
 from .index import CorpusIndex, IndexSettings, Progress, build_index
 from .passages import Passage
+from .query import Query, parse_query
 
 DEFAULT_LIMIT = 10
 DEFAULT_PER_DOC = 3
@@ -92,6 +93,12 @@ class BuildReport:
 
 
 SORTS = ("score", "date", "doc")
+
+
+def _contains_run(words: Sequence[str], run: Sequence[str]) -> bool:
+    """Whether ``run`` occurs in ``words`` as consecutive items."""
+    n = len(run)
+    return any(words[i : i + n] == list(run) for i in range(len(words) - n + 1)) if n else True
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -156,12 +163,18 @@ class Searcher:
             raise MlqError("limit must be at least 1")
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
-        terms = analyze_query(self.analyzer, query)
+        if not query.strip():
+            raise MlqError("empty query")
+        parsed = parse_query(query)
+        # A query of title: words alone ranks by them (titles count in every passage).
+        terms = analyze_query(self.analyzer, parsed.ranked or " ".join(parsed.titles) or query)
         query_terms = {name: [t.text for t in field] for name, field in terms.items()}
         if sort not in SORTS:
             raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
         allowed = self._filtered(since, until, tags) if since or until or tags else None
-        hits = self._ranked(query_terms, limit, per_doc, highlight, allowed=allowed, explain=explain)
+        allowed = self._restricted(parsed, allowed)
+        keep = self._passage_rule(parsed)
+        hits = self._ranked(query_terms, limit, per_doc, highlight, allowed=allowed, explain=explain, keep=keep)
         if sort != "score":
             key = (lambda h: (_date(self.document(h.doc_id)) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
             hits = sorted(hits, key=key, reverse=sort == "date")
@@ -178,6 +191,40 @@ class Searcher:
             has = {tag.strip().lower() for tag in metadata.get("tags", "").split(",") if tag.strip()}
             allowed.append(dated and wanted <= has)
         return allowed
+
+    def _restricted(self, parsed: Query, allowed: list[bool] | None) -> list[bool] | None:
+        """``allowed`` narrowed by ``doc:`` prefixes and ``title:`` words."""
+        if not parsed.doc_prefixes and not parsed.titles:
+            return allowed
+        wanted = [self._words(title) for title in parsed.titles]
+        narrowed = []
+        for i in range(len(self.documents)):
+            record = self.index.documents.record(i)
+            ok = allowed is None or allowed[i]
+            ok = ok and (not parsed.doc_prefixes or record["doc_id"].startswith(parsed.doc_prefixes))
+            if ok and wanted:
+                title = self._words(record["title"])
+                ok = all(_contains_run(title, words) for words in wanted)
+            narrowed.append(ok)
+        return narrowed
+
+    def _passage_rule(self, parsed: Query) -> Callable[[int], bool] | None:
+        """Which passages the phrases, ``+`` and ``-`` let through, or None if all."""
+        must = [self._words(text) for text in (*parsed.phrases, *parsed.required)]
+        must_not = [self._words(text) for text in parsed.excluded]
+        if not any(must) and not any(must_not):
+            return None
+
+        def keep(row: int) -> bool:
+            words = self._words(self.index.prose(row) + "\n" + self.index.passage(row).section)
+            return all(_contains_run(words, run) for run in must if run) and not any(
+                _contains_run(words, run) for run in must_not if run
+            )
+
+        return keep
+
+    def _words(self, text: str) -> list[str]:
+        return self.analyzer.texts(text)["words"]
 
     def _with_context(self, hit: Hit, context: int) -> Hit:
         rows = self.index.passages.rows_of(self._ids[hit.doc_id])
@@ -255,6 +302,7 @@ class Searcher:
         highlight: bool,
         allowed: Sequence[bool] | None = None,
         explain: bool = False,
+        keep: Callable[[int], bool] | None = None,
     ) -> list[Hit]:
         """The hits for query terms already analysed, best first (only from documents ``d``
         where ``allowed[d]``, if given)."""
@@ -264,6 +312,10 @@ class Searcher:
             # (a batch, a program), importing numpy once costs less than summing in Python.
             self.index = self.index.with_numpy_arrays()
         ids, scores = self.index.bm25.score(query)
+        if keep is not None:  # phrases, + and -: checked on the passages' analysed text
+            groups = self.index.passages.doc
+            chosen = [k for k, i in enumerate(ids) if (allowed is None or allowed[int(groups[i])]) and keep(int(i))]
+            ids, scores = [int(ids[k]) for k in chosen], [float(scores[k]) for k in chosen]
         ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc, allowed)
         wanted = {name: set(terms) for name, terms in query.items()} if highlight else None
         hits = [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
