@@ -134,3 +134,15 @@ def test_select_top_equals_the_plain_definition(scores, k, per_group, group_coun
             expected.append(i)
     got, _ = select_top(ids, values, k, groups, per_group)
     assert got.tolist() == expected
+    # A costly per-id test (phrases, +/-) is asked lazily, and gives what filtering first would.
+    asked: list[int] = []
+
+    def odd(i: int) -> bool:
+        asked.append(i)
+        return i % 2 == 1
+
+    kept = ids[ids % 2 == 1]
+    expected_kept, _ = select_top(kept, values[ids % 2 == 1], k, groups, per_group)
+    got_kept, _ = select_top(ids, values, k, groups, per_group, keep=odd)
+    assert list(got_kept) == expected_kept.tolist()
+    assert len(asked) == len(set(asked))

@@ -20,7 +20,7 @@ import hashlib
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from ._numpy import np
 
@@ -344,16 +344,21 @@ def select_top(
     groups: np.ndarray | None = None,
     per_group: int | None = None,
     allowed: Sequence[bool] | None = None,
+    keep: Callable[[int], bool] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best of ``ids`` by score, best first, ties broken by the lower id so results
     are stable. With ``groups`` (the group of each id, e.g. its document), at most
     ``per_group`` from one group, and none from a group ``g`` where ``allowed[g]`` is false.
+    ``keep``, a costly test of one id, is asked of candidates best first, only until ``k``
+    have passed.
 
     The cap is applied to the best few candidates only, taking more while too few survive:
     an id's fate depends only on the ids of its group that rank above it, which are among the
     candidates whenever it is, so the survivors are exactly the first of the capped ranking."""
+    if keep is not None and not isinstance(ids, list):
+        ids, scores = ids.tolist(), scores.tolist()
     if isinstance(ids, list):
-        return _select_plainly(ids, scores, k, groups, per_group, allowed)
+        return _select_plainly(ids, scores, k, groups, per_group, allowed, keep)
     if groups is not None and allowed is not None:
         keep = np.asarray(allowed, dtype=bool)[np.asarray(groups)[ids]]
         ids, scores = ids[keep], scores[keep]
@@ -375,16 +380,19 @@ def _select_plainly(
     groups: Sequence[int] | None,
     per_group: int | None,
     allowed: Sequence[bool] | None,
+    keep: Callable[[int], bool] | None = None,
 ) -> tuple[list[int], list[float]]:
     best: list[tuple[int, float]] = []
     taken: dict[int, int] = {}
     for i, score in sorted(zip(ids, scores), key=lambda pair: (-pair[1], pair[0])):
         if groups is not None and allowed is not None and not allowed[groups[i]]:
             continue
-        if groups is not None and per_group is not None:
-            group = groups[i]
-            if taken.get(group, 0) >= per_group:
-                continue
+        group = groups[i] if groups is not None and per_group is not None else None
+        if group is not None and taken.get(group, 0) >= per_group:
+            continue
+        if keep is not None and not keep(i):
+            continue
+        if group is not None:
             taken[group] = taken.get(group, 0) + 1
         best.append((i, score))
         if len(best) == k:

@@ -95,10 +95,21 @@ class BuildReport:
 SORTS = ("score", "date", "doc")
 
 
+def _position(postings: Sequence[int], row: int) -> int | None:
+    """Where passage ``row`` is among a term's postings (numpy arrays, or memoryviews for a
+    small index read without numpy), or None."""
+    if isinstance(postings, memoryview):
+        return next((k for k, passage in enumerate(postings) if passage == row), None)
+    found = (postings == row).nonzero()[0]  # type: ignore[attr-defined]
+    return int(found[0]) if len(found) else None
+
+
 def _contains_run(words: Sequence[str], run: Sequence[str]) -> bool:
     """Whether ``run`` occurs in ``words`` as consecutive items."""
     n = len(run)
     return any(words[i : i + n] == list(run) for i in range(len(words) - n + 1)) if n else True
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -106,10 +117,6 @@ def _date_of(metadata: Mapping[str, str]) -> str | None:
     """A document's front-matter ``date`` as ``YYYY-MM-DD``, or None if it has none."""
     found = _ISO_DATE.match(metadata.get("date", "").strip())
     return found.group(0) if found else None
-
-
-def _date(document: Document) -> str | None:
-    return _date_of(document.metadata)
 
 
 def analyze_query(analyzer: Analyzer, query: str) -> dict[str, list[Term]]:
@@ -130,6 +137,7 @@ class Searcher:
         self.analyzer = analyzer or Analyzer(index.settings.analyzer)
         self.built = built
         self._searches = 0
+        self._average_lengths: dict[str, float] = {}  # a cache for explain
 
     @functools.cached_property
     def _ids(self) -> dict[str, int]:
@@ -163,20 +171,18 @@ class Searcher:
             raise MlqError("limit must be at least 1")
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
-        if not query.strip():
-            raise MlqError("empty query")
+        if sort not in SORTS:
+            raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
         parsed = parse_query(query)
         # A query of title: words alone ranks by them (titles count in every passage).
         terms = analyze_query(self.analyzer, parsed.ranked or " ".join(parsed.titles) or query)
         query_terms = {name: [t.text for t in field] for name, field in terms.items()}
-        if sort not in SORTS:
-            raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
         allowed = self._filtered(since, until, tags) if since or until or tags else None
         allowed = self._restricted(parsed, allowed)
         keep = self._passage_rule(parsed)
         hits = self._ranked(query_terms, limit, per_doc, highlight, allowed=allowed, explain=explain, keep=keep)
         if sort != "score":
-            key = (lambda h: (_date(self.document(h.doc_id)) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
+            key = (lambda h: (_date_of(self.documents[self._ids[h.doc_id]].metadata) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
             hits = sorted(hits, key=key, reverse=sort == "date")
         return [self._with_context(hit, context) for hit in hits] if context > 0 else hits
 
@@ -245,23 +251,27 @@ class Searcher:
         for name, terms in query.items():
             field, weight = self.index.bm25.fields[name], self.index.bm25.weights[name]
             params = self.index.settings.params(name)
-            lengths = field.lengths
-            norm = 1 - params.b + params.b * int(lengths[row]) / (sum(int(n) for n in lengths) / len(lengths) or 1.0)
+            norm = 1 - params.b + params.b * int(field.lengths[row]) / self._average_length(name)
             for term, count in Counter(terms).items():
-                postings = field.postings_of(term)
-                if postings is None:
+                i = field.vocabulary.id_of(term)
+                if i is None:
                     continue
-                ids, scores = postings
-                where = next((k for k, passage in enumerate(ids) if int(passage) == row), None)
+                lo, hi = int(field.indptr[i]), int(field.indptr[i + 1])
+                where = _position(field.postings[lo:hi], row)
                 if where is None:
                     continue
-                i = field.vocabulary.id_of(term)
-                lo = int(field.indptr[i])  # type: ignore[index]
-                tf = int(field.tf[lo + where])
-                stored = float(scores[where])
+                tf, stored = int(field.tf[lo + where]), float(field.scores[lo + where])
                 idf = stored * (tf + params.k1 * norm) / (tf * (params.k1 + 1))
                 found.append(Contribution(name, term, count, weight, tf, idf, norm, weight * count * stored))
         return tuple(found)
+
+    def _average_length(self, field_name: str) -> float:
+        """A field's average passage length (BM25's avgdl), worked out once."""
+        if field_name not in self._average_lengths:
+            lengths = self.index.bm25.fields[field_name].lengths
+            total = int(lengths.sum()) if hasattr(lengths, "sum") else sum(lengths)
+            self._average_lengths[field_name] = (total / len(lengths) if len(lengths) else 0.0) or 1.0
+        return self._average_lengths[field_name]
 
     def similar(self, ref: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = 1, terms: int = 25) -> list[Hit]:
         """Passages of other documents most like document ``ref`` (or its passage ``DOC#N``):
@@ -277,12 +287,13 @@ class Searcher:
         counts = per_passage[number - 1] if number is not None else sum(per_passage, Counter())
         field, params = self.index.bm25.fields["words"], self.index.settings.params("words")
         weighed = []
+        own_df = Counter(term for passage in per_passage for term in passage)
         for term, tf in counts.items():
             i = field.vocabulary.id_of(term)
             if i is None:
                 continue
             df = int(field.indptr[i + 1]) - int(field.indptr[i])
-            elsewhere = df - sum(1 for passage in per_passage if term in passage)
+            elsewhere = df - own_df[term]
             idf = math.log((self.index.bm25.passage_count - df + 0.5) / (df + 0.5))
             # A word no other document has finds nothing; one in most passages says nothing.
             if elsewhere > 0 and idf > 0:
@@ -312,11 +323,9 @@ class Searcher:
             # (a batch, a program), importing numpy once costs less than summing in Python.
             self.index = self.index.with_numpy_arrays()
         ids, scores = self.index.bm25.score(query)
-        if keep is not None:  # phrases, + and -: checked on the passages' analysed text
-            groups = self.index.passages.doc
-            chosen = [k for k, i in enumerate(ids) if (allowed is None or allowed[int(groups[i])]) and keep(int(i))]
-            ids, scores = [int(ids[k]) for k in chosen], [float(scores[k]) for k in chosen]
-        ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc, allowed)
+        # Phrases, + and - (``keep``) are checked on the passages' analysed text, best first, only
+        # as far as the hits shown need.
+        ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc, allowed, keep)
         wanted = {name: set(terms) for name, terms in query.items()} if highlight else None
         hits = [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
         if explain:
