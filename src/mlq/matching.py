@@ -1,0 +1,231 @@
+"""Which passages match a query, and what they score: the matching rule, over the index's fields.
+
+A passage matches a query word when it holds the word's term (the words field), or the word's
+whole surface as a run of characters — found through the bigram field (the passage holds
+every bigram of the surface) and, when the surface is longer than one bigram, checked in the
+passage's prose: overlapping bigrams alone never make a match (インターン is not イン in デザイン
+plus ター in スタートアップ). The bigram field adds to a passage's score only for the words whose
+surface the passage holds whole. A passage matching no word is no hit; one that matches gets
+its own fields' scores and, once, its document's score in the document fields.
+
+The check in the prose costs a passage's text, so it is left to selection (see
+:func:`mlq.bm25.select_top`): each candidate first gets an upper bound of its score (as if
+every check passed), and only the candidates that could make the top are checked, best first.
+
+Postings are read through a :class:`Backend` chosen once: numpy for an ordinary index, plain
+Python for a small one read without numpy (see :mod:`mlq.cache`); both sum in the same order.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from ._numpy import np
+from .analysis import QueryWord
+from .bm25 import FieldIndex
+from .fields import DOCUMENT_FIELDS
+
+#: Whether passage ``row`` holds ``surface`` whole, as a run of characters of its prose.
+Check = Callable[[int, str], bool]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Passages that may match, with an upper bound of each one's score; :meth:`exact` gives
+    a passage's score once its surfaces are checked (None: it matches nothing)."""
+
+    ids: Sequence[int]
+    scores: Sequence[float]
+    #: Per word whose surface needs checking: the surface, and the candidates holding all its
+    #: bigrams (sorted) with what the bigram field adds to each.
+    pending: tuple[tuple[str, Sequence[int], Sequence[float]], ...]
+    #: Candidates that match for certain (a term, or a surface of one bigram), sorted.
+    sure: Sequence[int]
+    check: Check | None = None
+
+    @property
+    def unsure(self) -> bool:
+        return bool(self.pending)
+
+    def exact(self, row: int, bound: float) -> float | None:
+        """The score of candidate ``row`` whose upper bound is ``bound``."""
+        matched = _position(self.sure, row) is not None
+        score = bound
+        for surface, ids, added in self.pending:
+            at = _position(ids, row)
+            if at is None:
+                continue
+            assert self.check is not None
+            if self.check(row, surface):
+                matched = True
+            else:
+                score -= float(added[at])
+        return score if matched else None
+
+
+def _position(ids: Sequence[int], row: int) -> int | None:
+    at = bisect.bisect_left(ids, row)
+    return at if at < len(ids) and ids[at] == row else None
+
+
+def weighted(words: Sequence[QueryWord]) -> list[tuple[QueryWord, int]]:
+    """The words that carry weight — all but filler, unless all are filler — each with the
+    times it is in the query (a repeated word counts again, as in rank-bm25)."""
+    kept = [word for word in words if not word.filler] or list(words)
+    return list(Counter(kept).items())
+
+
+def candidates(
+    fields: Mapping[str, FieldIndex],
+    weights: Mapping[str, float],
+    passage_doc: Sequence[int],
+    words: Sequence[tuple[QueryWord, int]],
+    check: Check,
+) -> Candidates:
+    """Every passage that may match one of ``words`` (with their counts), and its score's upper
+    bound: words + bigrams (of surfaces it holds every bigram of) + its document's score."""
+    backend = PLAIN if isinstance(passage_doc, memoryview) else NUMPY
+    parts: list[tuple[Sequence[int], Sequence[float], float]] = []
+    sure: list[Sequence[int]] = []
+    pending = []
+    for word, count in words:
+        found = fields["words"].postings_of(word.term)
+        if found is not None:
+            parts.append((*found, weights["words"] * count))
+            sure.append(found[0])
+        if not word.bigrams:
+            continue
+        distinct = Counter(word.bigrams)
+        postings = [fields["bigrams"].postings_of(bigram) for bigram in distinct]
+        if any(p is None for p in postings):
+            continue
+        factor = weights["bigrams"] * count
+        ids, added = backend.in_all([(ids, scores, factor * times) for (ids, scores), times in zip(postings, distinct.values())])
+        if not len(ids):
+            continue
+        parts.append((ids, added, 1.0))
+        if len(word.bigrams) == 1 and word.bigrams[0] == word.surface:
+            sure.append(ids)
+        else:
+            pending.append((word.surface, ids, added))
+    ids, bounds = backend.summed(parts)
+    documents = [
+        (*found, weights[name] * count)
+        for name in DOCUMENT_FIELDS
+        for word, count in words
+        if (found := fields[name].postings_of(word.term)) is not None
+    ]
+    if documents and len(ids):
+        bounds = backend.plus_documents(ids, bounds, passage_doc, backend.summed(documents))
+    return Candidates(ids, bounds, tuple(pending), backend.union(sure), check)
+
+
+class Backend:
+    """How postings are combined: numpy arrays, or plain sequences of a small index."""
+
+    def summed(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
+        """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor."""
+        raise NotImplementedError
+
+    def in_all(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
+        """The ids in every one of ``parts``, sorted, with their summed scores."""
+        raise NotImplementedError
+
+    def union(self, id_lists: Sequence[Sequence[int]]) -> Sequence[int]:
+        raise NotImplementedError
+
+    def plus_documents(
+        self, ids: Sequence[int], scores: Sequence[float], passage_doc: Sequence[int], documents: tuple[Sequence[int], Sequence[float]]
+    ) -> Sequence[float]:
+        """``scores`` of passages ``ids`` plus their documents' scores."""
+        raise NotImplementedError
+
+
+class _Numpy(Backend):
+    def summed(self, parts):  # type: ignore[override]
+        if not parts:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        all_ids = np.concatenate([ids for ids, _, _ in parts])
+        all_scores = np.concatenate([np.asarray(scores) * factor for _, scores, factor in parts])
+        top = int(all_ids.max()) + 1 if len(all_ids) else 0
+        if len(all_ids) * 8 < top:
+            # Few postings: sorting them costs less than a pass over every id below the largest.
+            matched, slot = np.unique(all_ids, return_inverse=True)
+            return matched, np.bincount(slot, weights=all_scores, minlength=len(matched))
+        totals = np.bincount(all_ids, weights=all_scores, minlength=top)
+        touched = np.zeros(top, dtype=bool)
+        touched[all_ids] = True
+        matched = np.flatnonzero(touched)
+        return matched, totals[matched]
+
+    def in_all(self, parts):  # type: ignore[override]
+        if len(parts) == 1:
+            # A term's postings are in passage order but for the new passages of an incremental
+            # build, which come after the others: sorted here, where order is needed.
+            ids, scores, factor = parts[0]
+            order = np.argsort(ids, kind="stable")
+            return np.asarray(ids)[order], np.asarray(scores)[order] * factor
+        all_ids = np.concatenate([ids for ids, _, _ in parts])
+        all_scores = np.concatenate([np.asarray(scores) * factor for _, scores, factor in parts])
+        matched, slot, counts = np.unique(all_ids, return_inverse=True, return_counts=True)
+        sums = np.bincount(slot, weights=all_scores, minlength=len(matched))
+        every = counts == len(parts)
+        return matched[every], sums[every]
+
+    def union(self, id_lists):  # type: ignore[override]
+        return np.unique(np.concatenate(id_lists)) if id_lists else np.zeros(0, dtype=np.int32)
+
+    def plus_documents(self, ids, scores, passage_doc, documents):  # type: ignore[override]
+        doc_ids, doc_scores = documents
+        dense = np.zeros(max(int(np.asarray(passage_doc)[-1]), int(np.max(doc_ids, initial=0))) + 1)
+        dense[doc_ids] = doc_scores
+        return scores + dense[np.asarray(passage_doc)[ids]]
+
+
+class _Plain(Backend):
+    """The same sums in plain Python, in the order ``np.bincount`` adds them: the same floats."""
+
+    def summed(self, parts):  # type: ignore[override]
+        totals: dict[int, float] = {}
+        get = totals.get
+        for ids, scores, factor in parts:
+            for i, score in zip(ids, scores):
+                totals[i] = get(i, 0.0) + score * factor
+        matched = sorted(totals)
+        return matched, [totals[i] for i in matched]
+
+    def in_all(self, parts):  # type: ignore[override]
+        if len(parts) == 1:
+            ids, scores, factor = parts[0]
+            pairs = sorted(zip(ids, scores))
+            return [i for i, _ in pairs], [score * factor for _, score in pairs]
+        common = set(parts[0][0]).intersection(*(set(ids) for ids, _, _ in parts[1:]))
+        ids, sums = self.summed([([i for i in ids if i in common], [s for i, s in zip(ids, scores) if i in common], f) for ids, scores, f in parts])
+        return ids, sums
+
+    def union(self, id_lists):  # type: ignore[override]
+        return sorted(set().union(*id_lists)) if id_lists else []
+
+    def plus_documents(self, ids, scores, passage_doc, documents):  # type: ignore[override]
+        by_doc = dict(zip(*documents))
+        return [score + by_doc.get(passage_doc[i], 0.0) for i, score in zip(ids, scores)]
+
+
+NUMPY, PLAIN = _Numpy(), _Plain()
+
+
+def field_scores(index_field: FieldIndex, terms: Sequence[str]) -> dict[int, float]:
+    """One field's BM25 of ``terms`` for every unit holding one of them, as
+    ``rank_bm25.BM25Okapi.get_scores`` gives it (a repeated term counts again): what the tests
+    hold each field against."""
+    totals: dict[int, float] = {}
+    for term, count in Counter(terms).items():
+        found = index_field.postings_of(term)
+        if found is not None:
+            for i, score in zip(*found):
+                totals[int(i)] = totals.get(int(i), 0.0) + float(score) * count
+    return totals
+
