@@ -59,7 +59,24 @@ def test_plus_requires_and_minus_excludes(notes: Path) -> None:
     searcher = open_corpus(notes)
     assert ids(searcher, "機械学習 +面接") == {"ml/engineer", "ml/reverse", "visa/notes"}
     assert ids(searcher, "機械学習 -面接") == {"other/diary"}
-    assert ids(searcher, '機械学習 -"ビザ の 面接"') >= {"ml/engineer", "ml/reverse", "other/diary"}
+
+
+def test_minus_phrase_removes_exactly_the_passages_that_hold_the_phrase(notes: Path, analyzer) -> None:
+    searcher = open_corpus(notes)
+    everything = searcher.search("機械学習", limit=20)
+    assert 0 < len(everything) < 20  # every match: none left out by the limit
+    phrase = analyzer.texts("ビザ の 面接")["words"]
+
+    def holds_phrase(text: str) -> bool:  # its analysed words, next to each other, in order
+        words = analyzer.texts(text)["words"]
+        return any(words[i : i + len(phrase)] == phrase for i in range(len(words)))
+
+    removed = [hit for hit in everything if holds_phrase(hit.text)]
+    assert removed and all("ビザの面接" in hit.text for hit in removed)  # the phrase as written, too
+    kept = searcher.search('機械学習 -"ビザ の 面接"', limit=20)
+    assert [(h.doc_id, h.passage) for h in kept] == [(h.doc_id, h.passage) for h in everything if h not in removed]
+    assert [h.score for h in kept] == pytest.approx([h.score for h in everything if h not in removed])
+    assert not any(holds_phrase(hit.text) or "ビザの面接" in hit.text for hit in kept)
 
 
 def test_title_and_doc_restrict_the_documents(notes: Path) -> None:
