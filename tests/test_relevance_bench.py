@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 DOCS = [
@@ -42,3 +44,93 @@ def test_relevance_bench_scores_mlq_and_both_baselines(tmp_path: Path) -> None:
     assert lines[0].split("\t")[0] == "query-id" and [line.split("\t")[:2] for line in lines[1:]] == [
         ["q1", "1.0000"], ["q2", "1.0000"], ["q3", "0.0000"],
     ]
+
+
+# A folder of Markdown files (corpus.path): ids are paths without ".md"; hidden files are not
+# documents; front matter (YAML or TOML) is not text. Grades: 2 the known item, 1 also relevant.
+NOTES = {
+    "tsuyu.md": "---\ntitle: 梅雨\n---\n梅雨は東アジアで五月から七月に見られる雨の多い時期である。梅雨の時期は蒸し暑い。\n",
+    "sub/kisetsu.md": '+++\ntitle = "日本の四季"\n+++\n日本には春夏秋冬がある。夏の前には梅雨があり、秋には紅葉が見られる。\n',
+    "typhoon.md": "# 台風\n\n台風は北西太平洋で発達する熱帯低気圧のうち、風の強いものをいう。\n",
+    ".hidden/tsuyu-copy.md": "梅雨の時期、梅雨の時期、梅雨の時期。\n",
+}
+NOTE_QUERIES = [("n1", "梅雨の時期"), ("n2", "熱帯低気圧"), ("n3", "量子コンピューター")]
+# n1: its grade-1 document ranks first and its grade-2 document second.
+NOTE_QRELS = [("n1", "tsuyu", 1), ("n1", "sub/kisetsu", 2), ("n2", "typhoon", 2), ("n3", "typhoon", 2)]
+
+
+def write_notes_benchmark(tmp_path: Path, corpus_path: str | None = None) -> Path:
+    """A corpus.path benchmark over a tiny folder of notes. corpus.path holds the folder's
+    absolute path (relative paths are taken from the repository root, which a test cannot write)."""
+    notes = tmp_path / "notes"
+    for name, text in NOTES.items():
+        (notes / name).parent.mkdir(parents=True, exist_ok=True)
+        (notes / name).write_text(text, encoding="utf-8")
+    bench = tmp_path / "notes-bench"
+    bench.mkdir()
+    (bench / "corpus.path").write_text(f"{corpus_path or notes}\n", encoding="utf-8")
+    queries = [json.dumps({"_id": i, "text": q}, ensure_ascii=False) for i, q in NOTE_QUERIES]
+    (bench / "queries.jsonl").write_text("\n".join(queries) + "\n", encoding="utf-8")
+    qrels = "".join(f"{q}\t{d}\t{g}\n" for q, d, g in NOTE_QRELS)
+    (bench / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\n" + qrels, encoding="utf-8")
+    return bench
+
+
+def run_bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "bench" / "relevance.py"), *args],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_relevance_bench_corpus_path_graded(tmp_path: Path) -> None:
+    bench = write_notes_benchmark(tmp_path)
+    done = run_bench(str(bench), "--json", "--no-baselines", "--per-query", str(tmp_path / "rr.tsv"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["benchmark"] == "notes-bench" and report["documents"] == 3 and report["queries"] == 3
+    (mlq,) = report["results"]
+    # Linear gain: n1 has grade 1 at rank 1 and grade 2 at rank 2, against the ideal 2 then 1.
+    n1 = (1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3))
+    assert mlq["ndcg_10"] == pytest.approx((n1 + 1 + 0) / 3)
+    assert mlq["mrr_10"] == pytest.approx(2 / 3) and mlq["no_hit"] == 1
+    assert mlq["recall"]["1"] == pytest.approx((1 / 2 + 1 + 0) / 3)  # n1: one of its two documents
+    assert mlq["recall"]["10"] == pytest.approx((1 + 1 + 0) / 3)
+    lines = (tmp_path / "rr.tsv").read_text(encoding="utf-8").splitlines()  # one folder: FILE itself
+    assert [line.split("\t") for line in lines[1:]] == [["n1", "1.0000"], ["n2", "1.0000"], ["n3", "0.0000"]]
+
+
+def test_relevance_bench_several_folders_with_baselines(tmp_path: Path) -> None:
+    """Two benchmarks in one run: one JSON line each, one per-query file each (named after it)."""
+    notes = write_notes_benchmark(tmp_path)
+    tiny = tmp_path / "tiny"
+    tiny.mkdir()
+    (tiny / "corpus.jsonl").write_text(
+        "".join(json.dumps({"_id": i, "title": t, "text": x}, ensure_ascii=False) + "\n" for i, t, x in DOCS),
+        encoding="utf-8",
+    )
+    (tiny / "queries.jsonl").write_text(
+        "".join(json.dumps({"_id": i, "text": q}, ensure_ascii=False) + "\n" for i, q in QUERIES), encoding="utf-8"
+    )
+    (tiny / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t1\n" for q, d in QRELS))
+    done = run_bench(str(tiny), str(notes), "--json", "--per-query", str(tmp_path / "rr.tsv"))
+    assert done.returncode == 0, done.stderr
+    reports = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["benchmark"] for r in reports] == ["tiny", "notes-bench"]
+    for report in reports:
+        assert len(report["results"]) == 3
+    # The baselines read the notes themselves: the same three documents, the known answers of n2.
+    baseline = {r["system"]: r for r in reports[1]["results"]}["BM25Okapi, documents, words"]
+    assert baseline["recall"]["100"] == pytest.approx((1 + 1 + 0) / 3)
+    assert (tmp_path / "rr.tiny.tsv").is_file() and (tmp_path / "rr.notes-bench.tsv").is_file()
+    assert not (tmp_path / "rr.tsv").exists()
+    header = (tmp_path / "rr.notes-bench.tsv").read_text(encoding="utf-8").splitlines()[0].split("\t")
+    assert header == ["query-id", "mlq (defaults)", "BM25Okapi, documents, words", "BM25Okapi, documents, bigrams"]
+
+
+def test_relevance_bench_skips_absent_corpus_folder(tmp_path: Path) -> None:
+    bench = write_notes_benchmark(tmp_path, corpus_path=str(tmp_path / "not-there"))
+    done = run_bench(str(bench), "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.startswith("skipped: ") and "not-there" in done.stderr
