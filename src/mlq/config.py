@@ -8,14 +8,13 @@
     split_mode = "C"                # Sudachi mode for the words field: A, B or C
     dropped_pos = ["助詞", "助動詞", "補助記号", "記号", "空白"]   # left out of the words field
     latin_bigrams = true            # false: bigrams of Japanese script only
-    title = 1                       # times the title counts in the document field (0: not at all)
-    headings = 1                    # times each heading counts in the document field
-    path = 1                        # times the file path's words count in the document field
+    title = 1                       # times the title counts with each passage (0: not at all)
+    headings = 1                    # times the heading path counts with each passage
 
     [ranking]
     k1 = 0.9                        # BM25 parameters of every field...
     b = 0.75
-    weights = { words = 1.0, bigrams = 0.5, document = 0.5 }
+    weights = { words = 1.0, bigrams = 0.5 }
 
     [ranking.bigrams]               # ...or of one field
     k1 = 0.5
@@ -30,10 +29,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .scoring import BM25Params
+from .analysis import FIELDS
+from .bm25 import BM25Params
 from .corpus import Selection
 from .errors import MlqError
-from .fields import NAMES as FIELDS
 from .index import IndexSettings
 
 CONFIG_FILE = "mlq.toml"
@@ -65,7 +64,7 @@ def settings_for(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, 
 
 _KEYS = {
     "files": {"include", "exclude"},
-    "analysis": {"split_mode", "dropped_pos", "latin_bigrams", "title", "headings", "path"},
+    "analysis": {"split_mode", "dropped_pos", "latin_bigrams", "title", "headings"},
     "ranking": {"k1", "b", "weights", *FIELDS},
 }
 
@@ -96,7 +95,7 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
         if not isinstance(analysis["latin_bigrams"], bool):
             raise ValueError("analysis.latin_bigrams must be true or false")
         analyzer = replace(analyzer, latin_bigrams=analysis["latin_bigrams"])
-    context = replace(settings.context, **{key: _count(analysis, key) for key in ("title", "headings", "path") if key in analysis})
+    context = replace(settings.context, **{key: _count(analysis, key) for key in ("title", "headings") if key in analysis})
     # [ranking] k1/b set every field; the defaults' own per-field values stand only without them.
     bm25 = _params(ranking, "ranking", settings.bm25)
     overrides = {} if {"k1", "b"} & set(ranking) else dict(settings.field_bm25)
