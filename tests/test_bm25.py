@@ -36,16 +36,27 @@ def corpus_index():
 
 @pytest.fixture(scope="module")
 def term_lists(corpus_index) -> dict[str, list[list[str]]]:
-    """Each unit's terms: a passage's prose (Markdown code, tags and URLs blanked) for the
-    passage fields; a document's title, headings and path for the document field."""
+    """Each unit's terms: for the passage fields, a passage's prose (Markdown code, tags and URLs
+    blanked) then its context — its document's title and its own heading path, less a first
+    heading that is the title — which the context field holds alone; ``own`` is the prose's
+    words; a document's title, headings and path for the document field."""
     settings = IndexSettings()
     passage_analyzer = PassageAnalyzer(settings.analyzer, settings.context)
-    lists: dict[str, list[list[str]]] = {"words": [], "bigrams": [], "document": []}
+    texts = passage_analyzer.analyzer.texts
+    lists: dict[str, list[list[str]]] = {"words": [], "bigrams": [], "context": [], "document": [], "own": []}
     for i in range(len(corpus_index.passages)):
         document = corpus_index.documents[int(corpus_index.passages.doc[i])]
         passage = corpus_index.passage(i)
-        for name, terms in passage_analyzer.analyzer.texts(document.prose[passage.start : passage.end]).items():
-            lists[name].append(terms)
+        title = document.metadata.get("title", "").strip()
+        headings = passage.section.split(" > ") if passage.section else []
+        if headings and headings[0] == title:
+            headings = headings[1:]
+        context = texts("\n".join(([title] if title else []) + ([" > ".join(headings)] if headings else [])))
+        own = texts(document.prose[passage.start : passage.end])
+        lists["words"].append(own["words"] + context["words"])
+        lists["bigrams"].append(own["bigrams"] + context["bigrams"])
+        lists["context"].append(context["words"])
+        lists["own"].append(own["words"])
     for d, document in enumerate(corpus_index.documents):
         sections = [corpus_index.passage(i).section for i in corpus_index.passages.rows_of(d)]
         file_id = document.doc_id  # one document per file here
@@ -69,7 +80,7 @@ def query_terms(analyzer, query: str, name: str) -> list[str]:
     return [b for w in words for b in w.bigrams] if name == "bigrams" else [w.term for w in words]
 
 
-@pytest.mark.parametrize("field", ["words", "bigrams", "document"])
+@pytest.mark.parametrize("field", ["words", "bigrams", "context", "document"])
 @pytest.mark.parametrize("query", QUERIES)
 def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, field: str, query: str) -> None:
     terms = query_terms(analyzer, query, field)
@@ -81,8 +92,9 @@ def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, f
 @pytest.mark.parametrize("query", QUERIES[:6])
 def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, analyzer, query: str) -> None:
     """A hit's score is rank-bm25's words score + 0.5 × its bigram score for the words whose
-    surface its prose holds whole + 0.5 × its document's score; the hits are exactly the
-    passages holding a query word as a term or whole."""
+    surface its prose or its context holds whole + 0.5 × its document's score (the passage fields count the
+    passage's context too); the hits are exactly the passages whose own prose holds a query word
+    as a term or whole."""
     searcher = Searcher(corpus_index)
     words = [w for w in analyzer.query_words(query) if not w.filler] or analyzer.query_words(query)
     models = {name: okapi(term_lists, name) for name in ("words", "bigrams", "document")}
@@ -90,10 +102,12 @@ def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, 
     rows = {}
     for row in range(len(corpus_index.passages)):
         prose = unicodedata.normalize("NFKC", corpus_index.prose(row)).lower()
-        held = [w for w in words if w.term in term_lists["words"][row] or (w.bigrams and w.surface in prose)]
+        held = [w for w in words if w.term in term_lists["own"][row] or (w.bigrams and w.surface in prose)]
         if held:
             doc = int(corpus_index.passages.doc[row])
-            whole = [b for w in words if w.bigrams and w.surface in prose for b in w.bigrams]
+            document = corpus_index.documents[doc]
+            context = unicodedata.normalize("NFKC", document.metadata.get("title", "") + "\n" + corpus_index.passage(row).section).lower()
+            whole = [b for w in words if w.bigrams and (w.surface in prose or w.surface in context) for b in w.bigrams]
             rows[row] = (
                 models["words"].get_scores([w.term for w in words])[row]
                 + 0.5 * (models["bigrams"].get_scores(whole)[row] if whole else 0.0)

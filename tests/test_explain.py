@@ -36,17 +36,20 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
             units = len(searcher.index.passages) if c.unit == "passage" else len(searcher.documents)
             okapi = math.log((units - df + 0.5) / (df + 0.5))
             assert c.idf == pytest.approx(okapi, rel=1e-9) or okapi < 0  # floored when negative, as rank-bm25
-        # One part per query word the passage holds as a term; bigram parts only for a surface the
-        # passage's prose holds whole; document parts for the terms its document field holds.
+        # One part per query word the passage (or its context) holds as a term; bigram parts only
+        # for a surface the passage's prose or context holds whole; document parts for the terms
+        # its document field holds.
         doc = doc_ids.index(hit.doc_id)
         row = searcher.index.passages.rows_of(doc).start + hit.passage - 1
         prose = unicodedata.normalize("NFKC", searcher.index.prose(row)).lower()
+        title = searcher.documents[doc].metadata.get("title", "")
+        context = unicodedata.normalize("NFKC", f"{title}\n{searcher.index.passage(row).section}").lower()
         expected: Counter = Counter()
         for word in words:
             fields = searcher.index.bm25.fields
             if (postings := fields["words"].postings_of(word.term)) is not None and row in list(postings[0]):
                 expected[("words", word.term)] += 1
-            if word.surface in prose:
+            if word.surface in prose or word.surface in context:
                 for bigram in word.bigrams:
                     expected[("bigrams", bigram)] += 1
             if (postings := fields["document"].postings_of(word.term)) is not None and doc in list(postings[0]):

@@ -18,6 +18,7 @@ characters that matched.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
@@ -27,7 +28,7 @@ from typing import Iterator, Sequence
 import Stemmer
 import sudachidict_core
 import sudachipy
-from sudachipy import Dictionary, Morpheme, SplitMode
+from sudachipy import Dictionary, Morpheme, SplitMode, Tokenizer
 
 #: The analyses a text goes through (each field of the index is made by one of them).
 ANALYSES = ("words", "bigrams")
@@ -66,14 +67,24 @@ class AnalyzerSettings:
 
 @dataclass(frozen=True)
 class DocumentContext:
-    """What the document field holds of a document, and how many times each counts: its
-    title, its headings (each distinct heading once) and the words of its file's path
-    (``web/api/fetch`` → web api fetch). A page whose title and headings are about X is
-    about X; 0 leaves a part out."""
+    """What the context and document fields hold, and how many times each part counts: the
+    title, the headings (a passage's path of them; every distinct one of the document) and, in
+    the document field, the words of its file's path (``web/api/fetch`` → web api fetch). A
+    page whose title and headings are about X is about X; 0 leaves a part out."""
 
     title: int = 1
     headings: int = 1
     path: int = 1
+
+    def passage_text(self, title: str, section: str) -> str:
+        """The text of a passage's context field: ``title`` (the document's own, from front
+        matter or a JSON Lines ``title``) and the heading path ``section`` (less a first heading
+        that is the title)."""
+        headings = section.split(" > ") if section else []
+        if title and headings and headings[0] == title:
+            headings = headings[1:]
+        parts = [title] * (self.title if title.strip() else 0) + [" > ".join(headings)] * (self.headings if headings else 0)
+        return "\n".join(parts)
 
     def text(self, title: str, sections: Sequence[str], file_id: str) -> str:
         """The text the document field analyses: ``title``, the distinct headings of the
@@ -139,6 +150,7 @@ class Analyzer:
         self._dropped_pos_ids: dict[int, bool] = {}
         self._filler_pos = tuple(tuple(pos.split(",")) for pos in settings.filler_pos)
         self._stem = _stemmer(settings.latin_stemmer).stemWord if settings.latin_stemmer else None
+        self._short_units: Tokenizer | None = None  # made when a query first needs it
 
     def _is_dropped(self, pos_id: int) -> bool:
         # A cache by part-of-speech id: building the POS tuple of every morpheme costs more
@@ -195,15 +207,37 @@ class Analyzer:
     def query_words(self, text: str, filler: bool = True) -> list[QueryWord]:
         """The words of a query as searching matches them: each indexed word's term, its
         surface (NFKC, lower-cased) and whether it is filler — which only counts, when
-        ``filler`` is off, as an ordinary word (inside a quoted phrase)."""
-        words = []
+        ``filler`` is off, as an ordinary word (inside a quoted phrase). After them, the
+        query's parts and joins (see :class:`QueryWord`): Sudachi's short units of each
+        compound, and each two neighbouring words as typed, with the particles between."""
+        words: list[QueryWord] = []
+        spans: list[tuple[int, int]] = []
         for form, morpheme, offset, kept in self._morphemes(text):
             if kept:
                 start, end = _span(morpheme, offset)
                 surface = normalize(text[start:end])[0]
                 is_filler = filler and self.is_filler(morpheme.part_of_speech())
                 words.append(QueryWord(form, surface, tuple(bigram_texts(surface, self.settings.latin_bigrams)), is_filler))
-        return words
+                spans.append((start, end))
+        extra: dict[str, tuple[str, ...]] = {}  # surface → its bigrams that count
+        for word, (start, end) in zip(words, spans):
+            if not word.filler:
+                for part in self._parts(text[start:end]):
+                    extra[part] = tuple(bigram_texts(part, self.settings.latin_bigrams))
+        for (one, (start, end)), (two, (next_start, next_end)) in zip(zip(words, spans), zip(words[1:], spans[1:])):
+            if _joins(text[end:next_start]):
+                joined = normalize(text[start:next_end])[0]
+                between = Counter(bigram_texts(joined, self.settings.latin_bigrams)) - Counter(one.bigrams + two.bigrams)
+                extra[joined] = tuple(between.elements())
+        own = {word.surface for word in words}
+        return words + [QueryWord(None, surface, grams, matches=False) for surface, grams in extra.items() if grams and surface not in own]
+
+    def _parts(self, surface: str) -> list[str]:
+        """The short units (Sudachi's mode A) of a compound word, of two characters or more."""
+        if self._short_units is None:
+            self._short_units = _dictionary().tokenizer(SplitMode.A, fields={"pos"})
+        units = [normalize(m.surface())[0] for m in self._short_units.tokenize(surface)]
+        return [unit for unit in units if len(unit) > 1] if len(units) > 1 else []
 
     def _kept(self, text: str) -> Iterator[tuple[str, Morpheme, int]]:
         """Each morpheme indexed, with its form and the offset of the chunk it came from."""
@@ -218,6 +252,16 @@ class Analyzer:
                 form = self._form(morpheme)
                 kept = not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
                 yield form, morpheme, offset, kept
+
+
+#: The most characters between two query words that still join them (の, には, を…).
+_JOIN_GAP = 2
+
+
+def _joins(between: str) -> bool:
+    """Whether two query words with ``between`` between them were typed as one phrase: nothing
+    but a particle or two, no space or punctuation."""
+    return len(between) <= _JOIN_GAP and not any(c.isspace() or unicodedata.category(c)[0] in "PSZC" for c in between)
 
 
 def _span(morpheme: Morpheme, offset: int) -> tuple[int, int]:
@@ -251,12 +295,19 @@ class QueryWord:
     """A word of a query: the term the words field holds for it, and its ``surface`` (NFKC,
     lower-cased) with that surface's character ``bigrams``. A passage matches the word if it
     holds the term, or the whole surface as a run of characters (found through the bigrams,
-    then checked). ``filler`` words match and weigh nothing, unless all words are filler."""
+    then checked). ``filler`` words match and weigh nothing, unless all words are filler.
 
-    term: str
+    A query also has words that never make a passage match, and add their ``bigrams`` only to
+    a passage that holds their whole ``surface`` (``term`` None, ``matches`` False): the
+    *parts* of a compound (国立 and 競技 of 国立競技場, for a page that writes
+    国立屋内総合競技場), and the *joins* of two neighbouring words as typed (梅雨明けの発表:
+    the bigrams けの, の発 that only a passage saying it just so holds)."""
+
+    term: str | None
     surface: str
     bigrams: tuple[str, ...]
     filler: bool = False
+    matches: bool = True
 
 
 def bigram_texts(text: str, latin: bool = True) -> list[str]:

@@ -164,6 +164,14 @@ class FieldIndex:
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
         return self.postings[lo:hi], self.scores[lo:hi]
 
+    def frequencies_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Like :meth:`postings_of`, with the term's frequency in each unit instead of its score."""
+        i = self.vocabulary.id_of(term)
+        if i is None:
+            return None
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        return self.postings[lo:hi], self.tf[lo:hi]
+
     def posting(self, term: str, unit: int) -> tuple[int, int] | None:
         """``term``'s frequency in unit ``unit`` and its document frequency, or None if the unit
         does not hold it."""

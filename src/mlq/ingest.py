@@ -83,10 +83,14 @@ def analyze_file(
         sections += [p.section for p in passages]
         spans += [(p.start, p.end) for p in passages]
         passage_counts.append(len(passages))
+        analyzer.start_document()
         for p in passages[max(lo - first, 0) : max(hi - first, 0)]:
-            terms = analyzer.analyzer.texts(prose[p.start : p.end])
+            context = analyzer.context_terms(document, p.section)
+            own = analyzer.analyzer.texts(prose[p.start : p.end])
+            terms = {"context": context, "passage": {analysis: own[analysis] + context[analysis] for analysis in own}}
             for name, counter in counters.items():
-                counter.add(terms[field_named(name).analysis])
+                spec = field_named(name)
+                counter.add(terms[spec.text][spec.analysis])
         if part == 0:
             terms = analyzer.document_terms(document.title, [p.section for p in passages], doc_id_of(source.path))
             for name, counter in about.items():
@@ -124,12 +128,23 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
 
 
 class PassageAnalyzer:
-    """The terms of passages (their prose alone) and of a document's field (see
-    :class:`DocumentContext`)."""
+    """The terms of passages (their prose, and their context: see :mod:`mlq.fields`) and of a
+    document's field (see :class:`DocumentContext`)."""
 
     def __init__(self, settings: AnalyzerSettings, context: DocumentContext) -> None:
         self.analyzer = Analyzer(settings)
         self.context = context
+        self._context_terms: dict[str, dict[str, list[str]]] = {}  # of the current document, by section
+
+    def start_document(self) -> None:
+        self._context_terms.clear()
+
+    def context_terms(self, document: Document, section: str) -> dict[str, list[str]]:
+        """The terms of a passage's context field (the same for every passage of a section)."""
+        if section not in self._context_terms:
+            title = document.metadata.get("title", "").strip()
+            self._context_terms[section] = self.analyzer.texts(self.context.passage_text(title, section))
+        return self._context_terms[section]
 
     def document_terms(self, title: str, sections: Sequence[str], file_id: str) -> dict[str, list[str]]:
         return self.analyzer.texts(self.context.text(title, sections, file_id))

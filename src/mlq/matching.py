@@ -1,12 +1,14 @@
 """Which passages match a query, and what they score: the matching rule, over the index's fields.
 
-A passage matches a query word when it holds the word's term (the words field), or the word's
-whole surface as a run of characters — found through the bigram field (the passage holds
-every bigram of the surface) and, when the surface is longer than one bigram, checked in the
-passage's prose: overlapping bigrams alone never make a match (インターン is not イン in デザイン
-plus ター in スタートアップ). The bigram field adds to a passage's score only for the words whose
-surface the passage holds whole. A passage matching no word is no hit; one that matches gets
-its own fields' scores and, once, its document's score in the document fields.
+A passage matches a query word when its own prose holds the word's term (the words field, less
+the passage's context: see :mod:`mlq.fields`), or the word's whole surface as a run of
+characters — found through the bigram field (the passage or its context holds every bigram of
+the surface), then checked in the passage's prose: overlapping bigrams alone never make a match
+(インターン is not イン in デザイン plus ター in スタートアップ). The bigram field adds to a
+passage's score only for the words whose surface the passage holds whole, in its prose or its
+context (its title is part of it, as in the words field). A passage matching no word is no
+hit; one that matches gets its own fields' scores, context included, and, once, its document's
+score in the document field.
 
 The check in the prose costs a passage's text, so it is left to selection (see
 :func:`mlq.bm25.select_top`): each candidate first gets an upper bound of its score (as if
@@ -26,10 +28,23 @@ from typing import Callable, Mapping, Sequence
 from ._numpy import np
 from .analysis import QueryWord
 from .bm25 import FieldIndex
-from .fields import DOCUMENT_FIELDS
+from .fields import EVIDENCE_FIELDS, field
 
-#: Whether passage ``row`` holds ``surface`` whole, as a run of characters of its prose.
-Check = Callable[[int, str], bool]
+#: Where passage ``row`` holds ``surface`` whole, as a run of characters: in its ``"prose"``,
+#: else in its ``"context"``, else None.
+Check = Callable[[int, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A query word's surface that a candidate must hold whole for the bigram field to count:
+    the candidates holding all its bigrams (sorted), what the field adds to each, and whether
+    holding it in the prose makes a passage match (not for a query's parts and joins)."""
+
+    text: str
+    ids: Sequence[int]
+    added: Sequence[float]
+    matches: bool
 
 
 @dataclass(frozen=True)
@@ -39,10 +54,9 @@ class Candidates:
 
     ids: Sequence[int]
     scores: Sequence[float]
-    #: Per word whose surface needs checking: the surface, and the candidates holding all its
-    #: bigrams (sorted) with what the bigram field adds to each.
-    pending: tuple[tuple[str, Sequence[int], Sequence[float]], ...]
-    #: Candidates that match for certain (a term, or a surface of one bigram), sorted.
+    #: The surfaces to check, per word with bigrams.
+    pending: tuple[Surface, ...]
+    #: Candidates that match for certain (a term of their own prose), sorted.
     sure: Sequence[int]
     check: Check | None = None
 
@@ -54,15 +68,15 @@ class Candidates:
         """The score of candidate ``row`` whose upper bound is ``bound``."""
         matched = _position(self.sure, row) is not None
         score = bound
-        for surface, ids, added in self.pending:
-            at = _position(ids, row)
+        for surface in self.pending:
+            at = _position(surface.ids, row)
             if at is None:
                 continue
             assert self.check is not None
-            if self.check(row, surface):
-                matched = True
-            else:
-                score -= float(added[at])
+            place = self.check(row, surface.text)
+            if place is None:
+                score -= float(surface.added[at])
+            matched = matched or (place == "prose" and surface.matches)
         return score if matched else None
 
 
@@ -72,9 +86,11 @@ def _position(ids: Sequence[int], row: int) -> int | None:
 
 
 def weighted(words: Sequence[QueryWord]) -> list[tuple[QueryWord, int]]:
-    """The words that carry weight — all but filler, unless all are filler — each with the
-    times it is in the query (a repeated word counts again, as in rank-bm25)."""
-    kept = [word for word in words if not word.filler] or list(words)
+    """The words that carry weight — all but filler, unless no other word can make a match —
+    each with the times it is in the query (a repeated word counts again, as in rank-bm25)."""
+    kept = [word for word in words if not word.filler]
+    if not any(word.matches for word in kept):
+        kept = list(words)
     return list(Counter(kept).items())
 
 
@@ -86,16 +102,16 @@ def candidates(
     check: Check,
 ) -> Candidates:
     """Every passage that may match one of ``words`` (with their counts), and its score's upper
-    bound: words + bigrams (of surfaces it holds every bigram of) + its document's score."""
+    bound: words + bigrams (of surfaces it holds every bigram of) + its evidence fields'."""
     backend = PLAIN if isinstance(passage_doc, memoryview) else NUMPY
     parts: list[tuple[Sequence[int], Sequence[float], float]] = []
     sure: list[Sequence[int]] = []
     pending = []
     for word, count in words:
-        found = fields["words"].postings_of(word.term)
+        found = fields["words"].postings_of(word.term) if word.term is not None else None
         if found is not None:
             parts.append((*found, weights["words"] * count))
-            sure.append(found[0])
+            sure.append(_own(backend, fields, word.term))
         if not word.bigrams:
             continue
         distinct = Counter(word.bigrams)
@@ -107,20 +123,28 @@ def candidates(
         if not len(ids):
             continue
         parts.append((ids, added, 1.0))
-        if len(word.bigrams) == 1 and word.bigrams[0] == word.surface:
-            sure.append(ids)
-        else:
-            pending.append((word.surface, ids, added))
+        pending.append(Surface(word.surface, ids, added, word.matches))  # checked even for one bigram: it may be the context's
     ids, bounds = backend.summed(parts)
-    documents = [
-        (*found, weights[name] * count)
-        for name in DOCUMENT_FIELDS
-        for word, count in words
-        if (found := fields[name].postings_of(word.term)) is not None
-    ]
-    if documents and len(ids):
-        bounds = backend.plus_documents(ids, bounds, passage_doc, backend.summed(documents))
+    for name in EVIDENCE_FIELDS:  # added to the passages that match, never making one match
+        if not weights[name]:
+            continue
+        evidence = [
+            (*found, weights[name] * count)
+            for word, count in words
+            if word.term is not None and (found := fields[name].postings_of(word.term)) is not None
+        ]
+        if evidence and len(ids):
+            units = backend.take(passage_doc, ids) if field(name).unit == "document" else ids
+            bounds = backend.plus(bounds, units, backend.summed(evidence))
     return Candidates(ids, bounds, tuple(pending), backend.union(sure), check)
+
+
+def _own(backend: Backend, fields: Mapping[str, FieldIndex], term: str) -> Sequence[int]:
+    """The passages holding ``term`` in their own prose: more times in the words field, which
+    counts their context too, than in the context field."""
+    ids, tf = fields["words"].frequencies_of(term)  # type: ignore[misc]
+    in_context = fields["context"].frequencies_of(term)
+    return ids if in_context is None else backend.more(ids, tf, *in_context)
 
 
 class Backend:
@@ -137,10 +161,18 @@ class Backend:
     def union(self, id_lists: Sequence[Sequence[int]]) -> Sequence[int]:
         raise NotImplementedError
 
-    def plus_documents(
-        self, ids: Sequence[int], scores: Sequence[float], passage_doc: Sequence[int], documents: tuple[Sequence[int], Sequence[float]]
-    ) -> Sequence[float]:
-        """``scores`` of passages ``ids`` plus their documents' scores."""
+    def more(self, ids: Sequence[int], tf: Sequence[int], other_ids: Sequence[int], other_tf: Sequence[int]) -> Sequence[int]:
+        """The ``ids`` (sorted) whose ``tf`` is more than their ``other_tf`` (0 where not in
+        ``other_ids``, sorted too)."""
+        raise NotImplementedError
+
+    def take(self, values: Sequence[int], ids: Sequence[int]) -> Sequence[int]:
+        """``values[i]`` for each of ``ids``."""
+        raise NotImplementedError
+
+    def plus(self, scores: Sequence[float], units: Sequence[int], found: tuple[Sequence[int], Sequence[float]]) -> Sequence[float]:
+        """``scores`` plus, for each, the score ``found`` (sorted units and their scores) gives
+        its unit (0 if none)."""
         raise NotImplementedError
 
 
@@ -178,11 +210,20 @@ class _Numpy(Backend):
     def union(self, id_lists):  # type: ignore[override]
         return np.unique(np.concatenate(id_lists)) if id_lists else np.zeros(0, dtype=np.int32)
 
-    def plus_documents(self, ids, scores, passage_doc, documents):  # type: ignore[override]
-        doc_ids, doc_scores = documents
-        dense = np.zeros(max(int(np.asarray(passage_doc)[-1]), int(np.max(doc_ids, initial=0))) + 1)
-        dense[doc_ids] = doc_scores
-        return scores + dense[np.asarray(passage_doc)[ids]]
+    def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
+        at = np.minimum(np.searchsorted(other_ids, ids), len(other_ids) - 1)
+        other = np.where(other_ids[at] == ids, other_tf[at], 0)
+        return ids[tf > other]
+
+    def take(self, values, ids):  # type: ignore[override]
+        return np.asarray(values)[ids]
+
+    def plus(self, scores, units, found):  # type: ignore[override]
+        found_units, found_scores = found
+        if not len(found_units):
+            return scores
+        at = np.minimum(np.searchsorted(found_units, units), len(found_units) - 1)
+        return scores + np.where(found_units[at] == units, found_scores[at], 0.0)
 
 
 class _Plain(Backend):
@@ -209,9 +250,16 @@ class _Plain(Backend):
     def union(self, id_lists):  # type: ignore[override]
         return sorted(set().union(*id_lists)) if id_lists else []
 
-    def plus_documents(self, ids, scores, passage_doc, documents):  # type: ignore[override]
-        by_doc = dict(zip(*documents))
-        return [score + by_doc.get(passage_doc[i], 0.0) for i, score in zip(ids, scores)]
+    def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
+        other = dict(zip(other_ids, other_tf))
+        return [i for i, n in zip(ids, tf) if n > other.get(i, 0)]
+
+    def take(self, values, ids):  # type: ignore[override]
+        return [values[i] for i in ids]
+
+    def plus(self, scores, units, found):  # type: ignore[override]
+        by_unit = dict(zip(*found))
+        return [score + by_unit.get(unit, 0.0) for unit, score in zip(units, scores)]
 
 
 NUMPY, PLAIN = _Numpy(), _Plain()

@@ -23,7 +23,7 @@ from .analysis import Analyzer, QueryWord, contains_surface, normalize, surface_
 from .bm25 import FieldIndex, select_top
 from .corpus import Document, SourceFile, Warn, check_corpus_dir
 from .errors import MlqError
-from .fields import DOCUMENT_FIELDS, field as field_named
+from .fields import EVIDENCE_FIELDS, field as field_named
 from .index import CorpusIndex, IndexSettings, Progress, build_index
 from .passages import Passage
 from .query import Query, parse_query
@@ -124,7 +124,7 @@ class Searcher:
         self.built = built
         self._searches = 0
         self._stats: dict[str, scoring.FieldStats] = {}  # a cache, for explain
-        self._normalized: dict[int, str] = {}  # a cache of passages' prose, NFKC and lower-cased
+        self._normalized: dict[tuple[int, str], str] = {}  # a cache of passages' prose and context, NFKC and lower-cased
 
     @functools.cached_property
     def _ids(self) -> dict[str, int]:
@@ -230,28 +230,49 @@ class Searcher:
 
     def holds(self, row: int, surface: str) -> bool:
         """Whether passage ``row``'s prose holds ``surface`` (NFKC, lower-cased) whole."""
-        text = self._normalized.get(row)
+        return contains_surface(self._normalized_text(row, "prose"), surface)
+
+    def place_of(self, row: int, surface: str) -> str | None:
+        """Where passage ``row`` holds ``surface`` whole: in its ``prose``, else in its
+        ``context`` (its document's title and its heading path), else None."""
+        for place in ("prose", "context"):
+            if contains_surface(self._normalized_text(row, place), surface):
+                return place
+        return None
+
+    def _normalized_text(self, row: int, place: str) -> str:
+        text = self._normalized.get((row, place))
         if text is None:
             if len(self._normalized) >= _NORMALIZED_KEPT:
                 self._normalized.pop(next(iter(self._normalized)))
-            text = self._normalized[row] = normalize(self.index.prose(row))[0]
-        return contains_surface(text, surface)
+            if place == "prose":
+                raw = self.index.prose(row)
+            else:
+                title = self.index.documents.record(int(self.index.passages.doc[row]))["metadata"].get("title", "")
+                raw = f"{title}\n{self.index.passages.section_text(int(self.index.passages.section[row]))}"
+            text = self._normalized[(row, place)] = normalize(raw)[0]
+        return text
 
     def explain(self, words: Sequence[tuple[QueryWord, int]], row: int) -> tuple[scoring.Part, ...]:
         """What each of the query's words adds to passage ``row``'s score, field by field, from
         :mod:`mlq.scoring`'s formula over the counts the index holds: the words field, the
-        bigrams of each surface the passage holds whole, and the document fields, once."""
+        bigrams of each surface the passage or its context holds whole, the evidence fields."""
         fields, weights = self.index.bm25.fields, self.index.bm25.weights
         doc = int(self.index.passages.doc[row])
         found = []
         for word, count in words:
-            found += self._parts("words", word.term, count, row)
-            if word.bigrams and self.holds(row, word.surface):
+            if word.term is not None:
+                found += self._parts("words", word.term, count, row)
+            if word.bigrams and self.place_of(row, word.surface):
                 for bigram, times in Counter(word.bigrams).items():
                     found += self._parts("bigrams", bigram, count * times, row)
-        for name in DOCUMENT_FIELDS:
+        for name in EVIDENCE_FIELDS:
+            if not weights[name]:
+                continue
+            unit = doc if field_named(name).unit == "document" else row
             for word, count in words:
-                found += self._parts(name, word.term, count, doc)
+                if word.term is not None:
+                    found += self._parts(name, word.term, count, unit)
         return tuple(found)
 
     def _parts(self, name: str, term: str, count: int, unit: int) -> list[scoring.Part]:
@@ -320,7 +341,7 @@ class Searcher:
             self.index = self.index.with_numpy_arrays()
             self._stats.clear()
         bm25 = self.index.bm25
-        found = matching.candidates(bm25.fields, bm25.weights, self.index.passages.doc, words, self.holds)
+        found = matching.candidates(bm25.fields, bm25.weights, self.index.passages.doc, words, self.place_of)
         # Surfaces, phrases, + and - (``exact``, ``keep``) are checked on the passages' prose, best
         # first, only as far as the hits shown need.
         exact = found.exact if found.unsure else None
@@ -351,7 +372,9 @@ class Searcher:
         """Spans of ``text`` that match ``words``: the analysed words whose term is one of
         theirs, and every place that holds one's surface whole, merged where they touch or
         overlap. The passage is analysed again rather than storing every term's span in the
-        index: the analyzer is deterministic, and it is only the few passages shown."""
+        index: the analyzer is deterministic, and it is only the few passages shown. A query's
+        parts and joins are not shown: they never make a match."""
+        words = [word for word in words if word.matches]
         terms = {word.term for word in words}
         spans = [(term.start, term.end) for term in self.analyzer.words(text) if term.text in terms]
         normalized, starts, ends = normalize(text)
