@@ -65,7 +65,7 @@ def settings_for(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, 
 
 _KEYS = {
     "files": {"include", "exclude"},
-    "analysis": {"split_mode", "dropped_pos", "latin_bigrams", "title", "headings", "path"},
+    "analysis": {"split_mode", "dropped_pos", "filler_pos", "latin_bigrams", "title", "headings", "path"},
     "ranking": {"k1", "b", "weights", *FIELDS},
 }
 
@@ -87,11 +87,12 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
         if analysis["split_mode"] not in ("A", "B", "C"):
             raise ValueError("analysis.split_mode must be A, B or C")
         analyzer = replace(analyzer, split_mode=analysis["split_mode"])
-    if "dropped_pos" in analysis:
-        dropped = analysis["dropped_pos"]
-        if not isinstance(dropped, list) or not all(isinstance(pos, str) for pos in dropped):
-            raise ValueError("analysis.dropped_pos must be a list of Sudachi parts of speech")
-        analyzer = replace(analyzer, dropped_pos=tuple(dropped))
+    for key in ("dropped_pos", "filler_pos"):
+        if key in analysis:
+            found = analysis[key]
+            if not isinstance(found, list) or not all(isinstance(pos, str) for pos in found):
+                raise ValueError(f"analysis.{key} must be a list of Sudachi parts of speech")
+            analyzer = replace(analyzer, **{key: tuple(found)})
     if "latin_bigrams" in analysis:
         if not isinstance(analysis["latin_bigrams"], bool):
             raise ValueError("analysis.latin_bigrams must be true or false")
