@@ -120,6 +120,10 @@ def candidates(
             continue
         factor = weights["bigrams"] * count
         ids, added = backend.in_all([(ids, scores, factor * times) for (ids, scores), times in zip(postings, distinct.values())])
+        if word.term is not None and word.surface.isascii() and word.surface.isalnum():
+            # A Latin word is held whole only between non-letters, where the analyzer made it a
+            # term: only passages holding the term can hold it (its stem's other forms too).
+            ids, added = backend.within(ids, added, found[0] if found is not None else ids[:0])
         if not len(ids):
             continue
         parts.append((ids, added, 1.0))
@@ -161,9 +165,13 @@ class Backend:
     def union(self, id_lists: Sequence[Sequence[int]]) -> Sequence[int]:
         raise NotImplementedError
 
+    def within(self, ids: Sequence[int], scores: Sequence[float], allowed: Sequence[int]) -> tuple[Sequence[int], Sequence[float]]:
+        """The ``ids`` that are also in ``allowed``, with their scores, in the order of ``ids``."""
+        raise NotImplementedError
+
     def more(self, ids: Sequence[int], tf: Sequence[int], other_ids: Sequence[int], other_tf: Sequence[int]) -> Sequence[int]:
-        """The ``ids`` (sorted) whose ``tf`` is more than their ``other_tf`` (0 where not in
-        ``other_ids``, sorted too)."""
+        """The ``ids`` whose ``tf`` is more than their ``other_tf`` (0 where not in
+        ``other_ids``)."""
         raise NotImplementedError
 
     def take(self, values: Sequence[int], ids: Sequence[int]) -> Sequence[int]:
@@ -210,7 +218,13 @@ class _Numpy(Backend):
     def union(self, id_lists):  # type: ignore[override]
         return np.unique(np.concatenate(id_lists)) if id_lists else np.zeros(0, dtype=np.int32)
 
+    def within(self, ids, scores, allowed):  # type: ignore[override]
+        keep = np.isin(ids, allowed, assume_unique=True)
+        return ids[keep], scores[keep]
+
     def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
+        order = np.argsort(other_ids, kind="stable")  # postings of an incremental build are not all in order
+        other_ids, other_tf = np.asarray(other_ids)[order], np.asarray(other_tf)[order]
         at = np.minimum(np.searchsorted(other_ids, ids), len(other_ids) - 1)
         other = np.where(other_ids[at] == ids, other_tf[at], 0)
         return ids[tf > other]
@@ -249,6 +263,11 @@ class _Plain(Backend):
 
     def union(self, id_lists):  # type: ignore[override]
         return sorted(set().union(*id_lists)) if id_lists else []
+
+    def within(self, ids, scores, allowed):  # type: ignore[override]
+        allowed = set(allowed)
+        kept = [(i, score) for i, score in zip(ids, scores) if i in allowed]
+        return [i for i, _ in kept], [score for _, score in kept]
 
     def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
         other = dict(zip(other_ids, other_tf))
