@@ -234,6 +234,8 @@ class Analyzer:
 
     def _parts(self, surface: str) -> list[str]:
         """The short units (Sudachi's mode A) of a compound word, of two characters or more."""
+        if len(surface) < 3 or surface.isascii():  # no unit of two characters and another, or a Latin word
+            return []
         if self._short_units is None:
             self._short_units = _dictionary().tokenizer(SplitMode.A, fields={"pos"})
         units = [normalize(m.surface())[0] for m in self._short_units.tokenize(surface)]
