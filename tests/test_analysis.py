@@ -60,7 +60,7 @@ def test_bigrams_are_nfkc_normalized_and_lower_cased() -> None:
 def test_word_spans_are_the_surface_in_the_original_text(analyzer: Analyzer) -> None:
     text = "ＭＬＯｐｓのサーバを打込み"
     assert [(t.text, text[t.start : t.end]) for t in analyzer.words(text)] == [
-        ("mlops", "ＭＬＯｐｓ"),
+        ("mlop", "ＭＬＯｐｓ"),  # Latin words are stemmed
         ("サーバー", "サーバ"),
         ("打ち込む", "打込み"),
     ]

@@ -8,8 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from mlq import build_index, bundled_corpus
-from mlq.bm25 import BM25Params, Index, build_field, select_top
+import unicodedata
+
+from mlq import Searcher, build_index, bundled_corpus
+from mlq.bm25 import build_field, select_top
+from mlq.matching import field_scores
+from mlq.scoring import BM25Params
 from mlq.index import IndexSettings
 from mlq.ingest import PassageAnalyzer
 
@@ -32,64 +36,98 @@ def corpus_index():
 
 @pytest.fixture(scope="module")
 def term_lists(corpus_index) -> dict[str, list[list[str]]]:
-    """Each passage's terms: its prose (Markdown code, tags and URLs blanked), then its title
-    and heading path, analysed on their own."""
+    """Each unit's terms: for the passage fields, a passage's prose (Markdown code, tags and URLs
+    blanked) then its context — its document's title and its own heading path, less a first
+    heading that is the title — which the context field holds alone; ``own`` is the prose's
+    words; a document's title, headings and path for the document field."""
     settings = IndexSettings()
     passage_analyzer = PassageAnalyzer(settings.analyzer, settings.context)
-    lists: dict[str, list[list[str]]] = {"words": [], "bigrams": []}
+    texts = passage_analyzer.analyzer.texts
+    lists: dict[str, list[list[str]]] = {"words": [], "bigrams": [], "context": [], "document": [], "own": []}
     for i in range(len(corpus_index.passages)):
         document = corpus_index.documents[int(corpus_index.passages.doc[i])]
         passage = corpus_index.passage(i)
-        prose = document.prose[passage.start : passage.end]
-        for name, terms in passage_analyzer.terms(document, prose, passage.section).items():
-            lists[name].append(terms)
+        title = document.metadata.get("title", "").strip()
+        headings = passage.section.split(" > ") if passage.section else []
+        if headings and headings[0] == title:
+            headings = headings[1:]
+        context = texts("\n".join(([title] if title else []) + ([" > ".join(headings)] if headings else [])))
+        own = texts(document.prose[passage.start : passage.end])
+        lists["words"].append(own["words"] + context["words"])
+        lists["bigrams"].append(own["bigrams"] + context["bigrams"])
+        lists["context"].append(context["words"])
+        lists["own"].append(own["words"])
+    for d, document in enumerate(corpus_index.documents):
+        sections = [corpus_index.passage(i).section for i in corpus_index.passages.rows_of(d)]
+        file_id = document.doc_id  # one document per file here
+        lists["document"].append(passage_analyzer.document_terms(document.title, sections, file_id)["words"])
     return lists
 
 
-def dense(n: int, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
+def dense(n: int, found: dict[int, float]) -> np.ndarray:
     out = np.zeros(n)
-    out[ids] = scores
+    out[list(found)] = list(found.values())
     return out
 
 
-@pytest.mark.parametrize("field", ["words", "bigrams"])
+def okapi(term_lists, name: str) -> BM25Okapi:
+    params = IndexSettings().params(name)
+    return BM25Okapi(term_lists[name], k1=params.k1, b=params.b, epsilon=params.epsilon)
+
+
+def query_terms(analyzer, query: str, name: str) -> list[str]:
+    words = analyzer.query_words(query, filler=False)
+    return [b for w in words for b in w.bigrams] if name == "bigrams" else [w.term for w in words if w.term is not None]
+
+
+@pytest.mark.parametrize("field", ["words", "bigrams", "context", "document"])
 @pytest.mark.parametrize("query", QUERIES)
 def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, field: str, query: str) -> None:
-    params = IndexSettings().params(field)
-    reference = BM25Okapi(term_lists[field], k1=params.k1, b=params.b, epsilon=params.epsilon)
-    query_terms = [t.text for t in analyzer.analyze(query)[field]]
-    expected = reference.get_scores(query_terms)
-    single = Index({field: corpus_index.bm25.fields[field]}, {field: 1.0}, len(corpus_index.passages))
-    ids, scores = single.score({field: query_terms})
-    np.testing.assert_allclose(dense(len(expected), ids, scores), expected, rtol=0, atol=1e-6)
+    terms = query_terms(analyzer, query, field)
+    expected = okapi(term_lists, field).get_scores(terms)
+    found = field_scores(corpus_index.bm25.fields[field], terms)
+    np.testing.assert_allclose(dense(len(expected), found), expected, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("query", QUERIES[:4])
-def test_combined_score_is_words_plus_half_bigrams(corpus_index, term_lists, analyzer, query: str) -> None:
-    terms = analyzer.analyze(query)
-    settings = IndexSettings()
-
-    def okapi(name: str) -> BM25Okapi:
-        params = settings.params(name)
-        return BM25Okapi(term_lists[name], k1=params.k1, b=params.b, epsilon=params.epsilon)
-
-    expected = sum(
-        weight * okapi(name).get_scores([t.text for t in terms[name]]) for name, weight in [("words", 1.0), ("bigrams", 0.5)]
-    )
-    ids, scores = corpus_index.bm25.score({name: [t.text for t in field] for name, field in terms.items()})
-    np.testing.assert_allclose(dense(len(expected), ids, scores), expected, rtol=0, atol=1e-6)
-    # Passages left out of the result are exactly those scoring 0.
-    assert set(ids.tolist()) == set(np.flatnonzero(expected).tolist())
+@pytest.mark.parametrize("query", QUERIES[:6] + ["機械学習エンジニアの面接"])
+def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, analyzer, query: str) -> None:
+    """A hit's score is rank-bm25's words score + 0.35 × its bigram score for the query's words,
+    parts and joins whose surface its prose or its context holds whole + 0.5 × its document's
+    score (the passage fields count the passage's context too); the hits are exactly the
+    passages whose own prose holds a query word as a term or whole."""
+    searcher = Searcher(corpus_index)
+    words = [w for w in analyzer.query_words(query) if not w.filler]
+    terms = [w.term for w in words if w.term is not None]
+    models = {name: okapi(term_lists, name) for name in ("words", "bigrams", "document")}
+    hits = searcher.search(query, limit=1000, per_doc=None, highlight=False)
+    rows = {}
+    for row in range(len(corpus_index.passages)):
+        prose = unicodedata.normalize("NFKC", corpus_index.prose(row)).lower()
+        held = [w for w in words if w.matches and (w.term in term_lists["own"][row] or w.surface in prose)]
+        if held:
+            doc = int(corpus_index.passages.doc[row])
+            document = corpus_index.documents[doc]
+            context = unicodedata.normalize("NFKC", document.metadata.get("title", "") + "\n" + corpus_index.passage(row).section).lower()
+            whole = [b for w in words if w.surface in prose or w.surface in context for b in w.bigrams]
+            rows[row] = (
+                models["words"].get_scores(terms)[row]
+                + 0.35 * (models["bigrams"].get_scores(whole)[row] if whole else 0.0)
+                + 0.5 * models["document"].get_scores(terms)[doc]
+            )
+    ids = [document.doc_id for document in corpus_index.documents]
+    got = {corpus_index.passages.rows_of(ids.index(h.doc_id)).start + h.passage - 1: h.score for h in hits}
+    assert set(got) == set(rows)
+    for row, score in got.items():
+        assert score == pytest.approx(rows[row], rel=1e-9, abs=1e-9)
 
 
 def test_negative_idf_is_floored_like_rank_bm25() -> None:
     # "common" is in 3 of 4 passages: Okapi IDF is negative, rank-bm25 floors it at eps × mean IDF.
     lists = [["common", "a"], ["common", "b"], ["common"], ["c"]]
     field = build_field(lists, BM25Params())
-    index = Index({"f": field}, {"f": 1.0}, 4)
-    ids, scores = index.score({"f": ["common"]})
-    np.testing.assert_allclose(dense(4, ids, scores), BM25Okapi(lists).get_scores(["common"]), atol=1e-12)
-    assert (scores > 0).all()
+    found = field_scores(field, ["common"])
+    np.testing.assert_allclose(dense(4, found), BM25Okapi(lists).get_scores(["common"]), atol=1e-12)
+    assert all(score > 0 for score in found.values())
 
 
 def test_select_top_orders_by_score_then_id_and_caps_per_group() -> None:

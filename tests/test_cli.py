@@ -29,7 +29,7 @@ def test_search_lists_ranked_passages_of_the_internship_essays(tmp_path: Path) -
     result = run_mlq("search", "インターン 面接", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     hits = hits_of(result.stdout)
-    assert len(hits) == 10
+    assert 5 <= len(hits) <= 10
     doc_ids = {doc_id for doc_id, *_ in hits}
     assert {"msr-internship-2024", "landing-an-ml-job"} <= doc_ids
     scores = [score for _, _, score, _ in hits]
@@ -37,11 +37,10 @@ def test_search_lists_ranked_passages_of_the_internship_essays(tmp_path: Path) -
     # Default cap: at most three passages from one document.
     assert max(sum(1 for d, *_ in hits if d == doc_id) for doc_id in doc_ids) <= 3
     # The passage line under each header holds the matched text, on one line; the best hold
-    # the query's words whole, the tail at least some of its character bigrams.
+    # both words, and every one holds one of them whole (bigrams alone never make a match).
     passages = result.stdout.splitlines()[1::2]
     assert any("インターン" in p and "面接" in p for p in passages[:3])
-    assert all("インターン" in p or "面接" in p for p in passages[:5])
-    assert all(any(b in p for b in ("イン", "ンタ", "ター", "ーン", "面接")) for p in passages)
+    assert all("インターン" in p or "面接" in p for p in passages)
 
 
 def test_piped_output_is_plain_and_stable(tmp_path: Path) -> None:
@@ -54,7 +53,7 @@ def test_piped_output_is_plain_and_stable(tmp_path: Path) -> None:
 
 
 def test_limit_and_per_doc(tmp_path: Path) -> None:
-    result = run_mlq("search", "インターン", "-n", "4", "--per-doc", "1", cwd=tmp_path)
+    result = run_mlq("search", "機械学習", "-n", "4", "--per-doc", "1", cwd=tmp_path)
     hits = hits_of(result.stdout)
     assert len(hits) == 4
     assert len({doc_id for doc_id, *_ in hits}) == 4

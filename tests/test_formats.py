@@ -182,9 +182,15 @@ def test_passages_know_their_heading_path_and_heading_words_count(tmp_path: Path
     searcher = open_corpus(tmp_path / "s")
     (hit,) = searcher.search("レイテンシ")
     assert hit.section == "MLOps > 運用 > 監視"
-    # 運用 is said only in a heading: the passages under it match it through their section.
+    # 運用 is said only in a heading: only the passage that opens with it holds it. The passage
+    # under 監視 does not match 運用 on its own, but its heading path counts with its own words,
+    # and its document's headings once more.
     under = searcher.search("運用", limit=10)
-    assert {h.section for h in under} >= {"MLOps > 運用", "MLOps > 運用 > 監視"}
+    assert {h.section for h in under} == {"MLOps > 運用"}
+    (monitoring,) = [h for h in searcher.search("レイテンシ 運用", explain=True) if h.section == "MLOps > 運用 > 監視"]
+    parts = {(c.field, c.term) for c in monitoring.explain}
+    assert ("document", "運用") in parts and ("words", "運用") in parts
+    assert any(f == "words" and t != "運用" for f, t in parts)  # and its own word (レイテンシ, as Sudachi normalizes it)
     shown = run_mlq("search", "レイテンシ", "--json", "--corpus", str(tmp_path / "s"))
     assert '"section": "MLOps > 運用 > 監視"' in shown.stdout
 
@@ -209,7 +215,7 @@ def test_mlq_toml_sets_files_and_ranking_and_the_command_line_overrides_it(notes
     assert [line.split("\t")[0] for line in overridden.stdout.splitlines()] == ["a", "drafts/b", "drafts/keep", "x.tmp"]
     settings = open_corpus(notes).index.settings
     assert settings.params("words").k1 == settings.params("bigrams").k1 == 1.2  # [ranking] sets every field
-    assert dict(settings.weights) == {"words": 1.0, "bigrams": 0.25}
+    assert dict(settings.weights) == {"words": 1.0, "bigrams": 0.25, "context": 0.0, "document": 0.5}
 
 
 def test_mlq_toml_sets_one_field_and_what_passages_count(notes: Path) -> None:

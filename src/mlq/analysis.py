@@ -4,7 +4,9 @@ Two fields come out of a text:
 
 * ``words``: SudachiPy mode C normalized forms, lower-cased, so that サーバ/サーバー,
   打込み/打ち込む and ＭＬＯｐｓ/MLOps meet. Particles, auxiliary verbs, symbols and
-  whitespace are dropped by part of speech.
+  whitespace are dropped by part of speech. A word written in Latin letters is its own
+  lower-cased spelling (Sudachi would normalize "model" to モデル, and "the" to ザ), stemmed
+  by Snowball English, so that model/models and promise/promises meet.
 * ``bigrams``: overlapping character bigrams of the NFKC-normalized, lower-cased text, never
   across whitespace or punctuation (a lone character stands for itself). They find part of a
   compound or of a word Sudachi keeps whole: 学習 in 機械学習, インターン in インターンシップ.
@@ -16,17 +18,20 @@ characters that matched.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+import Stemmer
 import sudachidict_core
 import sudachipy
-from sudachipy import Dictionary, Morpheme, SplitMode
+from sudachipy import Dictionary, Morpheme, SplitMode, Tokenizer
 
-FIELDS = ("words", "bigrams")
+#: The analyses a text goes through (each field of the index is made by one of them).
+ANALYSES = ("words", "bigrams")
 
 # Sudachi refuses inputs over about 49 KB; 4,000 characters are at most 16 KB of UTF-8.
 _SUDACHI_MAX_CHARS = 4000
@@ -49,23 +54,66 @@ class AnalyzerSettings:
     dropped_pos: tuple[str, ...] = ("助詞", "助動詞", "補助記号", "記号", "空白")
     #: Whether Latin letters and digits make bigrams too, or only Japanese script does.
     latin_bigrams: bool = True
+    #: The Snowball stemmer for words in Latin letters ("" for none).
+    latin_stemmer: str = "english"
+    #: Parts of speech (a prefix of Sudachi's, levels joined by ",") of a query's filler:
+    #: interrogatives, demonstratives and light verbs, which say how a question is asked,
+    #: not what it is about. Indexed as usual; outside quotes, a query word of these carries no
+    #: weight (bench/RESULTS.md). Measured on `mlq analyze` of typed questions: どんな/どの
+    #: (連体詞), 何/いつ/どこ/誰 (代名詞), する/できる/いる/ある/なる (動詞,非自立可能),
+    #: ない (形容詞,非自立可能), ように (形状詞,助動詞語幹).
+    filler_pos: tuple[str, ...] = ("代名詞", "連体詞", "動詞,非自立可能", "形容詞,非自立可能", "形状詞,助動詞語幹", "接続詞", "感動詞")
 
 
 @dataclass(frozen=True)
-class PassageContext:
-    """How many times a passage's context counts with its own words: the document's title,
-    where the document gives one (front matter, a JSON Lines ``title``), and the path of
-    headings the passage sits under. A passage under "MLOps > 運用" is about MLOps even when
-    it never says so; 0 leaves that context out."""
+class DocumentContext:
+    """What the context and document fields hold, and how many times each part counts: the
+    title, the headings (a passage's path of them; every distinct one of the document) and, in
+    the document field, the words of its file's path (``web/api/fetch`` → web api fetch). A
+    page whose title and headings are about X is about X; 0 leaves a part out."""
 
     title: int = 1
     headings: int = 1
+    path: int = 1
+
+    def passage_text(self, title: str, section: str) -> str:
+        """The text of a passage's context field: ``title`` (the document's own, from front
+        matter or a JSON Lines ``title``) and the heading path ``section`` (less a first heading
+        that is the title)."""
+        headings = section.split(" > ") if section else []
+        if title and headings and headings[0] == title:
+            headings = headings[1:]
+        parts = [title] * (self.title if title.strip() else 0) + [" > ".join(headings)] * (self.headings if headings else 0)
+        return "\n".join(parts)
+
+    def text(self, title: str, sections: Sequence[str], file_id: str) -> str:
+        """The text the document field analyses: ``title``, the distinct headings of the
+        heading paths ``sections`` (the title once more as a first heading is not counted
+        again), and the words of ``file_id`` (the file's id: its path without suffix)."""
+        headings: dict[str, None] = {}
+        for section in sections:
+            for heading in section.split(" > ") if section else ():
+                if heading.strip() and heading != title:
+                    headings.setdefault(heading, None)
+        path = _PATH_SEPARATORS.sub(" ", file_id)
+        parts = [title] * (self.title if title.strip() else 0) + ["\n".join(headings)] * self.headings + [path] * self.path
+        return "\n".join(part for part in parts if part)
+
+
+# What separates the words of a path: folders, dashes, underscores, dots (rust-ownership.md).
+_PATH_SEPARATORS = re.compile(r"[/\\._\-]+")
 
 
 @functools.cache
 def _dictionary() -> Dictionary:
     """The Sudachi dictionary, loaded once per process (it takes a good part of a second)."""
     return Dictionary(dict="core")
+
+
+@functools.cache
+def _stemmer(algorithm: str) -> Stemmer.Stemmer:
+    """One Snowball stemmer per algorithm and process (it keeps a cache of words stemmed)."""
+    return Stemmer.Stemmer(algorithm)
 
 
 @functools.cache
@@ -76,6 +124,7 @@ def versions() -> dict[str, str]:
         "sudachipy": sudachipy.__version__,
         "sudachidict_core": _dictionary_version(),
         "unicode": unicodedata.unidata_version,
+        "pystemmer": getattr(Stemmer, "__version__", "?"),
     }
 
 
@@ -99,6 +148,9 @@ class Analyzer:
         self._tokenizer = _dictionary().tokenizer(self._mode, fields={"pos", "normalized_form"})
         self._dropped = frozenset(settings.dropped_pos)
         self._dropped_pos_ids: dict[int, bool] = {}
+        self._filler_pos = tuple(tuple(pos.split(",")) for pos in settings.filler_pos)
+        self._stem = _stemmer(settings.latin_stemmer).stemWord if settings.latin_stemmer else None
+        self._short_units: Tokenizer | None = None  # made when a query first needs it
 
     def _is_dropped(self, pos_id: int) -> bool:
         # A cache by part-of-speech id: building the POS tuple of every morpheme costs more
@@ -107,6 +159,20 @@ class Analyzer:
         if dropped is None:
             dropped = self._dropped_pos_ids[pos_id] = _dictionary().pos_of(pos_id)[0] in self._dropped
         return dropped
+
+    def is_filler(self, part_of_speech: Sequence[str]) -> bool:
+        """Whether a word of this part of speech is a query's filler (see
+        :attr:`AnalyzerSettings.filler_pos`)."""
+        return any(tuple(part_of_speech[: len(prefix)]) == prefix for prefix in self._filler_pos)
+
+    def _form(self, morpheme: Morpheme) -> str:
+        """The words-field term of a morpheme: Sudachi's normalized form, lower-cased, or for a
+        word in Latin letters its own spelling, stemmed."""
+        surface = morpheme.surface()
+        form = surface.lower() if surface.isascii() and surface.isalnum() else morpheme.normalized_form().lower()
+        if self._stem is not None and form.isascii() and form.isalpha():
+            return self._stem(form)
+        return form
 
     def fingerprint(self) -> dict[str, object]:
         return {"settings": asdict(self.settings), "versions": versions()}
@@ -131,11 +197,49 @@ class Analyzer:
         found = []
         for form, morpheme, offset, kept in self._morphemes(text):
             start, end = _span(morpheme, offset)
-            pos = ",".join(part for part in morpheme.part_of_speech() if part != "*")
-            found.append(Token("words", text[start:end], form, pos, start, end, kept))
+            pos = [part for part in morpheme.part_of_speech() if part != "*"]
+            filler = kept and self.is_filler(pos)
+            found.append(Token("words", text[start:end], form, ",".join(pos), start, end, kept, filler))
         for term in bigrams(text, self.settings.latin_bigrams):
             found.append(Token("bigrams", text[term.start : term.end], term.text, "", term.start, term.end, True))
         return found
+
+    def query_words(self, text: str, filler: bool = True) -> list[QueryWord]:
+        """The words of a query as searching matches them: each indexed word's term, its
+        surface (NFKC, lower-cased) and whether it is filler — which only counts, when
+        ``filler`` is off, as an ordinary word (inside a quoted phrase). After them, the
+        query's parts and joins (see :class:`QueryWord`): Sudachi's short units of each
+        compound, and each two neighbouring words as typed, with the particles between."""
+        words: list[QueryWord] = []
+        spans: list[tuple[int, int]] = []
+        for form, morpheme, offset, kept in self._morphemes(text):
+            if kept:
+                start, end = _span(morpheme, offset)
+                surface = normalize(text[start:end])[0]
+                is_filler = filler and self.is_filler(morpheme.part_of_speech())
+                words.append(QueryWord(form, surface, tuple(bigram_texts(surface, self.settings.latin_bigrams)), is_filler))
+                spans.append((start, end))
+        extra: dict[str, tuple[str, ...]] = {}  # surface → its bigrams that count
+        for word, (start, end) in zip(words, spans):
+            if not word.filler:
+                for part in self._parts(text[start:end]):
+                    extra[part] = tuple(bigram_texts(part, self.settings.latin_bigrams))
+        for (one, (start, end)), (two, (next_start, next_end)) in zip(zip(words, spans), zip(words[1:], spans[1:])):
+            if _joins(text[end:next_start]):
+                joined = normalize(text[start:next_end])[0]
+                between = Counter(bigram_texts(joined, self.settings.latin_bigrams)) - Counter(one.bigrams + two.bigrams)
+                extra[joined] = tuple(between.elements())
+        own = {word.surface for word in words}
+        return words + [QueryWord(None, surface, grams, matches=False) for surface, grams in extra.items() if grams and surface not in own]
+
+    def _parts(self, surface: str) -> list[str]:
+        """The short units (Sudachi's mode A) of a compound word, of two characters or more."""
+        if len(surface) < 3 or surface.isascii():  # no unit of two characters and another, or a Latin word
+            return []
+        if self._short_units is None:
+            self._short_units = _dictionary().tokenizer(SplitMode.A, fields={"pos"})
+        units = [normalize(m.surface())[0] for m in self._short_units.tokenize(surface)]
+        return [unit for unit in units if len(unit) > 1] if len(units) > 1 else []
 
     def _kept(self, text: str) -> Iterator[tuple[str, Morpheme, int]]:
         """Each morpheme indexed, with its form and the offset of the chunk it came from."""
@@ -147,9 +251,19 @@ class Analyzer:
         field holds, for indexing, searching and `mlq analyze` alike."""
         for offset, chunk in _chunks(text, _SUDACHI_MAX_CHARS):
             for morpheme in self._tokenizer.tokenize(chunk, self._mode):
-                form = morpheme.normalized_form().lower()
+                form = self._form(morpheme)
                 kept = not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
                 yield form, morpheme, offset, kept
+
+
+#: The most characters between two query words that still join them (の, には, を…).
+_JOIN_GAP = 2
+
+
+def _joins(between: str) -> bool:
+    """Whether two query words with ``between`` between them were typed as one phrase: nothing
+    but a particle or two, no space or punctuation."""
+    return len(between) <= _JOIN_GAP and not any(c.isspace() or unicodedata.category(c)[0] in "PSZC" for c in between)
 
 
 def _span(morpheme: Morpheme, offset: int) -> tuple[int, int]:
@@ -174,6 +288,28 @@ class Token:
     start: int
     end: int
     indexed: bool
+    #: Whether, in a query, the word is filler and carries no weight (outside quotes).
+    filler: bool = False
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """A word of a query: the term the words field holds for it, and its ``surface`` (NFKC,
+    lower-cased) with that surface's character ``bigrams``. A passage matches the word if it
+    holds the term, or the whole surface as a run of characters (found through the bigrams,
+    then checked). ``filler`` words match and weigh nothing, unless all words are filler.
+
+    A query also has words that never make a passage match, and add their ``bigrams`` only to
+    a passage that holds their whole ``surface`` (``term`` None, ``matches`` False): the
+    *parts* of a compound (国立 and 競技 of 国立競技場, for a page that writes
+    国立屋内総合競技場), and the *joins* of two neighbouring words as typed (梅雨明けの発表:
+    the bigrams けの, の発 that only a passage saying it just so holds)."""
+
+    term: str | None
+    surface: str
+    bigrams: tuple[str, ...]
+    filler: bool = False
+    matches: bool = True
 
 
 def bigram_texts(text: str, latin: bool = True) -> list[str]:
@@ -252,6 +388,28 @@ def _joins_previous(char: str) -> bool:
     # Half-width voicing marks (ﾞﾟ) are not combining characters, yet NFKC
     # folds them into the kana before them.
     return unicodedata.combining(char) != 0 or char in "\uff9e\uff9f"
+
+
+def surface_spans(text: str, surface: str) -> Iterator[tuple[int, int]]:
+    """Where ``text`` holds ``surface`` whole (both already NFKC and lower-cased): anywhere
+    for Japanese script — a part of a compound is there (学習 in 機械学習) — but at word
+    boundaries for a surface that begins or ends in a Latin letter or digit, which a word
+    of Latin letters is only with spaces or symbols around it (model is not in remodel)."""
+    latin_start, latin_end = _latin(surface[0]), _latin(surface[-1])
+    at = text.find(surface)
+    while at >= 0:
+        end = at + len(surface)
+        if not (latin_start and at > 0 and _latin(text[at - 1])) and not (latin_end and end < len(text) and _latin(text[end])):
+            yield at, end
+        at = text.find(surface, at + 1)
+
+
+def contains_surface(text: str, surface: str) -> bool:
+    return next(surface_spans(text, surface), None) is not None
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
 
 
 def _chunks(text: str, limit: int) -> Iterator[tuple[int, str]]:

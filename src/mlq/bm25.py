@@ -17,21 +17,14 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import heapq
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from ._numpy import np
-
-
-@dataclass(frozen=True)
-class BM25Params:
-    k1: float = 1.5
-    b: float = 0.75
-    #: Terms in more than half of the passages get a negative Okapi IDF; like rank-bm25 we
-    #: floor them at ``epsilon`` times the mean IDF, so that a common term still counts a bit.
-    epsilon: float = 0.25
+from .scoring import BM25Params, scores as bm25_scores
 
 
 @functools.lru_cache(maxsize=1 << 20)
@@ -171,6 +164,39 @@ class FieldIndex:
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
         return self.postings[lo:hi], self.scores[lo:hi]
 
+    def frequencies_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Like :meth:`postings_of`, with the term's frequency in each unit instead of its score."""
+        i = self.vocabulary.id_of(term)
+        if i is None:
+            return None
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        return self.postings[lo:hi], self.tf[lo:hi]
+
+    def posting(self, term: str, unit: int) -> tuple[int, int] | None:
+        """``term``'s frequency in unit ``unit`` and its document frequency, or None if the unit
+        does not hold it."""
+        i = self.vocabulary.id_of(term)
+        if i is None:
+            return None
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        units = self.postings[lo:hi]
+        if isinstance(units, memoryview):  # a small index, read without numpy
+            at = next((k for k, u in enumerate(units) if u == unit), None)
+        else:
+            where = np.flatnonzero(units == unit)
+            at = int(where[0]) if len(where) else None
+        return None if at is None else (int(self.tf[lo + at]), hi - lo)
+
+    def document_frequency(self, term: str) -> int:
+        i = self.vocabulary.id_of(term)
+        return 0 if i is None else int(self.indptr[i + 1]) - int(self.indptr[i])
+
+    def document_frequencies(self) -> Sequence[int]:
+        """Every term's document frequency (a list for a small index read without numpy)."""
+        if isinstance(self.indptr, memoryview):
+            return [self.indptr[i + 1] - self.indptr[i] for i in range(len(self.indptr) - 1)]
+        return np.diff(self.indptr)
+
     def entries(self, keep: np.ndarray, renumber: np.ndarray) -> Entries:
         """The counts of the passages where ``keep`` is true, numbered ``renumber[p]``: what an
         incremental build takes over from the previous index. Grouped by term hash."""
@@ -269,20 +295,7 @@ def assemble_field(
     indptr = np.zeros(len(starts) + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
 
-    n = len(lengths)
-    idf = np.log(n - df + 0.5) - np.log(df + 0.5)
-    if len(idf):
-        idf[idf < 0] = params.epsilon * idf.mean()
-    total = int(lengths.sum())
-    avgdl = total / n if n and total else 1.0
-    # score = idf × tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl)), computed in place: on millions
-    # of postings every temporary array costs more than the arithmetic.
-    scores = lengths[passages].astype(np.float64)
-    scores *= params.k1 * params.b / avgdl
-    scores += params.k1 * (1 - params.b)
-    scores += tf
-    np.divide(tf * (params.k1 + 1), scores, out=scores)
-    scores *= np.repeat(idf, df)
+    scores = bm25_scores(tf, passages, lengths, df, params)
     known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
     vocabulary = known.texts_of(hashes[starts], texts)
     return FieldIndex(vocabulary, indptr, passages.astype(np.int32, copy=False), tf, scores, lengths.astype(np.int32, copy=False))
@@ -290,51 +303,12 @@ def assemble_field(
 
 @dataclass(frozen=True)
 class Index:
-    """BM25 per field over the same passages, summed with a weight per field."""
+    """The fields of :data:`mlq.fields.FIELDS`, each one BM25 over its units, and the weight
+    each counts with in a hit's score (see :mod:`mlq.matching`)."""
 
     fields: Mapping[str, FieldIndex]
     weights: Mapping[str, float]
     passage_count: int
-
-    def score(self, query: Mapping[str, Iterable[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Passages matching any query term and their scores, as rank-bm25's ``get_scores``
-        would give them (a repeated query term counts again), weighted and summed over fields.
-        Passages that match nothing are left out: their score is 0."""
-        found = []  # (passage numbers, their scores, the factor they count with)
-        for name, terms in query.items():
-            field, weight = self.fields[name], self.weights[name]
-            for term, count in Counter(terms).items():
-                postings = field.postings_of(term)
-                if postings is not None:
-                    found.append((*postings, weight * count))
-        if any(isinstance(field.postings, memoryview) for field in self.fields.values()):
-            return _score_plainly(found)
-        if not found:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
-        ids = [term_ids for term_ids, _, _ in found]
-        scores = [term_scores * factor for _, term_scores, factor in found]
-        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
-        if len(all_ids) * 8 < self.passage_count:
-            # Few postings: sorting them costs less than a pass over every passage.
-            matched, slot = np.unique(all_ids, return_inverse=True)
-            return matched, np.bincount(slot, weights=all_scores, minlength=len(matched))
-        totals = np.bincount(all_ids, weights=all_scores, minlength=self.passage_count)
-        touched = np.zeros(self.passage_count, dtype=bool)
-        touched[all_ids] = True
-        matched = np.flatnonzero(touched)
-        return matched, totals[matched]
-
-
-def _score_plainly(found: list[tuple[memoryview, memoryview, float]]) -> tuple[list[int], list[float]]:
-    """:meth:`Index.score` in plain Python, over a small index read without numpy. Each
-    passage's score is summed in the same order as ``np.bincount`` sums it: the same floats."""
-    totals: dict[int, float] = {}
-    get = totals.get
-    for ids, scores, factor in found:
-        for i, score in zip(ids, scores):
-            totals[i] = get(i, 0.0) + score * factor
-    matched = sorted(totals)
-    return matched, [totals[i] for i in matched]
 
 
 def select_top(
@@ -345,31 +319,36 @@ def select_top(
     per_group: int | None = None,
     allowed: Sequence[bool] | None = None,
     keep: Callable[[int], bool] | None = None,
+    exact: Callable[[int, float], float | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best of ``ids`` by score, best first, ties broken by the lower id so results
     are stable. With ``groups`` (the group of each id, e.g. its document), at most
     ``per_group`` from one group, and none from a group ``g`` where ``allowed[g]`` is false.
     ``keep``, a costly test of one id, is asked of candidates best first, only until ``k``
-    have passed.
+    have passed. With ``exact``, ``scores`` are upper bounds: ``exact(id, bound)`` gives an
+    id's true score (at most its bound; None drops it), asked best bound first, only as far
+    as the ``k`` best need.
 
     The cap is applied to the best few candidates only, taking more while too few survive:
     an id's fate depends only on the ids of its group that rank above it, which are among the
     candidates whenever it is, so the survivors are exactly the first of the capped ranking."""
+    if exact is not None:
+        return _select_lazily(ids, scores, k, groups, per_group, allowed, keep, exact)
     if keep is not None and not isinstance(ids, list):
         ids, scores = ids.tolist(), scores.tolist()
     if isinstance(ids, list):
         return _select_plainly(ids, scores, k, groups, per_group, allowed, keep)
     if groups is not None and allowed is not None:
-        keep = np.asarray(allowed, dtype=bool)[np.asarray(groups)[ids]]
-        ids, scores = ids[keep], scores[keep]
+        mask = np.asarray(allowed, dtype=bool)[np.asarray(groups)[ids]]
+        ids, scores = ids[mask], scores[mask]
     if groups is None or per_group is None:
         return _best(ids, scores, k)
     wanted = 4 * k
     while True:
         top_ids, top_scores = _best(ids, scores, wanted)
-        keep = _rank_within_group(top_ids, top_scores, groups[top_ids]) < per_group
-        if keep.sum() >= k or len(top_ids) == len(ids):
-            return top_ids[keep][:k], top_scores[keep][:k]
+        capped = _rank_within_group(top_ids, top_scores, groups[top_ids]) < per_group
+        if capped.sum() >= k or len(top_ids) == len(ids):
+            return top_ids[capped][:k], top_scores[capped][:k]
         wanted *= 4
 
 
@@ -398,6 +377,58 @@ def _select_plainly(
         if len(best) == k:
             break
     return [i for i, _ in best], [score for _, score in best]
+
+
+def _select_lazily(
+    ids: Sequence[int],
+    bounds: Sequence[float],
+    k: int,
+    groups: Sequence[int] | None,
+    per_group: int | None,
+    allowed: Sequence[bool] | None,
+    keep: Callable[[int], bool] | None,
+    exact: Callable[[int, float], float | None],
+) -> tuple[list[int], list[float]]:
+    """:func:`select_top` over upper bounds. Candidates come best bound first; each one's
+    exact score goes into a heap, and the heap's best is taken whenever no bound still to come
+    can beat it: every score is at most its bound, so what is taken is the true best."""
+    taken: dict[int, int] = {}
+    best: list[tuple[int, float]] = []
+    heap: list[tuple[float, int]] = []
+    stream = _best_first(ids, bounds, k)
+    ahead = next(stream, None)
+    while len(best) < k and (heap or ahead is not None):
+        if ahead is not None and (not heap or (ahead[1], -ahead[0]) > (-heap[0][0], -heap[0][1])):
+            i, bound = ahead
+            ahead = next(stream, None)
+            if groups is not None and allowed is not None and not allowed[groups[i]]:
+                continue
+            score = exact(i, bound)
+            if score is not None:
+                heapq.heappush(heap, (-score, i))
+            continue
+        negative, i = heapq.heappop(heap)
+        group = groups[i] if groups is not None and per_group is not None else None
+        if group is not None and taken.get(group, 0) >= per_group:
+            continue
+        if keep is not None and not keep(i):
+            continue
+        if group is not None:
+            taken[group] = taken.get(group, 0) + 1
+        best.append((i, -negative))
+    return [i for i, _ in best], [score for _, score in best]
+
+
+def _best_first(ids: Sequence[int], scores: Sequence[float], k: int) -> Iterator[tuple[int, float]]:
+    """``(id, score)`` best first (ties: lower id first), sorting only as many as are asked."""
+    if isinstance(ids, list):
+        yield from sorted(zip(ids, scores), key=lambda pair: (-pair[1], pair[0]))
+        return
+    wanted, done = max(4 * k, 64), 0
+    while done < len(ids):
+        top_ids, top_scores = _best(ids, scores, wanted)
+        yield from zip(top_ids[done:].tolist(), top_scores[done:].tolist())
+        done, wanted = len(top_ids), wanted * 4
 
 
 def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -33,10 +33,11 @@ from typing import Any, BinaryIO, Callable, Iterator
 from ._numpy import np
 from .bm25 import FieldIndex, Index, Vocabulary
 from .corpus import Selection, SourceFile, sha256, walk
+from .fields import NAMES
 from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 9
 
 _POINTER = "current"
 _LOCK = "lock"
@@ -218,7 +219,7 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
     if len(passages) != manifest.counts["passages"] or len(documents) != manifest.counts["documents"]:
         raise CacheError("damaged cache entry (counts differ from the manifest)")
     fields = {}
-    for name, _ in settings.weights:
+    for name in NAMES:
         part = {key: arrays[f"{name}.{key}"] for key in _FIELD_ARRAYS}
         vocabulary = Vocabulary(part["hashes"], part["vocab"], part["vocab_offsets"])
         fields[name] = FieldIndex(vocabulary, part["indptr"], part["postings"], part["tf"], part["scores"], part["lengths"])

@@ -8,13 +8,14 @@
     split_mode = "C"                # Sudachi mode for the words field: A, B or C
     dropped_pos = ["助詞", "助動詞", "補助記号", "記号", "空白"]   # left out of the words field
     latin_bigrams = true            # false: bigrams of Japanese script only
-    title = 1                       # times the title counts with each passage (0: not at all)
-    headings = 1                    # times the heading path counts with each passage
+    title = 1                       # times the title counts in the document field (0: not at all)
+    headings = 1                    # times each heading counts in the document field
+    path = 1                        # times the file path's words count in the document field
 
     [ranking]
     k1 = 0.9                        # BM25 parameters of every field...
     b = 0.75
-    weights = { words = 1.0, bigrams = 0.5 }
+    weights = { words = 1.0, bigrams = 0.5, document = 0.5 }
 
     [ranking.bigrams]               # ...or of one field
     k1 = 0.5
@@ -29,10 +30,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .analysis import FIELDS
-from .bm25 import BM25Params
+from .scoring import BM25Params
 from .corpus import Selection
 from .errors import MlqError
+from .fields import NAMES as FIELDS
 from .index import IndexSettings
 
 CONFIG_FILE = "mlq.toml"
@@ -64,7 +65,7 @@ def settings_for(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, 
 
 _KEYS = {
     "files": {"include", "exclude"},
-    "analysis": {"split_mode", "dropped_pos", "latin_bigrams", "title", "headings"},
+    "analysis": {"split_mode", "dropped_pos", "filler_pos", "latin_bigrams", "title", "headings", "path"},
     "ranking": {"k1", "b", "weights", *FIELDS},
 }
 
@@ -86,16 +87,17 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
         if analysis["split_mode"] not in ("A", "B", "C"):
             raise ValueError("analysis.split_mode must be A, B or C")
         analyzer = replace(analyzer, split_mode=analysis["split_mode"])
-    if "dropped_pos" in analysis:
-        dropped = analysis["dropped_pos"]
-        if not isinstance(dropped, list) or not all(isinstance(pos, str) for pos in dropped):
-            raise ValueError("analysis.dropped_pos must be a list of Sudachi parts of speech")
-        analyzer = replace(analyzer, dropped_pos=tuple(dropped))
+    for key in ("dropped_pos", "filler_pos"):
+        if key in analysis:
+            found = analysis[key]
+            if not isinstance(found, list) or not all(isinstance(pos, str) for pos in found):
+                raise ValueError(f"analysis.{key} must be a list of Sudachi parts of speech")
+            analyzer = replace(analyzer, **{key: tuple(found)})
     if "latin_bigrams" in analysis:
         if not isinstance(analysis["latin_bigrams"], bool):
             raise ValueError("analysis.latin_bigrams must be true or false")
         analyzer = replace(analyzer, latin_bigrams=analysis["latin_bigrams"])
-    context = replace(settings.context, **{key: _count(analysis, key) for key in ("title", "headings") if key in analysis})
+    context = replace(settings.context, **{key: _count(analysis, key) for key in ("title", "headings", "path") if key in analysis})
     # [ranking] k1/b set every field; the defaults' own per-field values stand only without them.
     bm25 = _params(ranking, "ranking", settings.bm25)
     overrides = {} if {"k1", "b"} & set(ranking) else dict(settings.field_bm25)

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import passages as passage_rules
 from ._numpy import np
-from .analysis import FIELDS, AnalyzerSettings, PassageContext, versions
-from .bm25 import BM25Params, Entries, FieldIndex, Index, Vocabulary, assemble_field, pack
+from .analysis import AnalyzerSettings, DocumentContext, versions
+from .bm25 import Entries, FieldIndex, Index, Vocabulary, assemble_field, count_terms, pack
+from .fields import DOCUMENT_FIELDS, FIELDS, PASSAGE_FIELDS, field as field_named
+from .scoring import BM25Params
 from .corpus import (
     Document,
     Selection,
@@ -44,7 +46,8 @@ class IndexSettings:
     makes a cached index stale."""
 
     analyzer: AnalyzerSettings = AnalyzerSettings()
-    context: PassageContext = PassageContext()
+    #: What the document field holds (title, headings, path).
+    context: DocumentContext = DocumentContext()
     #: k1 = 0.9 rather than rank-bm25's 1.5: passages are short, and a term said once more
     #: should count for less than another term of the query matched (bench/RESULTS.md).
     bm25: BM25Params = BM25Params(k1=0.9)
@@ -53,7 +56,7 @@ class IndexSettings:
     field_bm25: tuple[tuple[str, BM25Params], ...] = (("bigrams", BM25Params(k1=0.5)),)
     selection: Selection = Selection()
     #: words + 0.5 × bigrams ranks better than either field alone (bench/RESULTS.md).
-    weights: tuple[tuple[str, float], ...] = (("words", 1.0), ("bigrams", 0.5))
+    weights: tuple[tuple[str, float], ...] = tuple((f.name, f.weight) for f in FIELDS)
 
     def params(self, field_name: str) -> BM25Params:
         return dict(self.field_bm25).get(field_name, self.bm25)
@@ -374,6 +377,9 @@ def _assemble(
     counts: list[int] = []
     taken: list[np.ndarray] = []  # per document: its rows in the previous index, or -1s
     fresh: list[tuple[FileAnalysis, np.ndarray]] = []  # each with its passages' new rows (-1: left out)
+    fresh_documents: list[np.ndarray] = []  # per fresh file: its documents' new numbers (-1: left out)
+    same_documents: list[tuple[int, int]] = []  # (new number, row in the previous index), same file
+    moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied
     total = 0
     bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
 
@@ -395,6 +401,10 @@ def _assemble(
                 if not claim(doc_id, item.relative):
                     continue
                 path = str(root / item.relative)
+                if record["path"] == path:
+                    same_documents.append((len(documents), row))
+                else:  # the document field holds the path's words: worked out again
+                    moved_documents.append((len(documents), row, doc_id_of(item.relative)))
                 document = Document(doc_id, path, record["title"], "", record["body_start"], record["metadata"])
                 suffix, text = record["suffix"], previous.documents.text_bytes(row)
                 documents.append(_Row(document, item.source.sha256, suffix, text))
@@ -403,10 +413,12 @@ def _assemble(
                 total += counts[-1]
             continue
         places = np.full(len(item.spans), -1, dtype=np.int64)
+        numbers = np.full(len(item.documents), -1, dtype=np.int64)
         first = 0
         file_id = doc_id_of(item.source.path)
-        for document, count in zip(item.documents, item.passage_counts.tolist()):
+        for number, (document, count) in enumerate(zip(item.documents, item.passage_counts.tolist())):
             if claim(document.doc_id, item.source.path):
+                numbers[number] = len(documents)
                 documents.append(_Row(document, item.source.sha256, document.doc_id[len(file_id) :]))
                 places[first : first + count] = np.arange(total, total + count)
                 taken.append(np.full(count, -1, dtype=np.int64))
@@ -414,6 +426,7 @@ def _assemble(
                 total += count
             first += count
         fresh.append((item, places))
+        fresh_documents.append(numbers)
 
     rows = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
     old = rows >= 0
@@ -442,7 +455,7 @@ def _assemble(
     )
     copies = len(np.unique(rows[old])) < int(old.sum())
     fields = {}
-    for name in FIELDS:
+    for name in PASSAGE_FIELDS:
         kept, known, copied = None, None, []
         if previous is not None and old.any():
             old_field, known = previous.bm25.fields[name], previous.bm25.fields[name].vocabulary
@@ -460,8 +473,68 @@ def _assemble(
         new = Entries.concatenate(copied + [_placed(f.fields[name].entries, places) for f, places in fresh])
         texts = [f.fields[name].texts for f, _ in fresh]
         fields[name] = assemble_field(new, lengths, settings.params(name), texts, kept, known)
-    bm25 = Index(fields, dict(settings.weights), len(passages))
+    about = _DocumentFields(settings, previous, len(documents), same_documents, moved_documents)
+    fields.update(about.assemble([f for f, _ in fresh], fresh_documents))
+    bm25 = Index({name: fields[name] for name in dict(settings.weights)}, dict(settings.weights), len(passages))
     return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings, len(fresh))
+
+
+class _DocumentFields:
+    """The fields whose units are whole documents (see :mod:`mlq.fields`), put together from
+    the previous index (documents of unchanged files), from new analyses, and — for a file
+    renamed or copied, whose passages are taken over but whose path is new — analysed again
+    here from the title and headings the previous index holds."""
+
+    def __init__(
+        self,
+        settings: IndexSettings,
+        previous: CorpusIndex | None,
+        count: int,
+        same: list[tuple[int, int]],
+        moved: list[tuple[int, int, str]],
+    ) -> None:
+        self.settings, self.previous, self.count = settings, previous, count
+        self.same = np.array(same, dtype=np.int64).reshape(-1, 2)
+        self.moved_numbers = np.array([number for number, _, _ in moved], dtype=np.int64)
+        self.moved_terms = self._analyse(moved) if moved else {}
+
+    def _analyse(self, moved: list[tuple[int, int, str]]) -> dict[str, tuple[Entries, np.ndarray, Any]]:
+        from .ingest import PassageAnalyzer
+
+        assert self.previous is not None
+        analyzer = PassageAnalyzer(self.settings.analyzer, self.settings.context)
+        table = self.previous.passages
+        found: dict[str, list[list[str]]] = {name: [] for name in DOCUMENT_FIELDS}
+        for _, row, file_id in moved:
+            title = self.previous.documents.record(row)["title"]
+            sections = [table.section_text(int(table.section[r])) for r in table.rows_of(row)]
+            terms = analyzer.document_terms(title, sections, file_id)
+            for name in DOCUMENT_FIELDS:
+                found[name].append(terms[field_named(name).analysis])
+        return {name: count_terms(lists) for name, lists in found.items()}
+
+    def assemble(self, analyses: list[FileAnalysis], numbers: list[np.ndarray]) -> dict[str, FieldIndex]:
+        built = {}
+        for name in DOCUMENT_FIELDS:
+            lengths = np.zeros(self.count, dtype=np.int32)
+            parts, texts, known = [], [], None
+            if self.previous is not None and len(self.same):
+                old = self.previous.bm25.fields[name]
+                known = old.vocabulary
+                parts.append(old.entries_of(self.same[:, 1], self.same[:, 0]))
+                lengths[self.same[:, 0]] = np.asarray(old.lengths)[self.same[:, 1]]
+            for analysis, placed in zip(analyses, numbers):
+                counts = analysis.fields[name]
+                parts.append(_placed(counts.entries, placed))
+                lengths[placed[placed >= 0]] = counts.lengths[placed >= 0]
+                texts.append(counts.texts)
+            if name in self.moved_terms:
+                entries, moved_lengths, moved_texts = self.moved_terms[name]
+                parts.append(_placed(entries, self.moved_numbers))
+                lengths[self.moved_numbers] = moved_lengths
+                texts.append(moved_texts)
+            built[name] = assemble_field(Entries.concatenate(parts), lengths, self.settings.params(name), texts, known=known)
+        return built
 
 
 def _sections(

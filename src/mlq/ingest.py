@@ -17,9 +17,11 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .analysis import FIELDS, Analyzer, AnalyzerSettings, PassageContext
+from .analysis import Analyzer, AnalyzerSettings, DocumentContext
 from .bm25 import Entries, TermCounter, TermTexts
-from .corpus import Document, SourceFile, read_file
+from .corpus import Document, SourceFile, doc_id_of, read_file
+from .fields import DOCUMENT_FIELDS, PASSAGE_FIELDS
+from .fields import field as field_named
 from .passages import split_passages
 
 #: Below this many files per job, starting worker processes costs more than it saves.
@@ -30,8 +32,8 @@ _PART_BYTES = 2 << 20
 
 @dataclass(frozen=True)
 class FieldCounts:
-    """One field of one file: entries with passages numbered from 0 within the file, each
-    passage's length, and the texts of its terms."""
+    """One field of one file: entries with units (passages, or documents for a document
+    field) numbered from 0 within the file, each unit's length, and the texts of its terms."""
 
     entries: Entries
     lengths: np.ndarray
@@ -44,7 +46,8 @@ class FileAnalysis:
     ``warnings`` say why; several for a JSON Lines file), and their passages, in order:
     ``spans`` holds each passage's start and end in its document's text, and
     ``passage_counts`` how many passages each document has. Per passage, too: its heading
-    path, and where its prose can be read from (see :meth:`Document.prose_of`)."""
+    path, and where its prose can be read from (see :meth:`Document.prose_of`). ``fields``
+    holds every field of :data:`mlq.fields.FIELDS`."""
 
     source: SourceFile
     documents: tuple[Document, ...]
@@ -64,7 +67,8 @@ def analyze_file(
     first part alone carries the documents and warnings (see :func:`join_parts`)."""
     warnings: list[str] = []
     source, documents = read_file(path, root, warnings.append, clashes_with)
-    counters = {name: TermCounter() for name in FIELDS}
+    counters = {name: TermCounter() for name in PASSAGE_FIELDS}
+    about = {name: TermCounter() for name in DOCUMENT_FIELDS}
     spans: list[tuple[int, int]] = []
     passage_counts: list[int] = []
     contexts: list[int] = []
@@ -81,11 +85,18 @@ def analyze_file(
         passage_counts.append(len(passages))
         analyzer.start_document()
         for p in passages[max(lo - first, 0) : max(hi - first, 0)]:
-            terms = analyzer.terms(document, prose[p.start : p.end], p.section)
+            context = analyzer.context_terms(document, p.section)
+            own = analyzer.analyzer.texts(prose[p.start : p.end])
+            terms = {"context": context, "passage": {analysis: own[analysis] + context[analysis] for analysis in own}}
             for name, counter in counters.items():
-                counter.add(terms[name])
+                spec = field_named(name)
+                counter.add(terms[spec.text][spec.analysis])
+        if part == 0:
+            terms = analyzer.document_terms(document.title, [p.section for p in passages], doc_id_of(source.path))
+            for name, counter in about.items():
+                counter.add(terms[field_named(name).analysis])
         first += len(passages)
-    fields = {name: FieldCounts(*counter.counts()) for name, counter in counters.items()}
+    fields = {name: FieldCounts(*counter.counts()) for name, counter in {**counters, **about}.items()}
     return FileAnalysis(
         source,
         tuple(documents) if part == 0 else (),
@@ -102,8 +113,8 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
     """The analysis of a whole file from those of its parts, in order."""
     if len(parts) == 1:
         return parts[0]
-    fields = {}
-    for name in FIELDS:
+    fields = dict(parts[0].fields)  # the document fields come with the first part
+    for name in PASSAGE_FIELDS:
         counts = [part.fields[name] for part in parts]
         firsts = np.cumsum([0] + [len(c.lengths) for c in counts[:-1]])
         fields[name] = FieldCounts(
@@ -117,32 +128,26 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
 
 
 class PassageAnalyzer:
-    """The terms of a passage: its prose, then its context (see :class:`PassageContext`)."""
+    """The terms of passages (their prose, and their context: see :mod:`mlq.fields`) and of a
+    document's field (see :class:`DocumentContext`)."""
 
-    def __init__(self, settings: AnalyzerSettings, context: PassageContext) -> None:
+    def __init__(self, settings: AnalyzerSettings, context: DocumentContext) -> None:
         self.analyzer = Analyzer(settings)
         self.context = context
-        self._context_terms: dict[tuple[str, str], dict[str, list[str]]] = {}  # of the current document
+        self._context_terms: dict[str, dict[str, list[str]]] = {}  # of the current document, by section
 
     def start_document(self) -> None:
         self._context_terms.clear()
 
-    def terms(self, document: Document, prose: str, section: str) -> dict[str, list[str]]:
-        terms = self.analyzer.texts(prose)
-        for name, extra in self._context_of(document, section).items():
-            terms[name] += extra
-        return terms
+    def context_terms(self, document: Document, section: str) -> dict[str, list[str]]:
+        """The terms of a passage's context field (the same for every passage of a section)."""
+        if section not in self._context_terms:
+            title = document.metadata.get("title", "").strip()
+            self._context_terms[section] = self.analyzer.texts(self.context.passage_text(title, section))
+        return self._context_terms[section]
 
-    def _context_of(self, document: Document, section: str) -> dict[str, list[str]]:
-        title = document.metadata.get("title", "").strip()
-        key = (title, section)
-        if key not in self._context_terms:
-            headings = section.split(" > ") if section else []
-            if title and headings and headings[0] == title:
-                headings = headings[1:]  # the title as the first heading counts as the title
-            parts = [title] * (self.context.title if title else 0) + [" > ".join(headings)] * self.context.headings
-            self._context_terms[key] = self.analyzer.texts("\n".join(part for part in parts if part))
-        return self._context_terms[key]
+    def document_terms(self, title: str, sections: Sequence[str], file_id: str) -> dict[str, list[str]]:
+        return self.analyzer.texts(self.context.text(title, sections, file_id))
 
 
 def default_jobs() -> int:
@@ -158,7 +163,7 @@ def analyze_files(
     settings: AnalyzerSettings,
     jobs: int,
     clashes: dict[Path, Path],
-    context: PassageContext = PassageContext(),
+    context: DocumentContext = DocumentContext(),
 ) -> Iterator[FileAnalysis]:
     """Each of ``paths`` analysed, in order, on up to ``jobs`` processes. A file larger than
     ``_PART_BYTES`` is shared among them, so that one 50 MB export uses every core too."""
@@ -195,7 +200,7 @@ def _parts_of(path: Path, jobs: int) -> int:
 _worker_analyzer: PassageAnalyzer | None = None
 
 
-def _start_worker(settings: AnalyzerSettings, context: PassageContext) -> None:
+def _start_worker(settings: AnalyzerSettings, context: DocumentContext) -> None:
     global _worker_analyzer
     _worker_analyzer = PassageAnalyzer(settings, context)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
-import math
 import re
 import time
 from collections import Counter
@@ -19,11 +18,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
-from . import cache
-from .analysis import Analyzer, Term
-from .bm25 import select_top
+from . import cache, matching, scoring
+from .analysis import Analyzer, QueryWord, contains_surface, normalize, surface_spans
+from .bm25 import FieldIndex, select_top
 from .corpus import Document, SourceFile, Warn, check_corpus_dir
 from .errors import MlqError
+from .fields import EVIDENCE_FIELDS, field as field_named
 from .index import CorpusIndex, IndexSettings, Progress, build_index
 from .passages import Passage
 from .query import Query, parse_query
@@ -59,26 +59,11 @@ class Hit:
     highlights: tuple[tuple[int, int], ...]
     #: The Markdown heading path the passage sits under ("" if none).
     section: str = ""
-    #: With ``explain``: what each query term added to ``score`` (they sum to it).
-    explain: tuple[Contribution, ...] = ()
+    #: With ``explain``: what each query term added to ``score``, per field (they sum to it).
+    explain: tuple[scoring.Part, ...] = ()
     #: With ``context``: the passages of the same document just before and just after it.
     before: tuple[Passage, ...] = ()
     after: tuple[Passage, ...] = ()
-
-
-@dataclass(frozen=True)
-class Contribution:
-    """One query term's part of a hit's score: ``weight × count × idf × tf·(k1+1) /
-    (tf + k1·norm)``, where ``norm = 1 − b + b·(passage length / average length)``."""
-
-    field: str
-    term: str
-    count: int  # times the term is in the query
-    weight: float  # the field's weight
-    tf: int
-    idf: float
-    norm: float
-    score: float
 
 
 @dataclass(frozen=True)
@@ -93,15 +78,8 @@ class BuildReport:
 
 
 SORTS = ("score", "date", "doc")
-
-
-def _position(postings: Sequence[int], row: int) -> int | None:
-    """Where passage ``row`` is among a term's postings (numpy arrays, or memoryviews for a
-    small index read without numpy), or None."""
-    if isinstance(postings, memoryview):
-        return next((k for k, passage in enumerate(postings) if passage == row), None)
-    found = (postings == row).nonzero()[0]  # type: ignore[attr-defined]
-    return int(found[0]) if len(found) else None
+#: How many passages' normalized prose a searcher keeps, for checking surfaces.
+_NORMALIZED_KEPT = 4096
 
 
 def _contains_run(words: Sequence[str], run: Sequence[str]) -> bool:
@@ -119,14 +97,22 @@ def _date_of(metadata: Mapping[str, str]) -> str | None:
     return found.group(0) if found else None
 
 
-def analyze_query(analyzer: Analyzer, query: str) -> dict[str, list[Term]]:
-    """The query's terms per field; an error if there is nothing to search for."""
+def analyze_query(analyzer: Analyzer, query: str) -> list[QueryWord]:
+    """The words of a query that rank, as matching needs them: the free words (filler among
+    them marked), then the words of phrases and ``+`` words (never filler: quoted, every word
+    counts); a query of ``title:`` words alone ranks by them. An error if there is nothing to
+    search for."""
     if not query.strip():
         raise MlqError("empty query")
-    terms = analyzer.analyze(query)
-    if not any(terms.values()):
+    parsed = parse_query(query)
+    words = analyzer.query_words(parsed.text)
+    for text in (*parsed.phrases, *parsed.required):
+        words += analyzer.query_words(text, filler=False)
+    if not words:
+        words = analyzer.query_words(" ".join(parsed.titles), filler=False)
+    if not words:
         raise MlqError(f"no searchable term in query {query!r}")
-    return terms
+    return words
 
 
 class Searcher:
@@ -137,7 +123,8 @@ class Searcher:
         self.analyzer = analyzer or Analyzer(index.settings.analyzer)
         self.built = built
         self._searches = 0
-        self._average_lengths: dict[str, float] = {}  # a cache for explain
+        self._stats: dict[str, scoring.FieldStats] = {}  # a cache, for explain
+        self._normalized: dict[tuple[int, str], str] = {}  # a cache of passages' prose and context, NFKC and lower-cased
 
     @functools.cached_property
     def _ids(self) -> dict[str, int]:
@@ -173,14 +160,12 @@ class Searcher:
             raise MlqError("per-doc must be at least 1")
         if sort not in SORTS:
             raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
+        words = analyze_query(self.analyzer, query)
         parsed = parse_query(query)
-        # A query of title: words alone ranks by them (titles count in every passage).
-        terms = analyze_query(self.analyzer, parsed.ranked or " ".join(parsed.titles) or query)
-        query_terms = {name: [t.text for t in field] for name, field in terms.items()}
         allowed = self._filtered(since, until, tags) if since or until or tags else None
         allowed = self._restricted(parsed, allowed)
         keep = self._passage_rule(parsed)
-        hits = self._ranked(query_terms, limit, per_doc, highlight, allowed=allowed, explain=explain, keep=keep)
+        hits = self._ranked(matching.weighted(words), limit, per_doc, highlight, allowed=allowed, explain=explain, keep=keep)
         if sort != "score":
             key = (lambda h: (_date_of(self.documents[self._ids[h.doc_id]].metadata) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
             hits = sorted(hits, key=key, reverse=sort == "date")
@@ -243,41 +228,77 @@ class Searcher:
             after=tuple(self.index.passage(r) for r in after),
         )
 
-    def explain(self, query: Mapping[str, list[str]], row: int) -> tuple[Contribution, ...]:
-        """What each of ``query``'s terms (per field) adds to passage ``row``'s score, read back
-        from the index: the stored score of the term in the passage, its tf, and the idf and
-        length norm that make it."""
+    def holds(self, row: int, surface: str) -> bool:
+        """Whether passage ``row``'s prose holds ``surface`` (NFKC, lower-cased) whole."""
+        return contains_surface(self._normalized_text(row, "prose"), surface)
+
+    def place_of(self, row: int, surface: str) -> str | None:
+        """Where passage ``row`` holds ``surface`` whole: in its ``prose``, else in its
+        ``context`` (its document's title and its heading path), else None."""
+        for place in ("prose", "context"):
+            if contains_surface(self._normalized_text(row, place), surface):
+                return place
+        return None
+
+    def _normalized_text(self, row: int, place: str) -> str:
+        text = self._normalized.get((row, place))
+        if text is None:
+            if len(self._normalized) >= _NORMALIZED_KEPT:
+                self._normalized.pop(next(iter(self._normalized)))
+            if place == "prose":
+                raw = self.index.prose(row)
+            else:
+                title = self.index.documents.record(int(self.index.passages.doc[row]))["metadata"].get("title", "")
+                raw = f"{title}\n{self.index.passages.section_text(int(self.index.passages.section[row]))}"
+            text = self._normalized[(row, place)] = normalize(raw)[0]
+        return text
+
+    def explain(self, words: Sequence[tuple[QueryWord, int]], row: int) -> tuple[scoring.Part, ...]:
+        """What each of the query's words adds to passage ``row``'s score, field by field, from
+        :mod:`mlq.scoring`'s formula over the counts the index holds: the words field, the
+        bigrams of each surface the passage or its context holds whole, the evidence fields."""
+        fields, weights = self.index.bm25.fields, self.index.bm25.weights
+        doc = int(self.index.passages.doc[row])
         found = []
-        for name, terms in query.items():
-            field, weight = self.index.bm25.fields[name], self.index.bm25.weights[name]
-            params = self.index.settings.params(name)
-            norm = 1 - params.b + params.b * int(field.lengths[row]) / self._average_length(name)
-            for term, count in Counter(terms).items():
-                i = field.vocabulary.id_of(term)
-                if i is None:
-                    continue
-                lo, hi = int(field.indptr[i]), int(field.indptr[i + 1])
-                where = _position(field.postings[lo:hi], row)
-                if where is None:
-                    continue
-                tf, stored = int(field.tf[lo + where]), float(field.scores[lo + where])
-                idf = stored * (tf + params.k1 * norm) / (tf * (params.k1 + 1))
-                found.append(Contribution(name, term, count, weight, tf, idf, norm, weight * count * stored))
+        for word, count in words:
+            if word.term is not None:
+                found += self._parts("words", word.term, count, row)
+            if word.bigrams and self.place_of(row, word.surface):
+                for bigram, times in Counter(word.bigrams).items():
+                    found += self._parts("bigrams", bigram, count * times, row)
+        for name in EVIDENCE_FIELDS:
+            if not weights[name]:
+                continue
+            unit = doc if field_named(name).unit == "document" else row
+            for word, count in words:
+                if word.term is not None:
+                    found += self._parts(name, word.term, count, unit)
         return tuple(found)
 
-    def _average_length(self, field_name: str) -> float:
-        """A field's average passage length (BM25's avgdl), worked out once."""
-        if field_name not in self._average_lengths:
-            lengths = self.index.bm25.fields[field_name].lengths
-            total = int(lengths.sum()) if hasattr(lengths, "sum") else sum(lengths)
-            self._average_lengths[field_name] = (total / len(lengths) if len(lengths) else 0.0) or 1.0
-        return self._average_lengths[field_name]
+    def _parts(self, name: str, term: str, count: int, unit: int) -> list[scoring.Part]:
+        """The part of ``term`` (``count`` times in the query) in unit ``unit`` of field ``name``."""
+        field = self.index.bm25.fields[name]
+        posting = field.posting(term, unit)
+        if posting is None:
+            return []
+        tf, df = posting
+        params = self.index.settings.params(name)
+        stats = self._field_stats(name, field)
+        weight = self.index.bm25.weights[name]
+        unit_name = field_named(name).unit
+        return [scoring.explain(name, unit_name, term, count, weight, tf, df, int(field.lengths[unit]), stats, params)]
+
+    def _field_stats(self, name: str, field: FieldIndex) -> scoring.FieldStats:
+        if name not in self._stats:
+            self._stats[name] = scoring.stats(field.lengths, field.document_frequencies())
+        return self._stats[name]
 
     def similar(self, ref: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = 1, terms: int = 25) -> list[Hit]:
         """Passages of other documents most like document ``ref`` (or its passage ``DOC#N``):
-        its ``terms`` most characteristic words — the highest BM25 weight, idf × saturated tf,
-        over its own text as indexing analyses it — searched as a query. The document itself
-        is never among them. By default one passage per document: the documents most alike."""
+        its ``terms`` most characteristic words (:func:`mlq.scoring.characteristic`: idf ×
+        saturated tf over its own text as indexing analyses it, among words that other
+        documents also hold) searched as a query. The document itself is never among them. By
+        default one passage per document: the documents most alike."""
         document, number = self.resolve(ref)
         doc_index = self._ids[document.doc_id]
         own = self.index.passages.rows_of(doc_index)
@@ -289,25 +310,21 @@ class Searcher:
         weighed = []
         own_df = Counter(term for passage in per_passage for term in passage)
         for term, tf in counts.items():
-            i = field.vocabulary.id_of(term)
-            if i is None:
-                continue
-            df = int(field.indptr[i + 1]) - int(field.indptr[i])
-            elsewhere = df - own_df[term]
-            idf = math.log((self.index.bm25.passage_count - df + 0.5) / (df + 0.5))
+            df = field.document_frequency(term)
             # A word no other document has finds nothing; one in most passages says nothing.
-            if elsewhere > 0 and idf > 0:
-                weighed.append((-idf * tf * (params.k1 + 1) / (tf + params.k1), term))
-        query = [term for _, term in sorted(weighed)[:terms]]
+            weight = scoring.characteristic(tf, df, self.index.bm25.passage_count, params)
+            if df > own_df[term] and weight > 0:
+                weighed.append((-weight, term))
+        query = [QueryWord(term, term, ()) for _, term in sorted(weighed)[:terms]]
         if not query:
             return []
         others = [True] * len(self.documents)
         others[doc_index] = False
-        return self._ranked({"words": query}, limit, per_doc, True, allowed=others)
+        return self._ranked([(word, 1) for word in query], limit, per_doc, True, allowed=others)
 
     def _ranked(
         self,
-        query: Mapping[str, list[str]],
+        words: Sequence[tuple[QueryWord, int]],
         limit: int,
         per_doc: int | None,
         highlight: bool,
@@ -315,24 +332,26 @@ class Searcher:
         explain: bool = False,
         keep: Callable[[int], bool] | None = None,
     ) -> list[Hit]:
-        """The hits for query terms already analysed, best first (only from documents ``d``
-        where ``allowed[d]``, if given)."""
+        """The hits for query words already analysed (each with its count), best first (only
+        from documents ``d`` where ``allowed[d]``, if given)."""
         self._searches += 1
         if self._searches == 2:
             # A small index is read without numpy, which suits one search; from a second one on
             # (a batch, a program), importing numpy once costs less than summing in Python.
             self.index = self.index.with_numpy_arrays()
-        ids, scores = self.index.bm25.score(query)
-        # Phrases, + and - (``keep``) are checked on the passages' analysed text, best first, only
-        # as far as the hits shown need.
-        ids, scores = select_top(ids, scores, limit, self.index.passages.doc, per_doc, allowed, keep)
-        wanted = {name: set(terms) for name, terms in query.items()} if highlight else None
-        hits = [self._hit(rank, int(i), float(score), wanted) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
+            self._stats.clear()
+        bm25 = self.index.bm25
+        found = matching.candidates(bm25.fields, bm25.weights, self.index.passages.doc, words, self.place_of)
+        # Surfaces, phrases, + and - (``exact``, ``keep``) are checked on the passages' prose, best
+        # first, only as far as the hits shown need.
+        exact = found.exact if found.unsure else None
+        ids, scores = select_top(found.ids, found.scores, limit, self.index.passages.doc, per_doc, allowed, keep, exact)
+        hits = [self._hit(rank, int(i), float(score), words if highlight else None) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
         if explain:
-            hits = [replace(hit, explain=self.explain(query, int(i))) for hit, i in zip(hits, ids)]
+            hits = [replace(hit, explain=self.explain(words, int(i))) for hit, i in zip(hits, ids)]
         return hits
 
-    def _hit(self, rank: int, row: int, score: float, wanted: Mapping[str, set[str]] | None) -> Hit:
+    def _hit(self, rank: int, row: int, score: float, words: Sequence[tuple[QueryWord, int]] | None) -> Hit:
         document = self.documents[int(self.index.passages.doc[row])]
         passage = self.index.passage(row)
         return Hit(
@@ -345,22 +364,24 @@ class Searcher:
             start=passage.start,
             end=passage.end,
             text=passage.text,
-            highlights=self.highlights(self.index.prose(row), wanted) if wanted is not None else (),
+            highlights=self.highlights(self.index.prose(row), [word for word, _ in words]) if words is not None else (),
             section=passage.section,
         )
 
-    def highlights(self, text: str, wanted: Mapping[str, set[str]]) -> tuple[tuple[int, int], ...]:
-        """Spans of ``text`` whose terms are among ``wanted`` (per field), merged where they
-        touch or overlap. The passage is analysed again rather than storing every term's span
-        in the index: the analyzer is deterministic, and it is only the few passages shown."""
-        spans = sorted(
-            (term.start, term.end)
-            for name, terms in self.analyzer.analyze(text).items()
-            for term in terms
-            if term.text in wanted.get(name, ())
-        )
+    def highlights(self, text: str, words: Sequence[QueryWord]) -> tuple[tuple[int, int], ...]:
+        """Spans of ``text`` that match ``words``: the analysed words whose term is one of
+        theirs, and every place that holds one's surface whole, merged where they touch or
+        overlap. The passage is analysed again rather than storing every term's span in the
+        index: the analyzer is deterministic, and it is only the few passages shown. A query's
+        parts and joins are not shown: they never make a match."""
+        words = [word for word in words if word.matches]
+        terms = {word.term for word in words}
+        spans = [(term.start, term.end) for term in self.analyzer.words(text) if term.text in terms]
+        normalized, starts, ends = normalize(text)
+        for surface in {word.surface for word in words if word.bigrams}:
+            spans += [(starts[i], ends[j - 1]) for i, j in surface_spans(normalized, surface)]
         merged: list[tuple[int, int]] = []
-        for start, end in spans:
+        for start, end in sorted(spans):
             if merged and start <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             else:

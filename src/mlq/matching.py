@@ -1,0 +1,298 @@
+"""Which passages match a query, and what they score: the matching rule, over the index's fields.
+
+A passage matches a query word when its own prose holds the word's term (the words field, less
+the passage's context: see :mod:`mlq.fields`), or the word's whole surface as a run of
+characters — found through the bigram field (the passage or its context holds every bigram of
+the surface), then checked in the passage's prose: overlapping bigrams alone never make a match
+(インターン is not イン in デザイン plus ター in スタートアップ). The bigram field adds to a
+passage's score only for the words whose surface the passage holds whole, in its prose or its
+context (its title is part of it, as in the words field). A passage matching no word is no
+hit; one that matches gets its own fields' scores, context included, and, once, its document's
+score in the document field.
+
+The check in the prose costs a passage's text, so it is left to selection (see
+:func:`mlq.bm25.select_top`): each candidate first gets an upper bound of its score (as if
+every check passed), and only the candidates that could make the top are checked, best first.
+
+Postings are read through a :class:`Backend` chosen once: numpy for an ordinary index, plain
+Python for a small one read without numpy (see :mod:`mlq.cache`); both sum in the same order.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+from ._numpy import np
+from .analysis import QueryWord
+from .bm25 import FieldIndex
+from .fields import EVIDENCE_FIELDS, field
+
+#: Where passage ``row`` holds ``surface`` whole, as a run of characters: in its ``"prose"``,
+#: else in its ``"context"``, else None.
+Check = Callable[[int, str], "str | None"]
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A query word's surface that a candidate must hold whole for the bigram field to count:
+    the candidates holding all its bigrams (sorted), what the field adds to each, and whether
+    holding it in the prose makes a passage match (not for a query's parts and joins)."""
+
+    text: str
+    ids: Sequence[int]
+    added: Sequence[float]
+    matches: bool
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Passages that may match, with an upper bound of each one's score; :meth:`exact` gives
+    a passage's score once its surfaces are checked (None: it matches nothing)."""
+
+    ids: Sequence[int]
+    scores: Sequence[float]
+    #: The surfaces to check, per word with bigrams.
+    pending: tuple[Surface, ...]
+    #: Candidates that match for certain (a term of their own prose), sorted.
+    sure: Sequence[int]
+    check: Check | None = None
+
+    @property
+    def unsure(self) -> bool:
+        return bool(self.pending)
+
+    def exact(self, row: int, bound: float) -> float | None:
+        """The score of candidate ``row`` whose upper bound is ``bound``."""
+        matched = _position(self.sure, row) is not None
+        score = bound
+        for surface in self.pending:
+            at = _position(surface.ids, row)
+            if at is None:
+                continue
+            assert self.check is not None
+            place = self.check(row, surface.text)
+            if place is None:
+                score -= float(surface.added[at])
+            matched = matched or (place == "prose" and surface.matches)
+        return score if matched else None
+
+
+def _position(ids: Sequence[int], row: int) -> int | None:
+    at = bisect.bisect_left(ids, row)
+    return at if at < len(ids) and ids[at] == row else None
+
+
+def weighted(words: Sequence[QueryWord]) -> list[tuple[QueryWord, int]]:
+    """The words that carry weight — all but filler, unless no other word can make a match —
+    each with the times it is in the query (a repeated word counts again, as in rank-bm25)."""
+    kept = [word for word in words if not word.filler]
+    if not any(word.matches for word in kept):
+        kept = list(words)
+    return list(Counter(kept).items())
+
+
+def candidates(
+    fields: Mapping[str, FieldIndex],
+    weights: Mapping[str, float],
+    passage_doc: Sequence[int],
+    words: Sequence[tuple[QueryWord, int]],
+    check: Check,
+) -> Candidates:
+    """Every passage that may match one of ``words`` (with their counts), and its score's upper
+    bound: words + bigrams (of surfaces it holds every bigram of) + its evidence fields'."""
+    backend = PLAIN if isinstance(passage_doc, memoryview) else NUMPY
+    parts: list[tuple[Sequence[int], Sequence[float], float]] = []
+    sure: list[Sequence[int]] = []
+    pending = []
+    for word, count in words:
+        found = fields["words"].postings_of(word.term) if word.term is not None else None
+        if found is not None:
+            parts.append((*found, weights["words"] * count))
+            sure.append(_own(backend, fields, word.term))
+        if not word.bigrams:
+            continue
+        distinct = Counter(word.bigrams)
+        postings = [fields["bigrams"].postings_of(bigram) for bigram in distinct]
+        if any(p is None for p in postings):
+            continue
+        factor = weights["bigrams"] * count
+        ids, added = backend.in_all([(ids, scores, factor * times) for (ids, scores), times in zip(postings, distinct.values())])
+        if word.term is not None and word.surface.isascii() and word.surface.isalnum():
+            # A Latin word is held whole only between non-letters, where the analyzer made it a
+            # term: only passages holding the term can hold it (its stem's other forms too).
+            ids, added = backend.within(ids, added, found[0] if found is not None else ids[:0])
+        if not len(ids):
+            continue
+        parts.append((ids, added, 1.0))
+        pending.append(Surface(word.surface, ids, added, word.matches))  # checked even for one bigram: it may be the context's
+    ids, bounds = backend.summed(parts)
+    for name in EVIDENCE_FIELDS:  # added to the passages that match, never making one match
+        if not weights[name]:
+            continue
+        evidence = [
+            (*found, weights[name] * count)
+            for word, count in words
+            if word.term is not None and (found := fields[name].postings_of(word.term)) is not None
+        ]
+        if evidence and len(ids):
+            units = backend.take(passage_doc, ids) if field(name).unit == "document" else ids
+            bounds = backend.plus(bounds, units, backend.summed(evidence))
+    return Candidates(ids, bounds, tuple(pending), backend.union(sure), check)
+
+
+def _own(backend: Backend, fields: Mapping[str, FieldIndex], term: str) -> Sequence[int]:
+    """The passages holding ``term`` in their own prose: more times in the words field, which
+    counts their context too, than in the context field."""
+    ids, tf = fields["words"].frequencies_of(term)  # type: ignore[misc]
+    in_context = fields["context"].frequencies_of(term)
+    return ids if in_context is None else backend.more(ids, tf, *in_context)
+
+
+class Backend:
+    """How postings are combined: numpy arrays, or plain sequences of a small index."""
+
+    def summed(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
+        """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor."""
+        raise NotImplementedError
+
+    def in_all(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
+        """The ids in every one of ``parts``, sorted, with their summed scores."""
+        raise NotImplementedError
+
+    def union(self, id_lists: Sequence[Sequence[int]]) -> Sequence[int]:
+        raise NotImplementedError
+
+    def within(self, ids: Sequence[int], scores: Sequence[float], allowed: Sequence[int]) -> tuple[Sequence[int], Sequence[float]]:
+        """The ``ids`` that are also in ``allowed``, with their scores, in the order of ``ids``."""
+        raise NotImplementedError
+
+    def more(self, ids: Sequence[int], tf: Sequence[int], other_ids: Sequence[int], other_tf: Sequence[int]) -> Sequence[int]:
+        """The ``ids`` whose ``tf`` is more than their ``other_tf`` (0 where not in
+        ``other_ids``)."""
+        raise NotImplementedError
+
+    def take(self, values: Sequence[int], ids: Sequence[int]) -> Sequence[int]:
+        """``values[i]`` for each of ``ids``."""
+        raise NotImplementedError
+
+    def plus(self, scores: Sequence[float], units: Sequence[int], found: tuple[Sequence[int], Sequence[float]]) -> Sequence[float]:
+        """``scores`` plus, for each, the score ``found`` (sorted units and their scores) gives
+        its unit (0 if none)."""
+        raise NotImplementedError
+
+
+class _Numpy(Backend):
+    def summed(self, parts):  # type: ignore[override]
+        if not parts:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        all_ids = np.concatenate([ids for ids, _, _ in parts])
+        all_scores = np.concatenate([np.asarray(scores) * factor for _, scores, factor in parts])
+        top = int(all_ids.max()) + 1 if len(all_ids) else 0
+        if len(all_ids) * 8 < top:
+            # Few postings: sorting them costs less than a pass over every id below the largest.
+            matched, slot = np.unique(all_ids, return_inverse=True)
+            return matched, np.bincount(slot, weights=all_scores, minlength=len(matched))
+        totals = np.bincount(all_ids, weights=all_scores, minlength=top)
+        touched = np.zeros(top, dtype=bool)
+        touched[all_ids] = True
+        matched = np.flatnonzero(touched)
+        return matched, totals[matched]
+
+    def in_all(self, parts):  # type: ignore[override]
+        if len(parts) == 1:
+            # A term's postings are in passage order but for the new passages of an incremental
+            # build, which come after the others: sorted here, where order is needed.
+            ids, scores, factor = parts[0]
+            order = np.argsort(ids, kind="stable")
+            return np.asarray(ids)[order], np.asarray(scores)[order] * factor
+        all_ids = np.concatenate([ids for ids, _, _ in parts])
+        all_scores = np.concatenate([np.asarray(scores) * factor for _, scores, factor in parts])
+        matched, slot, counts = np.unique(all_ids, return_inverse=True, return_counts=True)
+        sums = np.bincount(slot, weights=all_scores, minlength=len(matched))
+        every = counts == len(parts)
+        return matched[every], sums[every]
+
+    def union(self, id_lists):  # type: ignore[override]
+        return np.unique(np.concatenate(id_lists)) if id_lists else np.zeros(0, dtype=np.int32)
+
+    def within(self, ids, scores, allowed):  # type: ignore[override]
+        keep = np.isin(ids, allowed, assume_unique=True)
+        return ids[keep], scores[keep]
+
+    def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
+        order = np.argsort(other_ids, kind="stable")  # postings of an incremental build are not all in order
+        other_ids, other_tf = np.asarray(other_ids)[order], np.asarray(other_tf)[order]
+        at = np.minimum(np.searchsorted(other_ids, ids), len(other_ids) - 1)
+        other = np.where(other_ids[at] == ids, other_tf[at], 0)
+        return ids[tf > other]
+
+    def take(self, values, ids):  # type: ignore[override]
+        return np.asarray(values)[ids]
+
+    def plus(self, scores, units, found):  # type: ignore[override]
+        found_units, found_scores = found
+        if not len(found_units):
+            return scores
+        at = np.minimum(np.searchsorted(found_units, units), len(found_units) - 1)
+        return scores + np.where(found_units[at] == units, found_scores[at], 0.0)
+
+
+class _Plain(Backend):
+    """The same sums in plain Python, in the order ``np.bincount`` adds them: the same floats."""
+
+    def summed(self, parts):  # type: ignore[override]
+        totals: dict[int, float] = {}
+        get = totals.get
+        for ids, scores, factor in parts:
+            for i, score in zip(ids, scores):
+                totals[i] = get(i, 0.0) + score * factor
+        matched = sorted(totals)
+        return matched, [totals[i] for i in matched]
+
+    def in_all(self, parts):  # type: ignore[override]
+        if len(parts) == 1:
+            ids, scores, factor = parts[0]
+            pairs = sorted(zip(ids, scores))
+            return [i for i, _ in pairs], [score * factor for _, score in pairs]
+        common = set(parts[0][0]).intersection(*(set(ids) for ids, _, _ in parts[1:]))
+        ids, sums = self.summed([([i for i in ids if i in common], [s for i, s in zip(ids, scores) if i in common], f) for ids, scores, f in parts])
+        return ids, sums
+
+    def union(self, id_lists):  # type: ignore[override]
+        return sorted(set().union(*id_lists)) if id_lists else []
+
+    def within(self, ids, scores, allowed):  # type: ignore[override]
+        allowed = set(allowed)
+        kept = [(i, score) for i, score in zip(ids, scores) if i in allowed]
+        return [i for i, _ in kept], [score for _, score in kept]
+
+    def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
+        other = dict(zip(other_ids, other_tf))
+        return [i for i, n in zip(ids, tf) if n > other.get(i, 0)]
+
+    def take(self, values, ids):  # type: ignore[override]
+        return [values[i] for i in ids]
+
+    def plus(self, scores, units, found):  # type: ignore[override]
+        by_unit = dict(zip(*found))
+        return [score + by_unit.get(unit, 0.0) for unit, score in zip(units, scores)]
+
+
+NUMPY, PLAIN = _Numpy(), _Plain()
+
+
+def field_scores(index_field: FieldIndex, terms: Sequence[str]) -> dict[int, float]:
+    """One field's BM25 of ``terms`` for every unit holding one of them, as
+    ``rank_bm25.BM25Okapi.get_scores`` gives it (a repeated term counts again): what the tests
+    hold each field against."""
+    totals: dict[int, float] = {}
+    for term, count in Counter(terms).items():
+        found = index_field.postings_of(term)
+        if found is not None:
+            for i, score in zip(*found):
+                totals[int(i)] = totals.get(int(i), 0.0) + float(score) * count
+    return totals
+
