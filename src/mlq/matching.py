@@ -31,8 +31,10 @@ from .bm25 import FieldIndex
 from .fields import EVIDENCE_FIELDS, field
 
 #: Where passage ``row`` holds ``surface`` whole, as a run of characters: in its ``"prose"``,
-#: else in its ``"context"``, else None.
-Check = Callable[[int, str], "str | None"]
+#: else in its ``"context"``, else None. For a surface that is one bigram of Japanese script, the
+#: third argument is how many times the passage's bigram field (prose and context) holds it,
+#: which a count of the context's alone decides without reading the prose.
+Check = Callable[[int, str, "int | None"], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Surface:
     ids: Sequence[int]
     added: Sequence[float]
     matches: bool
+    #: For a surface that is its one bigram: the bigram's frequency in each candidate.
+    times: Sequence[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class Candidates:
             if at is None:
                 continue
             assert self.check is not None
-            place = self.check(row, surface.text)
+            place = self.check(row, surface.text, None if surface.times is None else int(surface.times[at]))
             if place is None:
                 score -= float(surface.added[at])
             matched = matched or (place == "prose" and surface.matches)
@@ -127,7 +131,11 @@ def candidates(
         if not len(ids):
             continue
         parts.append((ids, added, 1.0))
-        pending.append(Surface(word.surface, ids, added, word.matches))  # checked even for one bigram: it may be the context's
+        # Checked even for one bigram: it may be the context's alone.
+        times = None
+        if word.bigrams == (word.surface,) and not any(c.isascii() and c.isalnum() for c in word.surface):
+            times = backend.in_id_order(*fields["bigrams"].frequencies_of(word.surface))  # type: ignore[misc]
+        pending.append(Surface(word.surface, ids, added, word.matches, times))
     ids, bounds = backend.summed(parts)
     for name in EVIDENCE_FIELDS:  # added to the passages that match, never making one match
         if not weights[name]:
@@ -163,6 +171,10 @@ class Backend:
         raise NotImplementedError
 
     def union(self, id_lists: Sequence[Sequence[int]]) -> Sequence[int]:
+        raise NotImplementedError
+
+    def in_id_order(self, ids: Sequence[int], values: Sequence[int]) -> Sequence[int]:
+        """``values`` of postings ``ids``, in the order of the sorted ids."""
         raise NotImplementedError
 
     def within(self, ids: Sequence[int], scores: Sequence[float], allowed: Sequence[int]) -> tuple[Sequence[int], Sequence[float]]:
@@ -224,6 +236,9 @@ class _Numpy(Backend):
     def union(self, id_lists):  # type: ignore[override]
         return np.unique(np.concatenate(id_lists)) if id_lists else np.zeros(0, dtype=np.int32)
 
+    def in_id_order(self, ids, values):  # type: ignore[override]
+        return _in_order(ids, values)[1]
+
     def within(self, ids, scores, allowed):  # type: ignore[override]
         keep = np.isin(ids, allowed, assume_unique=True)
         return ids[keep], scores[keep]
@@ -278,6 +293,9 @@ class _Plain(Backend):
 
     def union(self, id_lists):  # type: ignore[override]
         return sorted(set().union(*id_lists)) if id_lists else []
+
+    def in_id_order(self, ids, values):  # type: ignore[override]
+        return [value for _, value in sorted(zip(ids, values))]
 
     def within(self, ids, scores, allowed):  # type: ignore[override]
         allowed = set(allowed)
