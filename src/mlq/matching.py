@@ -31,8 +31,10 @@ from .bm25 import FieldIndex
 from .fields import EVIDENCE_FIELDS, field
 
 #: Where passage ``row`` holds ``surface`` whole, as a run of characters: in its ``"prose"``,
-#: else in its ``"context"``, else None.
-Check = Callable[[int, str], "str | None"]
+#: else in its ``"context"``, else None. For a surface that is one bigram of Japanese script, the
+#: third argument is how many times the passage's bigram field (prose and context) holds it,
+#: which a count of the context's alone decides without reading the prose.
+Check = Callable[[int, str, "int | None"], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Surface:
     ids: Sequence[int]
     added: Sequence[float]
     matches: bool
+    #: For a surface that is its one bigram: the bigram's frequency in each candidate.
+    times: Sequence[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class Candidates:
             if at is None:
                 continue
             assert self.check is not None
-            place = self.check(row, surface.text)
+            place = self.check(row, surface.text, None if surface.times is None else int(surface.times[at]))
             if place is None:
                 score -= float(surface.added[at])
             matched = matched or (place == "prose" and surface.matches)
@@ -127,7 +131,11 @@ def candidates(
         if not len(ids):
             continue
         parts.append((ids, added, 1.0))
-        pending.append(Surface(word.surface, ids, added, word.matches))  # checked even for one bigram: it may be the context's
+        # Checked even for one bigram: it may be the context's alone.
+        times = None
+        if word.bigrams == (word.surface,) and not any(c.isascii() and c.isalnum() for c in word.surface):
+            times = backend.in_id_order(*fields["bigrams"].frequencies_of(word.surface))  # type: ignore[misc]
+        pending.append(Surface(word.surface, ids, added, word.matches, times))
     ids, bounds = backend.summed(parts)
     for name in EVIDENCE_FIELDS:  # added to the passages that match, never making one match
         if not weights[name]:
@@ -163,6 +171,10 @@ class Backend:
         raise NotImplementedError
 
     def union(self, id_lists: Sequence[Sequence[int]]) -> Sequence[int]:
+        raise NotImplementedError
+
+    def in_id_order(self, ids: Sequence[int], values: Sequence[int]) -> Sequence[int]:
+        """``values`` of postings ``ids``, in the order of the sorted ids."""
         raise NotImplementedError
 
     def within(self, ids: Sequence[int], scores: Sequence[float], allowed: Sequence[int]) -> tuple[Sequence[int], Sequence[float]]:
@@ -202,29 +214,37 @@ class _Numpy(Backend):
         return matched, totals[matched]
 
     def in_all(self, parts):  # type: ignore[override]
-        if len(parts) == 1:
-            # A term's postings are in passage order but for the new passages of an incremental
-            # build, which come after the others: sorted here, where order is needed.
-            ids, scores, factor = parts[0]
-            order = np.argsort(ids, kind="stable")
-            return np.asarray(ids)[order], np.asarray(scores)[order] * factor
-        all_ids = np.concatenate([ids for ids, _, _ in parts])
-        all_scores = np.concatenate([np.asarray(scores) * factor for _, scores, factor in parts])
-        matched, slot, counts = np.unique(all_ids, return_inverse=True, return_counts=True)
-        sums = np.bincount(slot, weights=all_scores, minlength=len(matched))
-        every = counts == len(parts)
-        return matched[every], sums[every]
+        # From the shortest postings, each other's looked up by binary search: the cost follows
+        # the rarest bigram, not the commonest. Sums run in the order of ``parts``, as the plain
+        # backend's do.
+        order = sorted(range(len(parts)), key=lambda k: len(parts[k][0]))
+        ids, scores = _in_order(*parts[order[0]][:2])
+        kept = np.ones(len(ids), dtype=bool)
+        at_of = {}
+        for k in order[1:]:
+            other_ids, other_scores = _in_order(*parts[k][:2])
+            at = np.minimum(np.searchsorted(other_ids, ids), max(len(other_ids) - 1, 0))
+            kept &= other_ids[at] == ids if len(other_ids) else False
+            at_of[k] = (at, other_scores)
+        ids = ids[kept]
+        sums = np.zeros(len(ids))
+        for k, (ids_k, scores_k, factor) in enumerate(parts):
+            found = scores[kept] if k == order[0] else at_of[k][1][at_of[k][0][kept]]
+            sums += np.asarray(found, dtype=np.float64) * factor
+        return ids, sums
 
     def union(self, id_lists):  # type: ignore[override]
         return np.unique(np.concatenate(id_lists)) if id_lists else np.zeros(0, dtype=np.int32)
+
+    def in_id_order(self, ids, values):  # type: ignore[override]
+        return _in_order(ids, values)[1]
 
     def within(self, ids, scores, allowed):  # type: ignore[override]
         keep = np.isin(ids, allowed, assume_unique=True)
         return ids[keep], scores[keep]
 
     def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
-        order = np.argsort(other_ids, kind="stable")  # postings of an incremental build are not all in order
-        other_ids, other_tf = np.asarray(other_ids)[order], np.asarray(other_tf)[order]
+        other_ids, other_tf = _in_order(other_ids, other_tf)
         at = np.minimum(np.searchsorted(other_ids, ids), len(other_ids) - 1)
         other = np.where(other_ids[at] == ids, other_tf[at], 0)
         return ids[tf > other]
@@ -238,6 +258,16 @@ class _Numpy(Backend):
             return scores
         at = np.minimum(np.searchsorted(found_units, units), len(found_units) - 1)
         return scores + np.where(found_units[at] == units, found_scores[at], 0.0)
+
+
+def _in_order(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Postings sorted by id. A term's postings are in passage order but for the new passages
+    of an incremental build, which come after the others: checked (cheap) before sorting."""
+    ids, values = np.asarray(ids), np.asarray(values)
+    if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
+        return ids, values
+    order = np.argsort(ids, kind="stable")
+    return ids[order], values[order]
 
 
 class _Plain(Backend):
@@ -263,6 +293,9 @@ class _Plain(Backend):
 
     def union(self, id_lists):  # type: ignore[override]
         return sorted(set().union(*id_lists)) if id_lists else []
+
+    def in_id_order(self, ids, values):  # type: ignore[override]
+        return [value for _, value in sorted(zip(ids, values))]
 
     def within(self, ids, scores, allowed):  # type: ignore[override]
         allowed = set(allowed)

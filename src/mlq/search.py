@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
 from . import cache, matching, scoring
-from .analysis import Analyzer, QueryWord, contains_surface, normalize, surface_spans
+from .analysis import Analyzer, QueryWord, bigram_texts, contains_surface, normalize, surface_spans
 from .bm25 import FieldIndex, select_top
 from .corpus import Document, SourceFile, Warn, check_corpus_dir
 from .errors import MlqError
@@ -125,6 +125,7 @@ class Searcher:
         self._searches = 0
         self._stats: dict[str, scoring.FieldStats] = {}  # a cache, for explain
         self._normalized: dict[tuple[int, str], str] = {}  # a cache of passages' prose and context, NFKC and lower-cased
+        self._context_counts: dict[tuple[int, int], Counter[str]] = {}  # a cache of contexts' bigrams, by (document, section)
 
     @functools.cached_property
     def _ids(self) -> dict[str, int]:
@@ -232,13 +233,30 @@ class Searcher:
         """Whether passage ``row``'s prose holds ``surface`` (NFKC, lower-cased) whole."""
         return contains_surface(self._normalized_text(row, "prose"), surface)
 
-    def place_of(self, row: int, surface: str) -> str | None:
+    def place_of(self, row: int, surface: str, times: int | None = None) -> str | None:
         """Where passage ``row`` holds ``surface`` whole: in its ``prose``, else in its
-        ``context`` (its document's title and its heading path), else None."""
+        ``context`` (its document's title and its heading path), else None. ``times``, for a
+        surface that is one bigram, is how often the passage's bigram field holds it: more than
+        its context does means the prose holds it too, with no need to read the prose."""
+        if times is not None:
+            in_context = self._context_bigrams(row)[surface]
+            return "prose" if times > in_context else "context" if in_context else None
         for place in ("prose", "context"):
             if contains_surface(self._normalized_text(row, place), surface):
                 return place
         return None
+
+    def _context_bigrams(self, row: int) -> Counter[str]:
+        """The bigrams passage ``row``'s context adds to its bigram field, as indexing made them."""
+        key = (int(self.index.passages.doc[row]), int(self.index.passages.section[row]))
+        found = self._context_counts.get(key)
+        if found is None:
+            if len(self._context_counts) >= _NORMALIZED_KEPT:
+                self._context_counts.pop(next(iter(self._context_counts)))
+            title = self.index.documents.record(key[0])["metadata"].get("title", "").strip()
+            text = self.index.settings.context.passage_text(title, self.index.passages.section_text(key[1]))
+            found = self._context_counts[key] = Counter(bigram_texts(text, self.index.settings.analyzer.latin_bigrams))
+        return found
 
     def _normalized_text(self, row: int, place: str) -> str:
         text = self._normalized.get((row, place))
