@@ -12,7 +12,7 @@ from conftest import run_mlq
 
 from mlq import open_corpus
 
-QUERIES = ["インターン 面接", "面接 面接 学習", "MLOps と チームビルディング", "研究所"]
+QUERIES = ["インターン 面接", "面接 面接 学習", "MLOps と チームビルディング", "研究所", "機械学習エンジニアの面接"]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -56,6 +56,11 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
                     expected[("bigrams", bigram)] += 1
             if word.term is not None and (postings := fields["document"].postings_of(word.term)) is not None and doc in list(postings[0]):
                 expected[("document", word.term)] += 1
+        for c in hit.explain:  # a part's or join's bigrams say which, and it is there whole
+            if c.via:
+                role, surface = c.via.split(" ", 1)
+                assert c.field == "bigrams" and role in {"part", "join"}, c
+                assert surface in prose or surface in context, c
         got: Counter = Counter()
         for c in hit.explain:  # a bigram can come from a word and from a part of it (研究所, 研究)
             got[(c.field, c.term)] += c.count

@@ -219,18 +219,18 @@ class Analyzer:
                 is_filler = filler and self.is_filler(morpheme.part_of_speech())
                 words.append(QueryWord(form, surface, tuple(bigram_texts(surface, self.settings.latin_bigrams)), is_filler))
                 spans.append((start, end))
-        extra: dict[str, tuple[str, ...]] = {}  # surface → its bigrams that count
+        extra: dict[str, tuple[str, tuple[str, ...]]] = {}  # surface → its role, and its bigrams that count
         for word, (start, end) in zip(words, spans):
             if not word.filler:
                 for part in self._parts(text[start:end]):
-                    extra[part] = tuple(bigram_texts(part, self.settings.latin_bigrams))
+                    extra[part] = ("part", tuple(bigram_texts(part, self.settings.latin_bigrams)))
         for (one, (start, end)), (two, (next_start, next_end)) in zip(zip(words, spans), zip(words[1:], spans[1:])):
             if _joins(text[end:next_start]):
                 joined = normalize(text[start:next_end])[0]
                 between = Counter(bigram_texts(joined, self.settings.latin_bigrams)) - Counter(one.bigrams + two.bigrams)
-                extra[joined] = tuple(between.elements())
+                extra[joined] = ("join", tuple(between.elements()))
         own = {word.surface for word in words}
-        return words + [QueryWord(None, surface, grams, matches=False) for surface, grams in extra.items() if grams and surface not in own]
+        return words + [QueryWord(None, surface, grams, role=role) for surface, (role, grams) in extra.items() if grams and surface not in own]
 
     def _parts(self, surface: str) -> list[str]:
         """The short units (Sudachi's mode A) of a compound word, of two characters or more."""
@@ -300,7 +300,7 @@ class QueryWord:
     then checked). ``filler`` words match and weigh nothing, unless all words are filler.
 
     A query also has words that never make a passage match, and add their ``bigrams`` only to
-    a passage that holds their whole ``surface`` (``term`` None, ``matches`` False): the
+    a passage that holds their whole ``surface`` (``term`` None, ``role`` not ``word``): the
     *parts* of a compound (国立 and 競技 of 国立競技場, for a page that writes
     国立屋内総合競技場), and the *joins* of two neighbouring words as typed (梅雨明けの発表:
     the bigrams けの, の発 that only a passage saying it just so holds)."""
@@ -309,7 +309,13 @@ class QueryWord:
     surface: str
     bigrams: tuple[str, ...]
     filler: bool = False
-    matches: bool = True
+    #: ``word``, ``part`` or ``join``.
+    role: str = "word"
+
+    @property
+    def matches(self) -> bool:
+        """Whether holding it makes a passage match (a word does; a part or join only adds)."""
+        return self.role == "word"
 
 
 def bigram_texts(text: str, latin: bool = True) -> list[str]:

@@ -103,6 +103,9 @@ class Part:
     idf: float
     norm: float
     score: float
+    #: For the bigrams of a query's part or join (see :class:`mlq.analysis.QueryWord`): which,
+    #: as ``part 機械`` or ``join 梅雨明けの発表``.
+    via: str = ""
 
 
 def explain(

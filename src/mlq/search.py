@@ -282,8 +282,9 @@ class Searcher:
             if word.term is not None:
                 found += self._parts("words", word.term, count, row)
             if word.bigrams and self.place_of(row, word.surface):
+                via = "" if word.matches else f"{word.role} {word.surface}"
                 for bigram, times in Counter(word.bigrams).items():
-                    found += self._parts("bigrams", bigram, count * times, row)
+                    found += [replace(part, via=via) for part in self._parts("bigrams", bigram, count * times, row)]
         for name in EVIDENCE_FIELDS:
             if not weights[name]:
                 continue

@@ -49,9 +49,10 @@ def format_score(score: float) -> str:
 
 
 def explanation_lines(hit: Hit) -> list[str]:
-    """``--explain`` as text: one line a query term, what it adds and why."""
+    """``--explain`` as text: one line a query term, what it adds and why (and, for the bigrams
+    of a query's part or join, which: ``(part 機械)``, ``(join 梅雨明けの発表)``)."""
     return [
-        f"{c.field} {c.term}{f' ×{c.count}' if c.count > 1 else ''}: "
+        f"{c.field} {c.term}{f' ({c.via})' if c.via else ''}{f' ×{c.count}' if c.count > 1 else ''}: "
         f"{c.weight:g} × idf {c.idf:.3f} × tf {c.tf} (norm {c.norm:.3f}) = {format_score(c.score)} "
         f"({c.score / hit.score:.0%})"
         for c in hit.explain
