@@ -141,9 +141,9 @@ def candidates(
         if not weights[name]:
             continue
         evidence = [
-            (*found, weights[name] * count)
+            (*posting, weights[name] * count)
             for word, count in words
-            if word.term is not None and (found := fields[name].postings_of(word.term)) is not None
+            if word.term is not None and (posting := fields[name].postings_of(word.term)) is not None
         ]
         if evidence and len(ids):
             units = backend.take(passage_doc, ids) if field(name).unit == "document" else ids
