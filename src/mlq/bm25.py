@@ -361,22 +361,39 @@ def _select_plainly(
     allowed: Sequence[bool] | None,
     keep: Callable[[int], bool] | None = None,
 ) -> tuple[list[int], list[float]]:
-    best: list[tuple[int, float]] = []
-    taken: dict[int, int] = {}
+    chosen = _Chosen(groups, per_group, keep)
     for i, score in sorted(zip(ids, scores), key=lambda pair: (-pair[1], pair[0])):
         if groups is not None and allowed is not None and not allowed[groups[i]]:
             continue
-        group = groups[i] if groups is not None and per_group is not None else None
-        if group is not None and taken.get(group, 0) >= per_group:
-            continue
-        if keep is not None and not keep(i):
-            continue
-        if group is not None:
-            taken[group] = taken.get(group, 0) + 1
-        best.append((i, score))
-        if len(best) == k:
+        chosen.offer(i, score)
+        if len(chosen.best) == k:
             break
-    return [i for i, _ in best], [score for _, score in best]
+    return chosen.lists()
+
+
+class _Chosen:
+    """The hits taken so far, best first: at most ``per_group`` from one group, and only those
+    ``keep`` lets through (asked last: it is the costly check)."""
+
+    def __init__(self, groups: Sequence[int] | None, per_group: int | None, keep: Callable[[int], bool] | None) -> None:
+        self.groups = groups if per_group is not None else None
+        self.per_group = per_group
+        self.keep = keep
+        self.taken: dict[int, int] = {}
+        self.best: list[tuple[int, float]] = []
+
+    def offer(self, i: int, score: float) -> None:
+        group = self.groups[i] if self.groups is not None else None
+        if group is not None and self.taken.get(group, 0) >= self.per_group:  # type: ignore[operator]
+            return
+        if self.keep is not None and not self.keep(i):
+            return
+        if group is not None:
+            self.taken[group] = self.taken.get(group, 0) + 1
+        self.best.append((i, score))
+
+    def lists(self) -> tuple[list[int], list[float]]:
+        return [i for i, _ in self.best], [score for _, score in self.best]
 
 
 def _select_lazily(
@@ -392,12 +409,11 @@ def _select_lazily(
     """:func:`select_top` over upper bounds. Candidates come best bound first; each one's
     exact score goes into a heap, and the heap's best is taken whenever no bound still to come
     can beat it: every score is at most its bound, so what is taken is the true best."""
-    taken: dict[int, int] = {}
-    best: list[tuple[int, float]] = []
+    chosen = _Chosen(groups, per_group, keep)
     heap: list[tuple[float, int]] = []
     stream = _best_first(ids, bounds, k)
     ahead = next(stream, None)
-    while len(best) < k and (heap or ahead is not None):
+    while len(chosen.best) < k and (heap or ahead is not None):
         if ahead is not None and (not heap or (ahead[1], -ahead[0]) > (-heap[0][0], -heap[0][1])):
             i, bound = ahead
             ahead = next(stream, None)
@@ -408,15 +424,8 @@ def _select_lazily(
                 heapq.heappush(heap, (-score, i))
             continue
         negative, i = heapq.heappop(heap)
-        group = groups[i] if groups is not None and per_group is not None else None
-        if group is not None and taken.get(group, 0) >= per_group:
-            continue
-        if keep is not None and not keep(i):
-            continue
-        if group is not None:
-            taken[group] = taken.get(group, 0) + 1
-        best.append((i, -negative))
-    return [i for i, _ in best], [score for _, score in best]
+        chosen.offer(i, -negative)
+    return chosen.lists()
 
 
 def _best_first(ids: Sequence[int], scores: Sequence[float], k: int) -> Iterator[tuple[int, float]]:
