@@ -228,7 +228,7 @@ class _Numpy(Backend):
             at_of[k] = (at, other_scores)
         ids = ids[kept]
         sums = np.zeros(len(ids))
-        for k, (ids_k, scores_k, factor) in enumerate(parts):
+        for k, (_, _, factor) in enumerate(parts):
             found = scores[kept] if k == order[0] else at_of[k][1][at_of[k][0][kept]]
             sums += np.asarray(found, dtype=np.float64) * factor
         return ids, sums
