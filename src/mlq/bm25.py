@@ -21,7 +21,7 @@ import heapq
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from ._numpy import np
 from .scoring import BM25Params, scores as bm25_scores
@@ -138,6 +138,15 @@ class Entries:
         return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("hashes", "passages", "tf")))
 
 
+class Postings(NamedTuple):
+    """A term's postings in one field: the units holding it, its BM25 score and its frequency
+    in each, at the same positions."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    tf: np.ndarray
+
+
 @dataclass(frozen=True)
 class FieldIndex:
     """One field's BM25: postings of term ``i`` are ``postings[indptr[i]:indptr[i+1]]``, with
@@ -155,37 +164,34 @@ class FieldIndex:
     def term_count(self) -> int:
         return len(self.vocabulary)
 
-    def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Passage numbers containing ``term`` and the term's BM25 score in each (slices of the
-        arrays: numpy arrays, or memoryviews for a small index), or None for an unknown term."""
+    def lookup(self, term: str) -> Postings | None:
+        """``term``'s postings (slices of the arrays: numpy arrays, or memoryviews for a small
+        index), or None for an unknown term."""
         i = self.vocabulary.id_of(term)
         if i is None:
             return None
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return self.postings[lo:hi], self.scores[lo:hi]
+        return Postings(self.postings[lo:hi], self.scores[lo:hi], self.tf[lo:hi])
 
-    def frequencies_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Like :meth:`postings_of`, with the term's frequency in each unit instead of its score."""
-        i = self.vocabulary.id_of(term)
-        if i is None:
-            return None
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return self.postings[lo:hi], self.tf[lo:hi]
+    def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Passage numbers containing ``term`` and the term's BM25 score in each, or None for an
+        unknown term (see :meth:`lookup`)."""
+        found = self.lookup(term)
+        return None if found is None else (found.ids, found.scores)
 
     def posting(self, term: str, unit: int) -> tuple[int, int] | None:
         """``term``'s frequency in unit ``unit`` and its document frequency, or None if the unit
         does not hold it."""
-        i = self.vocabulary.id_of(term)
-        if i is None:
+        found = self.lookup(term)
+        if found is None:
             return None
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        units = self.postings[lo:hi]
+        units = found.ids
         if isinstance(units, memoryview):  # a small index, read without numpy
             at = next((k for k, u in enumerate(units) if u == unit), None)
         else:
             where = np.flatnonzero(units == unit)
             at = int(where[0]) if len(where) else None
-        return None if at is None else (int(self.tf[lo + at]), hi - lo)
+        return None if at is None else (int(found.tf[at]), len(units))
 
     def document_frequency(self, term: str) -> int:
         i = self.vocabulary.id_of(term)
