@@ -37,6 +37,13 @@ def corpus(tmp_path: Path) -> Path:
     return target
 
 
+def write(path: Path, data: str | bytes) -> Path:
+    """A file of a test's corpus, with its folders (text as UTF-8)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
 def mlq_command() -> str:
     """The installed ``mlq`` script of the Python running the tests."""
     script = Path(sys.executable).parent / "mlq"

@@ -5,13 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import write
 
 from mlq import MlqError, bundled_corpus, load_corpus
-
-
-def write(path: Path, content: str | bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
 
 
 def test_bundled_corpus_has_the_five_essays_with_titles_from_front_matter() -> None:

@@ -8,19 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import run_mlq
+from conftest import run_mlq, write
 
 from mlq import bundled_corpus, load_corpus, open_corpus
 from mlq.config import settings_for
 from mlq.index import IndexSettings
 
 SENTENCE = "春はあけぼの。やうやう白くなりゆく山ぎは、少し明かりて。機械学習の研究の話です。"
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
 
 
 def test_one_file_of_each_encoding_reads_as_the_same_text(tmp_path: Path) -> None:

@@ -10,19 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import on_terminal, run_mlq
+from conftest import on_terminal, run_mlq, write
 
 from mlq import open_corpus
 
 TRACEBACK = "Traceback (most recent call last)"
 # Anything a terminal would act on: CSI/OSC escape sequences and other C0/C1 controls.
 _TERMINAL_CONTROL = re.compile(r"\x1b[\[\]P^_]|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
 
 
 @pytest.fixture()

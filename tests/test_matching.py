@@ -11,12 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_mlq
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+from conftest import run_mlq, write
 
 
 def listed(*args: str) -> list[str]:

@@ -21,7 +21,7 @@ import heapq
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from ._numpy import np
 from .scoring import BM25Params, scores as bm25_scores
@@ -138,6 +138,15 @@ class Entries:
         return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("hashes", "passages", "tf")))
 
 
+class Postings(NamedTuple):
+    """A term's postings in one field: the units holding it, its BM25 score and its frequency
+    in each, at the same positions."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    tf: np.ndarray
+
+
 @dataclass(frozen=True)
 class FieldIndex:
     """One field's BM25: postings of term ``i`` are ``postings[indptr[i]:indptr[i+1]]``, with
@@ -155,37 +164,34 @@ class FieldIndex:
     def term_count(self) -> int:
         return len(self.vocabulary)
 
-    def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Passage numbers containing ``term`` and the term's BM25 score in each (slices of the
-        arrays: numpy arrays, or memoryviews for a small index), or None for an unknown term."""
+    def lookup(self, term: str) -> Postings | None:
+        """``term``'s postings (slices of the arrays: numpy arrays, or memoryviews for a small
+        index), or None for an unknown term."""
         i = self.vocabulary.id_of(term)
         if i is None:
             return None
         lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return self.postings[lo:hi], self.scores[lo:hi]
+        return Postings(self.postings[lo:hi], self.scores[lo:hi], self.tf[lo:hi])
 
-    def frequencies_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Like :meth:`postings_of`, with the term's frequency in each unit instead of its score."""
-        i = self.vocabulary.id_of(term)
-        if i is None:
-            return None
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return self.postings[lo:hi], self.tf[lo:hi]
+    def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Passage numbers containing ``term`` and the term's BM25 score in each, or None for an
+        unknown term (see :meth:`lookup`)."""
+        found = self.lookup(term)
+        return None if found is None else (found.ids, found.scores)
 
     def posting(self, term: str, unit: int) -> tuple[int, int] | None:
         """``term``'s frequency in unit ``unit`` and its document frequency, or None if the unit
         does not hold it."""
-        i = self.vocabulary.id_of(term)
-        if i is None:
+        found = self.lookup(term)
+        if found is None:
             return None
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        units = self.postings[lo:hi]
+        units = found.ids
         if isinstance(units, memoryview):  # a small index, read without numpy
             at = next((k for k, u in enumerate(units) if u == unit), None)
         else:
             where = np.flatnonzero(units == unit)
             at = int(where[0]) if len(where) else None
-        return None if at is None else (int(self.tf[lo + at]), hi - lo)
+        return None if at is None else (int(found.tf[at]), len(units))
 
     def document_frequency(self, term: str) -> int:
         i = self.vocabulary.id_of(term)
@@ -361,22 +367,39 @@ def _select_plainly(
     allowed: Sequence[bool] | None,
     keep: Callable[[int], bool] | None = None,
 ) -> tuple[list[int], list[float]]:
-    best: list[tuple[int, float]] = []
-    taken: dict[int, int] = {}
+    chosen = _Chosen(groups, per_group, keep)
     for i, score in sorted(zip(ids, scores), key=lambda pair: (-pair[1], pair[0])):
         if groups is not None and allowed is not None and not allowed[groups[i]]:
             continue
-        group = groups[i] if groups is not None and per_group is not None else None
-        if group is not None and taken.get(group, 0) >= per_group:
-            continue
-        if keep is not None and not keep(i):
-            continue
-        if group is not None:
-            taken[group] = taken.get(group, 0) + 1
-        best.append((i, score))
-        if len(best) == k:
+        chosen.offer(i, score)
+        if len(chosen.best) == k:
             break
-    return [i for i, _ in best], [score for _, score in best]
+    return chosen.lists()
+
+
+class _Chosen:
+    """The hits taken so far, best first: at most ``per_group`` from one group, and only those
+    ``keep`` lets through (asked last: it is the costly check)."""
+
+    def __init__(self, groups: Sequence[int] | None, per_group: int | None, keep: Callable[[int], bool] | None) -> None:
+        self.groups = groups if per_group is not None else None
+        self.per_group = per_group
+        self.keep = keep
+        self.taken: dict[int, int] = {}
+        self.best: list[tuple[int, float]] = []
+
+    def offer(self, i: int, score: float) -> None:
+        group = self.groups[i] if self.groups is not None else None
+        if group is not None and self.taken.get(group, 0) >= self.per_group:  # type: ignore[operator]
+            return
+        if self.keep is not None and not self.keep(i):
+            return
+        if group is not None:
+            self.taken[group] = self.taken.get(group, 0) + 1
+        self.best.append((i, score))
+
+    def lists(self) -> tuple[list[int], list[float]]:
+        return [i for i, _ in self.best], [score for _, score in self.best]
 
 
 def _select_lazily(
@@ -392,12 +415,11 @@ def _select_lazily(
     """:func:`select_top` over upper bounds. Candidates come best bound first; each one's
     exact score goes into a heap, and the heap's best is taken whenever no bound still to come
     can beat it: every score is at most its bound, so what is taken is the true best."""
-    taken: dict[int, int] = {}
-    best: list[tuple[int, float]] = []
+    chosen = _Chosen(groups, per_group, keep)
     heap: list[tuple[float, int]] = []
     stream = _best_first(ids, bounds, k)
     ahead = next(stream, None)
-    while len(best) < k and (heap or ahead is not None):
+    while len(chosen.best) < k and (heap or ahead is not None):
         if ahead is not None and (not heap or (ahead[1], -ahead[0]) > (-heap[0][0], -heap[0][1])):
             i, bound = ahead
             ahead = next(stream, None)
@@ -408,15 +430,8 @@ def _select_lazily(
                 heapq.heappush(heap, (-score, i))
             continue
         negative, i = heapq.heappop(heap)
-        group = groups[i] if groups is not None and per_group is not None else None
-        if group is not None and taken.get(group, 0) >= per_group:
-            continue
-        if keep is not None and not keep(i):
-            continue
-        if group is not None:
-            taken[group] = taken.get(group, 0) + 1
-        best.append((i, -negative))
-    return [i for i, _ in best], [score for _, score in best]
+        chosen.offer(i, -negative)
+    return chosen.lists()
 
 
 def _best_first(ids: Sequence[int], scores: Sequence[float], k: int) -> Iterator[tuple[int, float]]:

@@ -27,7 +27,7 @@ from typing import Callable, Mapping, Sequence
 
 from ._numpy import np
 from .analysis import QueryWord
-from .bm25 import FieldIndex
+from .bm25 import FieldIndex, Postings
 from .fields import EVIDENCE_FIELDS, field
 
 #: Where passage ``row`` holds ``surface`` whole, as a run of characters: in its ``"prose"``,
@@ -112,29 +112,29 @@ def candidates(
     sure: list[Sequence[int]] = []
     pending = []
     for word, count in words:
-        found = fields["words"].postings_of(word.term) if word.term is not None else None
+        found = fields["words"].lookup(word.term) if word.term is not None else None
         if found is not None:
-            parts.append((*found, weights["words"] * count))
-            sure.append(_own(backend, fields, word.term))
+            parts.append((found.ids, found.scores, weights["words"] * count))
+            sure.append(_own(backend, found, fields["context"].lookup(word.term)))
         if not word.bigrams:
             continue
         distinct = Counter(word.bigrams)
-        postings = [fields["bigrams"].postings_of(bigram) for bigram in distinct]
+        postings = [fields["bigrams"].lookup(bigram) for bigram in distinct]
         if any(p is None for p in postings):
             continue
         factor = weights["bigrams"] * count
-        ids, added = backend.in_all([(ids, scores, factor * times) for (ids, scores), times in zip(postings, distinct.values())])
+        ids, added = backend.in_all([(p.ids, p.scores, factor * times) for p, times in zip(postings, distinct.values())])  # type: ignore[union-attr]
         if word.term is not None and word.surface.isascii() and word.surface.isalnum():
             # A Latin word is held whole only between non-letters, where the analyzer made it a
             # term: only passages holding the term can hold it (its stem's other forms too).
-            ids, added = backend.within(ids, added, found[0] if found is not None else ids[:0])
+            ids, added = backend.within(ids, added, found.ids if found is not None else ids[:0])
         if not len(ids):
             continue
         parts.append((ids, added, 1.0))
         # Checked even for one bigram: it may be the context's alone.
         times = None
         if word.bigrams == (word.surface,) and not any(c.isascii() and c.isalnum() for c in word.surface):
-            times = backend.in_id_order(*fields["bigrams"].frequencies_of(word.surface))  # type: ignore[misc]
+            times = backend.in_id_order(postings[0].ids, postings[0].tf)  # type: ignore[union-attr]
         pending.append(Surface(word.surface, ids, added, word.matches, times))
     ids, bounds = backend.summed(parts)
     for name in EVIDENCE_FIELDS:  # added to the passages that match, never making one match
@@ -151,12 +151,10 @@ def candidates(
     return Candidates(ids, bounds, tuple(pending), backend.union(sure), check)
 
 
-def _own(backend: Backend, fields: Mapping[str, FieldIndex], term: str) -> Sequence[int]:
-    """The passages holding ``term`` in their own prose: more times in the words field, which
-    counts their context too, than in the context field."""
-    ids, tf = fields["words"].frequencies_of(term)  # type: ignore[misc]
-    in_context = fields["context"].frequencies_of(term)
-    return ids if in_context is None else backend.more(ids, tf, *in_context)
+def _own(backend: Backend, words: Postings, context: Postings | None) -> Sequence[int]:
+    """The passages holding a term in their own prose: more times in the words field (its
+    ``words`` postings), which counts their context too, than in the context field."""
+    return words.ids if context is None else backend.more(words.ids, words.tf, context.ids, context.tf)
 
 
 class Backend:
@@ -228,7 +226,7 @@ class _Numpy(Backend):
             at_of[k] = (at, other_scores)
         ids = ids[kept]
         sums = np.zeros(len(ids))
-        for k, (ids_k, scores_k, factor) in enumerate(parts):
+        for k, (_, _, factor) in enumerate(parts):
             found = scores[kept] if k == order[0] else at_of[k][1][at_of[k][0][kept]]
             sums += np.asarray(found, dtype=np.float64) * factor
         return ids, sums

@@ -229,10 +229,6 @@ class Searcher:
             after=tuple(self.index.passage(r) for r in after),
         )
 
-    def holds(self, row: int, surface: str) -> bool:
-        """Whether passage ``row``'s prose holds ``surface`` (NFKC, lower-cased) whole."""
-        return contains_surface(self._normalized_text(row, "prose"), surface)
-
     def place_of(self, row: int, surface: str, times: int | None = None) -> str | None:
         """Where passage ``row`` holds ``surface`` whole: in its ``prose``, else in its
         ``context`` (its document's title and its heading path), else None. ``times``, for a
@@ -253,21 +249,21 @@ class Searcher:
         if found is None:
             if len(self._context_counts) >= _NORMALIZED_KEPT:
                 self._context_counts.pop(next(iter(self._context_counts)))
-            title = self.index.documents.record(key[0])["metadata"].get("title", "").strip()
-            text = self.index.settings.context.passage_text(title, self.index.passages.section_text(key[1]))
-            found = self._context_counts[key] = Counter(bigram_texts(text, self.index.settings.analyzer.latin_bigrams))
+            found = self._context_counts[key] = Counter(bigram_texts(self._context_text(row), self.index.settings.analyzer.latin_bigrams))
         return found
+
+    def _context_text(self, row: int) -> str:
+        """Passage ``row``'s context as indexing counted it with the passage (see
+        :meth:`mlq.analysis.DocumentContext.passage_text`)."""
+        title = self.index.documents.record(int(self.index.passages.doc[row]))["metadata"].get("title", "").strip()
+        return self.index.settings.context.passage_text(title, self.index.passages.section_text(int(self.index.passages.section[row])))
 
     def _normalized_text(self, row: int, place: str) -> str:
         text = self._normalized.get((row, place))
         if text is None:
             if len(self._normalized) >= _NORMALIZED_KEPT:
                 self._normalized.pop(next(iter(self._normalized)))
-            if place == "prose":
-                raw = self.index.prose(row)
-            else:
-                title = self.index.documents.record(int(self.index.passages.doc[row]))["metadata"].get("title", "")
-                raw = f"{title}\n{self.index.passages.section_text(int(self.index.passages.section[row]))}"
+            raw = self.index.prose(row) if place == "prose" else self._context_text(row)
             text = self._normalized[(row, place)] = normalize(raw)[0]
         return text
 
