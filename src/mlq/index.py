@@ -453,16 +453,17 @@ def _assemble(
         section_blob=section_texts[0],
         section_offsets=section_texts[1],
     )
-    copies = len(np.unique(rows[old])) < int(old.sum())
+    # Passages taken over keep their order unless files were copied or renamed: then their
+    # entries are sorted again with the new ones, since each term's postings go in unit order.
+    taken_rows = rows[old]
+    reordered = len(taken_rows) > 1 and not bool((taken_rows[1:] > taken_rows[:-1]).all())
     fields = {}
     for name in PASSAGE_FIELDS:
         kept, known, copied = None, None, []
         if previous is not None and old.any():
             old_field, known = previous.bm25.fields[name], previous.bm25.fields[name].vocabulary
-            if copies:
-                # Some passages are taken more than once (copies of a file): their entries come
-                # out grouped by passage, and are sorted with the new ones.
-                copied = [old_field.entries_of(rows[old], np.flatnonzero(old))]
+            if reordered:
+                copied = [old_field.entries_of(taken_rows, np.flatnonzero(old))]
             else:
                 keep = np.zeros(len(previous.passages), dtype=bool)
                 keep[rows[old]] = True

@@ -357,10 +357,9 @@ class Searcher:
             self._stats.clear()
         bm25 = self.index.bm25
         found = matching.candidates(bm25.fields, bm25.weights, self.index.passages.doc, words, self.place_of)
-        # Surfaces, phrases, + and - (``exact``, ``keep``) are checked on the passages' prose, best
-        # first, only as far as the hits shown need.
-        exact = found.exact if found.unsure else None
-        ids, scores = select_top(found.ids, found.scores, limit, self.index.passages.doc, per_doc, allowed, keep, exact)
+        # Own words, surfaces, phrases, + and - (``exact``, ``keep``) are checked best first, only
+        # as far as the hits shown need.
+        ids, scores = select_top(found.ids, found.scores, limit, self.index.passages.doc, per_doc, allowed, keep, found.exact)
         hits = [self._hit(rank, int(i), float(score), words if highlight else None) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
         if explain:
             hits = [replace(hit, explain=self.explain(words, int(i))) for hit, i in zip(hits, ids)]
