@@ -137,6 +137,13 @@ class Entries:
             return Entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
         return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("hashes", "passages", "tf")))
 
+    def summed(self) -> Entries:
+        """One entry per term and unit, with the frequencies of the entries they had added up."""
+        order = np.lexsort((self.hashes, self.passages))
+        hashes, units, tf = self.hashes[order], self.passages[order], self.tf[order]
+        first = np.r_[True, (hashes[1:] != hashes[:-1]) | (units[1:] != units[:-1])] if len(hashes) else np.zeros(0, bool)
+        return Entries(hashes[first], units[first], np.add.reduceat(tf, np.flatnonzero(first)).astype(tf.dtype) if len(tf) else tf)
+
 
 class Postings(NamedTuple):
     """A term's postings in one field: the units holding it, its BM25 score and its frequency
