@@ -95,7 +95,8 @@ def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, f
 @pytest.mark.parametrize("query", QUERIES[:6] + ["機械学習エンジニアの面接"])
 def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, analyzer, query: str) -> None:
     """A hit's score is 0.5 × rank-bm25's words score + 0.35 × its bigram score for the query's
-    words, parts and joins whose surface its prose or its context holds whole + 0.5 × its
+    words whose term it holds, and the words, parts and joins whose surface its prose or its
+    context holds whole + 0.5 × its
     document's score + 0.5 × its document's body score (the passage fields count the passage's
     context too); the hits are exactly the passages whose own prose holds a query word as a
     term or whole."""
@@ -114,7 +115,7 @@ def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, 
             doc = int(corpus_index.passages.doc[row])
             document = corpus_index.documents[doc]
             context = unicodedata.normalize("NFKC", document.metadata.get("title", "") + "\n" + corpus_index.passage(row).section).lower()
-            whole = [b for w in words if w.surface in prose or w.surface in context for b in w.bigrams]
+            whole = [b for w in words if w.term in term_lists["words"][row] or w.surface in prose or w.surface in context for b in w.bigrams]
             rows[row] = (
                 weight["words"] * models["words"].get_scores(terms)[row]
                 + weight["bigrams"] * (models["bigrams"].get_scores(whole)[row] if whole else 0.0)

@@ -419,10 +419,14 @@ class _Chosen:
         self.taken: dict[int, int] = {}
         self.best: list[tuple[int, float]] = []
 
+    def full(self, i: int) -> bool:
+        """Whether ``i``'s group has had its share: nothing of it can be taken any more."""
+        return self.groups is not None and self.taken.get(self.groups[i], 0) >= self.per_group  # type: ignore[operator]
+
     def offer(self, i: int, score: float) -> None:
-        group = self.groups[i] if self.groups is not None else None
-        if group is not None and self.taken.get(group, 0) >= self.per_group:  # type: ignore[operator]
+        if self.full(i):
             return
+        group = self.groups[i] if self.groups is not None else None
         if self.keep is not None and not self.keep(i):
             return
         if group is not None:
@@ -454,8 +458,8 @@ def _select_lazily(
         if ahead is not None and (not heap or (ahead[1], -ahead[0]) > (-heap[0][0], -heap[0][1])):
             i, bound = ahead
             ahead = next(stream, None)
-            if groups is not None and allowed is not None and not allowed[groups[i]]:
-                continue
+            if chosen.full(i) or (groups is not None and allowed is not None and not allowed[groups[i]]):
+                continue  # its exact score cannot matter
             score = exact(i, bound)
             if score is not None:
                 heapq.heappush(heap, (-score, i))

@@ -5,14 +5,16 @@ the passage's context: see :mod:`mlq.fields`), or the word's whole surface as a 
 characters — found through the bigram field (the passage or its context holds every bigram of
 the surface), then checked in the passage's prose: overlapping bigrams alone never make a match
 (インターン is not イン in デザイン plus ター in スタートアップ). The bigram field adds to a
-passage's score only for the words whose surface the passage holds whole, in its prose or its
-context (its title is part of it, as in the words field). A passage matching no word is no
-hit; one that matches gets its own fields' scores, context included, and, once, its document's
-score in the document field.
+passage's score only for the words the passage holds, in its prose or its context (its title
+is part of it, as in the words field): as a term, or its surface whole. A passage matching no
+word is no hit; one that matches gets its own fields' scores, context included, and, once,
+its document's scores in the document fields.
 
 The check in the prose costs a passage's text, so it is left to selection (see
 :func:`mlq.bm25.select_top`): each candidate first gets an upper bound of its score (as if
-every check passed), and only the candidates that could make the top are checked, best first.
+every check passed), and only the candidates that could make the top are checked, best first
+— and only for the surfaces whose term they lack (a part of a compound, a join, a word inside
+a longer one).
 
 Postings are read through a :class:`Backend` chosen once: numpy for an ordinary index, plain
 Python for a small one read without numpy (see :mod:`mlq.cache`); both sum in the same order.
@@ -49,6 +51,9 @@ class Surface:
     matches: bool
     #: For a surface that is its one bigram: the bigram's frequency in each candidate.
     times: Sequence[int] | None = None
+    #: False for a Latin word, held whole just where the analyzer made it a term (between
+    #: non-letters): where the passage holds its term decides, with no need to read the text.
+    read: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,34 +65,40 @@ class Candidates:
     scores: Sequence[float]
     #: The surfaces to check, per word with bigrams.
     pending: tuple[Surface, ...]
-    #: Per word with a term: its postings in the words field and in the context field.
-    own: tuple[tuple[Postings, Postings | None], ...]
+    #: Per word with a term: its surface, and the term's postings in the words field and in
+    #: the context field.
+    terms: tuple[tuple[str, Postings, Postings | None], ...]
     check: Check | None = None
 
     def exact(self, row: int, bound: float) -> float | None:
-        """The score of candidate ``row`` whose upper bound is ``bound``."""
-        matched = any(_in_own_prose(words, context, row) for words, context in self.own)
+        """The score of candidate ``row`` whose upper bound is ``bound``. Only a surface whose
+        word's term the passage lacks is read for in its text (or, to decide a match, one whose
+        term only its context holds)."""
+        places = {surface: place for surface, words, context in self.terms if (place := _term_place(words, context, row))}
+        matched = "prose" in places.values()
         score = bound
         for surface in self.pending:
             at = _position(surface.ids, row)
             if at is None:
                 continue
-            assert self.check is not None
-            place = self.check(row, surface.text, None if surface.times is None else int(surface.times[at]))
+            place = places.get(surface.text)
+            if surface.read and (place is None or (place == "context" and surface.matches and not matched)):
+                assert self.check is not None
+                place = self.check(row, surface.text, None if surface.times is None else int(surface.times[at])) or place
             if place is None:
                 score -= float(surface.added[at])
             matched = matched or (place == "prose" and surface.matches)
         return score if matched else None
 
 
-def _in_own_prose(words: Postings, context: Postings | None, row: int) -> bool:
-    """Whether passage ``row`` holds a term in its own prose: more times in the words field,
-    which counts its context too, than in the context field."""
+def _term_place(words: Postings, context: Postings | None, row: int) -> str | None:
+    """Where passage ``row`` holds a term: in its own ``prose`` (more times in the words field,
+    which counts its context too, than in the context field), only in its ``context``, or not."""
     at = _position(words.ids, row)
     if at is None:
-        return False
+        return None
     in_context = _position(context.ids, row) if context is not None else None
-    return in_context is None or int(words.tf[at]) > int(context.tf[in_context])  # type: ignore[union-attr]
+    return "prose" if in_context is None or int(words.tf[at]) > int(context.tf[in_context]) else "context"  # type: ignore[union-attr]
 
 
 def _position(ids: Sequence[int], row: int) -> int | None:
@@ -115,13 +126,13 @@ def candidates(
     bound: words + bigrams (of surfaces it holds every bigram of) + its evidence fields'."""
     backend = PLAIN if isinstance(passage_doc, memoryview) else NUMPY
     parts: list[tuple[Sequence[int], Sequence[float], float]] = []
-    own = []
+    terms = []
     pending = []
     for word, count in words:
         found = fields["words"].lookup(word.term) if word.term is not None else None
         if found is not None:
             parts.append((found.ids, found.scores, weights["words"] * count))
-            own.append((found, fields["context"].lookup(word.term)))
+            terms.append((word.surface, found, fields["context"].lookup(word.term)))
         if not word.bigrams:
             continue
         distinct = Counter(word.bigrams)
@@ -130,7 +141,8 @@ def candidates(
             continue
         factor = weights["bigrams"] * count
         held = [(p.ids, p.scores, factor * times) for p, times in zip(postings, distinct.values())]  # type: ignore[union-attr]
-        if word.term is not None and word.surface.isascii() and word.surface.isalnum():
+        latin = word.term is not None and word.surface.isascii() and word.surface.isalnum()
+        if latin:
             # A Latin word is held whole only between non-letters, where the analyzer made it a
             # term: only passages holding the term can hold it (its stem's other forms too).
             if found is None:
@@ -144,7 +156,7 @@ def candidates(
         times = None
         if word.bigrams == (word.surface,) and not any(c.isascii() and c.isalnum() for c in word.surface):
             times = postings[0].tf  # type: ignore[union-attr]
-        pending.append(Surface(word.surface, ids, added, word.matches, times))
+        pending.append(Surface(word.surface, ids, added, word.matches, times, read=not latin))
     ids, bounds = backend.summed(parts)
     for name in EVIDENCE_FIELDS:  # added to the passages that match, never making one match
         if not weights[name]:
@@ -157,7 +169,7 @@ def candidates(
         if evidence and len(ids):
             units = backend.take(passage_doc, ids) if field(name).unit == "document" else ids
             bounds = backend.plus(bounds, units, backend.summed(evidence))
-    return Candidates(ids, bounds, tuple(pending), tuple(own), check)
+    return Candidates(ids, bounds, tuple(pending), tuple(terms), check)
 
 
 class Backend:
