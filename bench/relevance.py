@@ -34,7 +34,7 @@ not hidden nor in a hidden folder, without its front matter (YAML ``---`` or TOM
 
 ``--config`` indexes with that ``mlq.toml`` (how experiments in bench/RESULTS.md were run; a
 ``corpus.path`` folder is then mirrored in the scratch folder with symbolic links, so its own
-files are never touched). ``--per-query`` writes each query's reciprocal rank under mlq and both
+files are never touched). ``--per-query`` writes each query's reciprocal rank and nDCG@10 under mlq and both
 baselines, one TSV line a query, for paired comparisons between runs (bench/compare.py): to FILE
 itself when one folder is named, else one file per benchmark, its name before the suffix
 (``rr.tsv`` → ``rr.jsquad-dev.tsv``). ``--json`` prints one JSON object per benchmark, one a line.
@@ -348,12 +348,15 @@ def baselines(bench: Benchmark) -> dict[str, dict[str, list[str]]]:
 
 
 def write_per_query(path: Path, bench: Benchmark, systems: dict[str, dict[str, list[str]]]) -> None:
+    """Each query's reciprocal rank under every system (a column named by the system), then its
+    nDCG@10 (columns ``nDCG@10: <system>``): what bench/compare.py pairs."""
     with path.open("w", encoding="utf-8") as out:
-        out.write("\t".join(["query-id", *systems]) + "\n")
+        out.write("\t".join(["query-id", *systems, *(f"nDCG@10: {name}" for name in systems)]) + "\n")
         for query_id, _ in bench.queries:
-            relevant = bench.grades[query_id]
-            values = [f"{reciprocal_rank(r.get(query_id, []), relevant):.4f}" for r in systems.values()]
-            out.write("\t".join([query_id, *values]) + "\n")
+            grades = bench.grades[query_id]
+            rr = [f"{reciprocal_rank(r.get(query_id, []), grades):.4f}" for r in systems.values()]
+            gains = [f"{ndcg(r.get(query_id, []), grades):.4f}" for r in systems.values()]
+            out.write("\t".join([query_id, *rr, *gains]) + "\n")
 
 
 def per_query_file(path: Path, name: str, exact: bool) -> Path:
@@ -435,7 +438,7 @@ def main(argv: Sequence[str] | None = None, out: Callable[[str], None] = functoo
         "(default: every folder of ../shared/bench and bench/known-item)",
     )
     parser.add_argument("--config", type=Path, help="an mlq.toml to index with")
-    parser.add_argument("--per-query", type=Path, metavar="FILE", help="write each query's reciprocal rank here")
+    parser.add_argument("--per-query", type=Path, metavar="FILE", help="write each query's reciprocal rank and nDCG@10 here")
     parser.add_argument("--no-baselines", action="store_true", help="score mlq alone (quicker, for experiments)")
     parser.add_argument("--json", action="store_true", help="print one JSON object a benchmark instead of tables")
     args = parser.parse_args(argv)

@@ -39,11 +39,12 @@ def term_lists(corpus_index) -> dict[str, list[list[str]]]:
     """Each unit's terms: for the passage fields, a passage's prose (Markdown code, tags and URLs
     blanked) then its context — its document's title and its own heading path, less a first
     heading that is the title — which the context field holds alone; ``own`` is the prose's
-    words; a document's title, headings and path for the document field."""
+    words; a document's title, headings and path for the document field; its title, then every
+    passage's prose, for the body field."""
     settings = IndexSettings()
     passage_analyzer = PassageAnalyzer(settings.analyzer, settings.context)
     texts = passage_analyzer.analyzer.texts
-    lists: dict[str, list[list[str]]] = {"words": [], "bigrams": [], "context": [], "document": [], "own": []}
+    lists: dict[str, list[list[str]]] = {"words": [], "bigrams": [], "context": [], "document": [], "body": [], "own": []}
     for i in range(len(corpus_index.passages)):
         document = corpus_index.documents[int(corpus_index.passages.doc[i])]
         passage = corpus_index.passage(i)
@@ -61,6 +62,8 @@ def term_lists(corpus_index) -> dict[str, list[list[str]]]:
         sections = [corpus_index.passage(i).section for i in corpus_index.passages.rows_of(d)]
         file_id = document.doc_id  # one document per file here
         lists["document"].append(passage_analyzer.document_terms(document.title, sections, file_id)["words"])
+        title = texts(document.metadata.get("title", "").strip())["words"]
+        lists["body"].append(title + [w for i in corpus_index.passages.rows_of(d) for w in lists["own"][i]])
     return lists
 
 
@@ -80,7 +83,7 @@ def query_terms(analyzer, query: str, name: str) -> list[str]:
     return [b for w in words for b in w.bigrams] if name == "bigrams" else [w.term for w in words if w.term is not None]
 
 
-@pytest.mark.parametrize("field", ["words", "bigrams", "context", "document"])
+@pytest.mark.parametrize("field", ["words", "bigrams", "context", "document", "body"])
 @pytest.mark.parametrize("query", QUERIES)
 def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, field: str, query: str) -> None:
     terms = query_terms(analyzer, query, field)
@@ -91,14 +94,18 @@ def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, f
 
 @pytest.mark.parametrize("query", QUERIES[:6] + ["機械学習エンジニアの面接"])
 def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, analyzer, query: str) -> None:
-    """A hit's score is rank-bm25's words score + 0.35 × its bigram score for the query's words,
-    parts and joins whose surface its prose or its context holds whole + 0.5 × its document's
-    score (the passage fields count the passage's context too); the hits are exactly the
-    passages whose own prose holds a query word as a term or whole."""
+    """A hit's score is 0.5 × rank-bm25's words score + 0.35 × its bigram score for the query's
+    words whose term it holds, and the words, parts and joins whose surface its prose or its
+    context holds whole + 0.5 × its
+    document's score + 0.5 × its document's body score (the passage fields count the passage's
+    context too); the hits are exactly the passages whose own prose holds a query word as a
+    term or whole."""
     searcher = Searcher(corpus_index)
     words = [w for w in analyzer.query_words(query) if not w.filler]
     terms = [w.term for w in words if w.term is not None]
-    models = {name: okapi(term_lists, name) for name in ("words", "bigrams", "document")}
+    models = {name: okapi(term_lists, name) for name in ("words", "bigrams", "document", "body")}
+    weight = dict(IndexSettings().weights)
+    assert weight == {"words": 0.5, "bigrams": 0.35, "context": 0.0, "document": 0.5, "body": 0.5}
     hits = searcher.search(query, limit=1000, per_doc=None, highlight=False)
     rows = {}
     for row in range(len(corpus_index.passages)):
@@ -108,11 +115,12 @@ def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, 
             doc = int(corpus_index.passages.doc[row])
             document = corpus_index.documents[doc]
             context = unicodedata.normalize("NFKC", document.metadata.get("title", "") + "\n" + corpus_index.passage(row).section).lower()
-            whole = [b for w in words if w.surface in prose or w.surface in context for b in w.bigrams]
+            whole = [b for w in words if w.term in term_lists["words"][row] or w.surface in prose or w.surface in context for b in w.bigrams]
             rows[row] = (
-                models["words"].get_scores(terms)[row]
-                + 0.35 * (models["bigrams"].get_scores(whole)[row] if whole else 0.0)
-                + 0.5 * models["document"].get_scores(terms)[doc]
+                weight["words"] * models["words"].get_scores(terms)[row]
+                + weight["bigrams"] * (models["bigrams"].get_scores(whole)[row] if whole else 0.0)
+                + weight["document"] * models["document"].get_scores(terms)[doc]
+                + weight["body"] * models["body"].get_scores(terms)[doc]
             )
     ids = [document.doc_id for document in corpus_index.documents]
     got = {corpus_index.passages.rows_of(ids.index(h.doc_id)).start + h.passage - 1: h.score for h in hits}

@@ -38,7 +38,7 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
             assert c.idf == pytest.approx(okapi, rel=1e-9) or okapi < 0  # floored when negative, as rank-bm25
         # One part per query word the passage (or its context) holds as a term; bigram parts only
         # for a surface the passage's prose or context holds whole; document parts for the terms
-        # its document field holds.
+        # its document field holds, and body parts for those its document holds anywhere.
         doc = doc_ids.index(hit.doc_id)
         row = searcher.index.passages.rows_of(doc).start + hit.passage - 1
         prose = unicodedata.normalize("NFKC", searcher.index.prose(row)).lower()
@@ -47,15 +47,18 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
         expected: Counter = Counter()
         for word in words:
             fields = searcher.index.bm25.fields
+            holds_term = False  # its bigrams count where the passage holds its term, or its surface whole
             if word.term is None:  # a part or join of the query: bigrams only
                 pass
             elif (postings := fields["words"].postings_of(word.term)) is not None and row in list(postings[0]):
                 expected[("words", word.term)] += 1
-            if word.surface in prose or word.surface in context:
+                holds_term = True
+            if holds_term or word.surface in prose or word.surface in context:
                 for bigram in word.bigrams:
                     expected[("bigrams", bigram)] += 1
-            if word.term is not None and (postings := fields["document"].postings_of(word.term)) is not None and doc in list(postings[0]):
-                expected[("document", word.term)] += 1
+            for name in ("document", "body"):  # once per document: its title, headings and path; its words
+                if word.term is not None and (postings := fields[name].postings_of(word.term)) is not None and doc in list(postings[0]):
+                    expected[(name, word.term)] += 1
         for c in hit.explain:  # a part's or join's bigrams say which, and it is there whole
             if c.via:
                 role, surface = c.via.split(" ", 1)
@@ -65,7 +68,7 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
         for c in hit.explain:  # a bigram can come from a word and from a part of it (研究所, 研究)
             got[(c.field, c.term)] += c.count
         assert got == expected
-        assert any(c.field != "document" for c in hit.explain)  # never on the title alone
+        assert any(c.field not in ("document", "body") for c in hit.explain)  # never on the title alone
     if "面接" in query.split():  # a repeated word counts as often as it is repeated
         counts = [c.count for hit in hits for c in hit.explain if c.field == "words" and c.term == "面接"]
         assert counts and set(counts) == {query.split().count("面接")}

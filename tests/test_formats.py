@@ -209,7 +209,7 @@ def test_mlq_toml_sets_files_and_ranking_and_the_command_line_overrides_it(notes
     assert [line.split("\t")[0] for line in overridden.stdout.splitlines()] == ["a", "drafts/b", "drafts/keep", "x.tmp"]
     settings = open_corpus(notes).index.settings
     assert settings.params("words").k1 == settings.params("bigrams").k1 == 1.2  # [ranking] sets every field
-    assert dict(settings.weights) == {"words": 1.0, "bigrams": 0.25, "context": 0.0, "document": 0.5}
+    assert dict(settings.weights) == {"words": 0.5, "bigrams": 0.25, "context": 0.0, "document": 0.5, "body": 0.5}
 
 
 def test_mlq_toml_sets_one_field_and_what_passages_count(notes: Path) -> None:

@@ -55,6 +55,33 @@ def test_one_changed_file_is_the_only_one_analysed_and_results_match_a_full_buil
     assert [d.doc_id for d in again.documents] == [d.doc_id for d in full.documents]
 
 
+def test_an_index_updated_by_edits_renames_and_copies_is_the_one_a_full_build_makes(
+    many_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Array for array, with each term's postings in passage order (which matching relies on):
+    passages taken over land between new ones, and a renamed or copied file's elsewhere."""
+    open_corpus(many_files, jobs=1)
+    edited = many_files / "part1" / "essay-013.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\n## 追記\n\nユニコーン企業の面接の話。" * 3, encoding="utf-8")
+    (many_files / "part2" / "essay-002.md").rename(many_files / "part0" / "renamed.md")
+    (many_files / "part3" / "copy.md").write_text((many_files / "part1" / "essay-001.md").read_text(encoding="utf-8"), encoding="utf-8")
+    updated = open_corpus(many_files, jobs=1)
+    assert updated.built is not None and updated.built.analysed_files == 1
+
+    monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / "fresh-cache"))
+    full = open_corpus(many_files, jobs=1)
+    assert full.built is not None and full.built.analysed_files == 61
+    for name, field in full.index.bm25.fields.items():
+        other = updated.index.bm25.fields[name]
+        for array in ("indptr", "postings", "tf", "scores", "lengths"):
+            assert np.array_equal(np.asarray(getattr(other, array)), np.asarray(getattr(field, array))), (name, array)
+        assert np.array_equal(np.asarray(other.vocabulary.hashes), np.asarray(field.vocabulary.hashes)), name
+        ids, starts = np.asarray(field.postings), np.asarray(field.indptr)
+        inside = np.ones(len(ids) - 1, dtype=bool)
+        inside[starts[1:-1][starts[1:-1] > 0] - 1] = False  # the step from one term's postings to the next
+        assert (ids[1:][inside] > ids[:-1][inside]).all(), name
+
+
 def test_renamed_file_is_taken_over_without_analysis(many_files: Path) -> None:
     open_corpus(many_files, jobs=1)
     (many_files / "part2" / "essay-002.md").rename(many_files / "part2" / "renamed.md")

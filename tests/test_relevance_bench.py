@@ -97,7 +97,8 @@ def test_relevance_bench_corpus_path_graded(tmp_path: Path) -> None:
     assert mlq["recall"]["1"] == pytest.approx((1 / 2 + 1 + 0) / 3)  # n1: one of its two documents
     assert mlq["recall"]["10"] == pytest.approx((1 + 1 + 0) / 3)
     lines = (tmp_path / "rr.tsv").read_text(encoding="utf-8").splitlines()  # one folder: FILE itself
-    assert [line.split("\t") for line in lines[1:]] == [["n1", "1.0000"], ["n2", "1.0000"], ["n3", "0.0000"]]
+    assert lines[0].split("\t") == ["query-id", "mlq (defaults)", "nDCG@10: mlq (defaults)"]
+    assert [line.split("\t") for line in lines[1:]] == [["n1", "1.0000", f"{n1:.4f}"], ["n2", "1.0000", "1.0000"], ["n3", "0.0000", "0.0000"]]
 
 
 def test_relevance_bench_several_folders_with_baselines(tmp_path: Path) -> None:
@@ -125,7 +126,8 @@ def test_relevance_bench_several_folders_with_baselines(tmp_path: Path) -> None:
     assert (tmp_path / "rr.tiny.tsv").is_file() and (tmp_path / "rr.notes-bench.tsv").is_file()
     assert not (tmp_path / "rr.tsv").exists()
     header = (tmp_path / "rr.notes-bench.tsv").read_text(encoding="utf-8").splitlines()[0].split("\t")
-    assert header == ["query-id", "mlq (defaults)", "BM25Okapi, documents, words", "BM25Okapi, documents, bigrams"]
+    systems = ["mlq (defaults)", "BM25Okapi, documents, words", "BM25Okapi, documents, bigrams"]
+    assert header == ["query-id", *systems, *(f"nDCG@10: {name}" for name in systems)]
 
 
 def test_relevance_bench_skips_absent_corpus_folder(tmp_path: Path) -> None:
@@ -134,3 +136,21 @@ def test_relevance_bench_skips_absent_corpus_folder(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
     assert done.stderr.startswith("skipped: ") and "not-there" in done.stderr
+
+
+def test_compare_pairs_mlq_with_each_baseline_of_one_run_on_both_metrics(tmp_path: Path) -> None:
+    """One per-query file: mlq against each baseline, MRR@10 and nDCG@10, with a paired test
+    that tells a consistent gain from none."""
+    run = tmp_path / "run.tsv"
+    header = ["query-id", "mlq", "words", "same", "nDCG@10: mlq", "nDCG@10: words", "nDCG@10: same"]
+    lines = ["\t".join(header)]
+    for i in range(40):
+        mlq = 1.0 if i % 4 else 0.5
+        lines.append("\t".join([f"q{i}", f"{mlq}", "0.5", f"{mlq}", f"{mlq}", "0.6309", f"{mlq}"]))
+    run.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "compare.py"), str(run)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    said = {line.split(":")[0]: line for line in done.stdout.splitlines()}
+    assert "better 30, worse 0, same 10" in said["MRR@10, words → mlq"] and said["MRR@10, words → mlq"].endswith("p = 0.0000")
+    assert said["nDCG@10, words → mlq"].endswith("p = 0.0000")
+    assert "better 0, worse 0, same 40" in said["MRR@10, same → mlq"] and said["MRR@10, same → mlq"].endswith("p = 1.0000")

@@ -137,6 +137,13 @@ class Entries:
             return Entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
         return cls(*(np.concatenate([getattr(p, name) for p in parts]) for name in ("hashes", "passages", "tf")))
 
+    def summed(self) -> Entries:
+        """One entry per term and unit, with the frequencies of the entries they had added up."""
+        order = np.lexsort((self.hashes, self.passages))
+        hashes, units, tf = self.hashes[order], self.passages[order], self.tf[order]
+        first = np.r_[True, (hashes[1:] != hashes[:-1]) | (units[1:] != units[:-1])] if len(hashes) else np.zeros(0, bool)
+        return Entries(hashes[first], units[first], np.add.reduceat(tf, np.flatnonzero(first)).astype(tf.dtype) if len(tf) else tf)
+
 
 class Postings(NamedTuple):
     """A term's postings in one field: the units holding it, its BM25 score and its frequency
@@ -283,19 +290,19 @@ def assemble_field(
     kept: Entries | None = None,
     known: Vocabulary | None = None,
 ) -> FieldIndex:
-    """Group entries by term into postings and score them. ``kept`` are entries taken over
-    from a previous index, already grouped by hash; ``new`` ones are sorted here (stably, so a
-    term's postings stay in passage order) and merged in. ``lengths`` holds every passage's
+    """Group entries by term into postings and score them, each term's postings in the order
+    of their units (which searching relies on). ``kept`` are entries taken over from a previous
+    index, already in that order; ``new`` ones are sorted here and merged in. ``lengths`` holds every passage's
     length; a term's text comes from ``known`` (the previous vocabulary) or ``texts``."""
-    order = np.argsort(new.hashes, kind="stable")
+    new = _by_term_and_unit(new)
     if kept is None or not len(kept.hashes):
-        hashes, passages, tf = new.hashes[order], new.passages[order], new.tf[order]
+        hashes, passages, tf = new.hashes, new.passages, new.tf
     else:
         # Inserting a few new entries into the grouped old ones costs a copy, not a sort.
-        at = np.searchsorted(kept.hashes, new.hashes[order], side="right")
-        hashes = np.insert(kept.hashes, at, new.hashes[order])
-        passages = np.insert(kept.passages, at, new.passages[order])
-        tf = np.insert(kept.tf, at, new.tf[order])
+        at = _insertion_points(kept, new)
+        hashes = np.insert(kept.hashes, at, new.hashes)
+        passages = np.insert(kept.passages, at, new.passages)
+        tf = np.insert(kept.tf, at, new.tf)
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if len(hashes) else np.zeros(0, np.int64)
     df = np.diff(np.r_[starts, len(hashes)])
     indptr = np.zeros(len(starts) + 1, dtype=np.int64)
@@ -305,6 +312,30 @@ def assemble_field(
     known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
     vocabulary = known.texts_of(hashes[starts], texts)
     return FieldIndex(vocabulary, indptr, passages.astype(np.int32, copy=False), tf, scores, lengths.astype(np.int32, copy=False))
+
+
+def _by_term_and_unit(entries: Entries) -> Entries:
+    """``entries`` sorted by term hash, then unit: a stable sort by hash alone when the units
+    already come in order (a full build), else a sort on both (copies, moved documents)."""
+    units = entries.passages
+    if len(units) < 2 or bool((units[1:] >= units[:-1]).all()):
+        order = np.argsort(entries.hashes, kind="stable")
+    else:
+        order = np.lexsort((units, entries.hashes))
+    return Entries(entries.hashes[order], units[order], entries.tf[order])
+
+
+def _insertion_points(kept: Entries, new: Entries) -> np.ndarray:
+    """Where each of ``new`` goes among ``kept`` (both sorted by term hash, then unit) to keep
+    that order: by a key that orders the kept entries' terms, then units, as one number."""
+    group = np.cumsum(np.r_[True, kept.hashes[1:] != kept.hashes[:-1]]) - 1
+    span = int(max(kept.passages.max(initial=0), new.passages.max(initial=0))) + 1
+    keys = group * span + kept.passages
+    at = np.searchsorted(kept.hashes, new.hashes)
+    known = at < len(kept.hashes)
+    known[known] = kept.hashes[at[known]] == new.hashes[known]
+    at[known] = np.searchsorted(keys, group[at[known]] * span + new.passages[known])
+    return at
 
 
 @dataclass(frozen=True)
@@ -388,10 +419,14 @@ class _Chosen:
         self.taken: dict[int, int] = {}
         self.best: list[tuple[int, float]] = []
 
+    def full(self, i: int) -> bool:
+        """Whether ``i``'s group has had its share: nothing of it can be taken any more."""
+        return self.groups is not None and self.taken.get(self.groups[i], 0) >= self.per_group  # type: ignore[operator]
+
     def offer(self, i: int, score: float) -> None:
-        group = self.groups[i] if self.groups is not None else None
-        if group is not None and self.taken.get(group, 0) >= self.per_group:  # type: ignore[operator]
+        if self.full(i):
             return
+        group = self.groups[i] if self.groups is not None else None
         if self.keep is not None and not self.keep(i):
             return
         if group is not None:
@@ -423,8 +458,8 @@ def _select_lazily(
         if ahead is not None and (not heap or (ahead[1], -ahead[0]) > (-heap[0][0], -heap[0][1])):
             i, bound = ahead
             ahead = next(stream, None)
-            if groups is not None and allowed is not None and not allowed[groups[i]]:
-                continue
+            if chosen.full(i) or (groups is not None and allowed is not None and not allowed[groups[i]]):
+                continue  # its exact score cannot matter
             score = exact(i, bound)
             if score is not None:
                 heapq.heappush(heap, (-score, i))

@@ -15,7 +15,7 @@
     [ranking]
     k1 = 0.9                        # BM25 parameters of every field...
     b = 0.75
-    weights = { words = 1.0, bigrams = 0.5, document = 0.5 }
+    weights = { words = 0.5, bigrams = 0.35, document = 0.5, body = 0.5 }
 
     [ranking.bigrams]               # ...or of one field
     k1 = 0.5

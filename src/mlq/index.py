@@ -453,16 +453,17 @@ def _assemble(
         section_blob=section_texts[0],
         section_offsets=section_texts[1],
     )
-    copies = len(np.unique(rows[old])) < int(old.sum())
+    # Passages taken over keep their order unless files were copied or renamed: then their
+    # entries are sorted again with the new ones, since each term's postings go in unit order.
+    taken_rows = rows[old]
+    reordered = len(taken_rows) > 1 and not bool((taken_rows[1:] > taken_rows[:-1]).all())
     fields = {}
     for name in PASSAGE_FIELDS:
         kept, known, copied = None, None, []
         if previous is not None and old.any():
             old_field, known = previous.bm25.fields[name], previous.bm25.fields[name].vocabulary
-            if copies:
-                # Some passages are taken more than once (copies of a file): their entries come
-                # out grouped by passage, and are sorted with the new ones.
-                copied = [old_field.entries_of(rows[old], np.flatnonzero(old))]
+            if reordered:
+                copied = [old_field.entries_of(taken_rows, np.flatnonzero(old))]
             else:
                 keep = np.zeros(len(previous.passages), dtype=bool)
                 keep[rows[old]] = True
@@ -479,11 +480,16 @@ def _assemble(
     return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings, len(fresh))
 
 
+#: Document fields that count the words of the file's path.
+_PATH_FIELDS = tuple(name for name in DOCUMENT_FIELDS if field_named(name).text == "document")
+
+
 class _DocumentFields:
     """The fields whose units are whole documents (see :mod:`mlq.fields`), put together from
     the previous index (documents of unchanged files), from new analyses, and — for a file
     renamed or copied, whose passages are taken over but whose path is new — analysed again
-    here from the title and headings the previous index holds."""
+    here from the title and headings the previous index holds, for the field that counts the
+    path (the body field's words are taken over: they do not depend on it)."""
 
     def __init__(
         self,
@@ -495,7 +501,7 @@ class _DocumentFields:
     ) -> None:
         self.settings, self.previous, self.count = settings, previous, count
         self.same = np.array(same, dtype=np.int64).reshape(-1, 2)
-        self.moved_numbers = np.array([number for number, _, _ in moved], dtype=np.int64)
+        self.moved = np.array([(number, row) for number, row, _ in moved], dtype=np.int64).reshape(-1, 2)
         self.moved_terms = self._analyse(moved) if moved else {}
 
     def _analyse(self, moved: list[tuple[int, int, str]]) -> dict[str, tuple[Entries, np.ndarray, Any]]:
@@ -504,12 +510,12 @@ class _DocumentFields:
         assert self.previous is not None
         analyzer = PassageAnalyzer(self.settings.analyzer, self.settings.context)
         table = self.previous.passages
-        found: dict[str, list[list[str]]] = {name: [] for name in DOCUMENT_FIELDS}
+        found: dict[str, list[list[str]]] = {name: [] for name in _PATH_FIELDS}
         for _, row, file_id in moved:
             title = self.previous.documents.record(row)["title"]
             sections = [table.section_text(int(table.section[r])) for r in table.rows_of(row)]
             terms = analyzer.document_terms(title, sections, file_id)
-            for name in DOCUMENT_FIELDS:
+            for name in _PATH_FIELDS:
                 found[name].append(terms[field_named(name).analysis])
         return {name: count_terms(lists) for name, lists in found.items()}
 
@@ -518,11 +524,12 @@ class _DocumentFields:
         for name in DOCUMENT_FIELDS:
             lengths = np.zeros(self.count, dtype=np.int32)
             parts, texts, known = [], [], None
-            if self.previous is not None and len(self.same):
+            taken = self.same if name in _PATH_FIELDS else np.concatenate([self.same, self.moved])
+            if self.previous is not None and len(taken):
                 old = self.previous.bm25.fields[name]
                 known = old.vocabulary
-                parts.append(old.entries_of(self.same[:, 1], self.same[:, 0]))
-                lengths[self.same[:, 0]] = np.asarray(old.lengths)[self.same[:, 1]]
+                parts.append(old.entries_of(taken[:, 1], taken[:, 0]))
+                lengths[taken[:, 0]] = np.asarray(old.lengths)[taken[:, 1]]
             for analysis, placed in zip(analyses, numbers):
                 counts = analysis.fields[name]
                 parts.append(_placed(counts.entries, placed))
@@ -530,8 +537,8 @@ class _DocumentFields:
                 texts.append(counts.texts)
             if name in self.moved_terms:
                 entries, moved_lengths, moved_texts = self.moved_terms[name]
-                parts.append(_placed(entries, self.moved_numbers))
-                lengths[self.moved_numbers] = moved_lengths
+                parts.append(_placed(entries, self.moved[:, 0]))
+                lengths[self.moved[:, 0]] = moved_lengths
                 texts.append(moved_texts)
             built[name] = assemble_field(Entries.concatenate(parts), lengths, self.settings.params(name), texts, known=known)
         return built

@@ -24,6 +24,9 @@ from .fields import DOCUMENT_FIELDS, PASSAGE_FIELDS
 from .fields import field as field_named
 from .passages import split_passages
 
+#: Document fields whose terms come from every passage: a file analysed in parts adds them up.
+SUMMED_FIELDS = tuple(name for name in DOCUMENT_FIELDS if field_named(name).text == "body")
+
 #: Below this many files per job, starting worker processes costs more than it saves.
 _FILES_PER_JOB = 16
 #: A file of this many bytes or more is analysed in parts, one per job, up to one per this many.
@@ -84,6 +87,8 @@ def analyze_file(
         spans += [(p.start, p.end) for p in passages]
         passage_counts.append(len(passages))
         analyzer.start_document()
+        # The body field's terms: the title once (the first part's), each passage's own words.
+        body = analyzer.title_terms(document) if part == 0 else {"words": [], "bigrams": []}
         for p in passages[max(lo - first, 0) : max(hi - first, 0)]:
             context = analyzer.context_terms(document, p.section)
             own = analyzer.analyzer.texts(prose[p.start : p.end])
@@ -91,10 +96,15 @@ def analyze_file(
             for name, counter in counters.items():
                 spec = field_named(name)
                 counter.add(terms[spec.text][spec.analysis])
+            for analysis in own:
+                body[analysis] += own[analysis]
+        about_terms = {"body": body}
         if part == 0:
-            terms = analyzer.document_terms(document.title, [p.section for p in passages], doc_id_of(source.path))
-            for name, counter in about.items():
-                counter.add(terms[field_named(name).analysis])
+            about_terms["document"] = analyzer.document_terms(document.title, [p.section for p in passages], doc_id_of(source.path))
+        for name, counter in about.items():
+            spec = field_named(name)
+            if spec.text in about_terms:  # a part after the first adds only to the body
+                counter.add(about_terms[spec.text][spec.analysis])
         first += len(passages)
     fields = {name: FieldCounts(*counter.counts()) for name, counter in {**counters, **about}.items()}
     return FileAnalysis(
@@ -113,7 +123,14 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
     """The analysis of a whole file from those of its parts, in order."""
     if len(parts) == 1:
         return parts[0]
-    fields = dict(parts[0].fields)  # the document fields come with the first part
+    fields = dict(parts[0].fields)  # the document fields come with the first part, but for the body
+    for name in SUMMED_FIELDS:
+        counts = [part.fields[name] for part in parts]
+        fields[name] = FieldCounts(
+            Entries.concatenate([c.entries for c in counts]).summed(),
+            np.sum([c.lengths for c in counts], axis=0),
+            TermTexts.concatenate([c.texts for c in counts]),
+        )
     for name in PASSAGE_FIELDS:
         counts = [part.fields[name] for part in parts]
         firsts = np.cumsum([0] + [len(c.lengths) for c in counts[:-1]])
@@ -145,6 +162,10 @@ class PassageAnalyzer:
             title = document.metadata.get("title", "").strip()
             self._context_terms[section] = self.analyzer.texts(self.context.passage_text(title, section))
         return self._context_terms[section]
+
+    def title_terms(self, document: Document) -> dict[str, list[str]]:
+        """The terms of the title the context field counts (the document's own)."""
+        return self.analyzer.texts(document.metadata.get("title", "").strip())
 
     def document_terms(self, title: str, sections: Sequence[str], file_id: str) -> dict[str, list[str]]:
         return self.analyzer.texts(self.context.text(title, sections, file_id))

@@ -117,4 +117,4 @@ def prose(text: str) -> str:
 
 
 def _blank(text: str) -> str:
-    return re.sub(r"[^\n]", " ", text)
+    return " " * len(text) if "\n" not in text else re.sub(r"[^\n]", " ", text)

@@ -5,14 +5,16 @@ the passage's context: see :mod:`mlq.fields`), or the word's whole surface as a 
 characters — found through the bigram field (the passage or its context holds every bigram of
 the surface), then checked in the passage's prose: overlapping bigrams alone never make a match
 (インターン is not イン in デザイン plus ター in スタートアップ). The bigram field adds to a
-passage's score only for the words whose surface the passage holds whole, in its prose or its
-context (its title is part of it, as in the words field). A passage matching no word is no
-hit; one that matches gets its own fields' scores, context included, and, once, its document's
-score in the document field.
+passage's score only for the words the passage holds, in its prose or its context (its title
+is part of it, as in the words field): as a term, or its surface whole. A passage matching no
+word is no hit; one that matches gets its own fields' scores, context included, and, once,
+its document's scores in the document fields.
 
 The check in the prose costs a passage's text, so it is left to selection (see
 :func:`mlq.bm25.select_top`): each candidate first gets an upper bound of its score (as if
-every check passed), and only the candidates that could make the top are checked, best first.
+every check passed), and only the candidates that could make the top are checked, best first
+— and only for the surfaces whose term they lack (a part of a compound, a join, a word inside
+a longer one).
 
 Postings are read through a :class:`Backend` chosen once: numpy for an ordinary index, plain
 Python for a small one read without numpy (see :mod:`mlq.cache`); both sum in the same order.
@@ -49,6 +51,9 @@ class Surface:
     matches: bool
     #: For a surface that is its one bigram: the bigram's frequency in each candidate.
     times: Sequence[int] | None = None
+    #: False for a Latin word, held whole just where the analyzer made it a term (between
+    #: non-letters): where the passage holds its term decides, with no need to read the text.
+    read: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,28 +65,40 @@ class Candidates:
     scores: Sequence[float]
     #: The surfaces to check, per word with bigrams.
     pending: tuple[Surface, ...]
-    #: Candidates that match for certain (a term of their own prose), sorted.
-    sure: Sequence[int]
+    #: Per word with a term: its surface, and the term's postings in the words field and in
+    #: the context field.
+    terms: tuple[tuple[str, Postings, Postings | None], ...]
     check: Check | None = None
 
-    @property
-    def unsure(self) -> bool:
-        return bool(self.pending)
-
     def exact(self, row: int, bound: float) -> float | None:
-        """The score of candidate ``row`` whose upper bound is ``bound``."""
-        matched = _position(self.sure, row) is not None
+        """The score of candidate ``row`` whose upper bound is ``bound``. Only a surface whose
+        word's term the passage lacks is read for in its text (or, to decide a match, one whose
+        term only its context holds)."""
+        places = {surface: place for surface, words, context in self.terms if (place := _term_place(words, context, row))}
+        matched = "prose" in places.values()
         score = bound
         for surface in self.pending:
             at = _position(surface.ids, row)
             if at is None:
                 continue
-            assert self.check is not None
-            place = self.check(row, surface.text, None if surface.times is None else int(surface.times[at]))
+            place = places.get(surface.text)
+            if surface.read and (place is None or (place == "context" and surface.matches and not matched)):
+                assert self.check is not None
+                place = self.check(row, surface.text, None if surface.times is None else int(surface.times[at])) or place
             if place is None:
                 score -= float(surface.added[at])
             matched = matched or (place == "prose" and surface.matches)
         return score if matched else None
+
+
+def _term_place(words: Postings, context: Postings | None, row: int) -> str | None:
+    """Where passage ``row`` holds a term: in its own ``prose`` (more times in the words field,
+    which counts its context too, than in the context field), only in its ``context``, or not."""
+    at = _position(words.ids, row)
+    if at is None:
+        return None
+    in_context = _position(context.ids, row) if context is not None else None
+    return "prose" if in_context is None or int(words.tf[at]) > int(context.tf[in_context]) else "context"  # type: ignore[union-attr]
 
 
 def _position(ids: Sequence[int], row: int) -> int | None:
@@ -109,13 +126,13 @@ def candidates(
     bound: words + bigrams (of surfaces it holds every bigram of) + its evidence fields'."""
     backend = PLAIN if isinstance(passage_doc, memoryview) else NUMPY
     parts: list[tuple[Sequence[int], Sequence[float], float]] = []
-    sure: list[Sequence[int]] = []
+    terms = []
     pending = []
     for word, count in words:
         found = fields["words"].lookup(word.term) if word.term is not None else None
         if found is not None:
             parts.append((found.ids, found.scores, weights["words"] * count))
-            sure.append(_own(backend, found, fields["context"].lookup(word.term)))
+            terms.append((word.surface, found, fields["context"].lookup(word.term)))
         if not word.bigrams:
             continue
         distinct = Counter(word.bigrams)
@@ -123,19 +140,23 @@ def candidates(
         if any(p is None for p in postings):
             continue
         factor = weights["bigrams"] * count
-        ids, added = backend.in_all([(p.ids, p.scores, factor * times) for p, times in zip(postings, distinct.values())])  # type: ignore[union-attr]
-        if word.term is not None and word.surface.isascii() and word.surface.isalnum():
+        held = [(p.ids, p.scores, factor * times) for p, times in zip(postings, distinct.values())]  # type: ignore[union-attr]
+        latin = word.term is not None and word.surface.isascii() and word.surface.isalnum()
+        if latin:
             # A Latin word is held whole only between non-letters, where the analyzer made it a
             # term: only passages holding the term can hold it (its stem's other forms too).
-            ids, added = backend.within(ids, added, found.ids if found is not None else ids[:0])
+            if found is None:
+                continue
+            held.append((found.ids, found.scores, 0.0))
+        ids, added = backend.in_all(held)
         if not len(ids):
             continue
         parts.append((ids, added, 1.0))
         # Checked even for one bigram: it may be the context's alone.
         times = None
         if word.bigrams == (word.surface,) and not any(c.isascii() and c.isalnum() for c in word.surface):
-            times = backend.in_id_order(postings[0].ids, postings[0].tf)  # type: ignore[union-attr]
-        pending.append(Surface(word.surface, ids, added, word.matches, times))
+            times = postings[0].tf  # type: ignore[union-attr]
+        pending.append(Surface(word.surface, ids, added, word.matches, times, read=not latin))
     ids, bounds = backend.summed(parts)
     for name in EVIDENCE_FIELDS:  # added to the passages that match, never making one match
         if not weights[name]:
@@ -148,13 +169,7 @@ def candidates(
         if evidence and len(ids):
             units = backend.take(passage_doc, ids) if field(name).unit == "document" else ids
             bounds = backend.plus(bounds, units, backend.summed(evidence))
-    return Candidates(ids, bounds, tuple(pending), backend.union(sure), check)
-
-
-def _own(backend: Backend, words: Postings, context: Postings | None) -> Sequence[int]:
-    """The passages holding a term in their own prose: more times in the words field (its
-    ``words`` postings), which counts their context too, than in the context field."""
-    return words.ids if context is None else backend.more(words.ids, words.tf, context.ids, context.tf)
+    return Candidates(ids, bounds, tuple(pending), tuple(terms), check)
 
 
 class Backend:
@@ -166,22 +181,6 @@ class Backend:
 
     def in_all(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
         """The ids in every one of ``parts``, sorted, with their summed scores."""
-        raise NotImplementedError
-
-    def union(self, id_lists: Sequence[Sequence[int]]) -> Sequence[int]:
-        raise NotImplementedError
-
-    def in_id_order(self, ids: Sequence[int], values: Sequence[int]) -> Sequence[int]:
-        """``values`` of postings ``ids``, in the order of the sorted ids."""
-        raise NotImplementedError
-
-    def within(self, ids: Sequence[int], scores: Sequence[float], allowed: Sequence[int]) -> tuple[Sequence[int], Sequence[float]]:
-        """The ``ids`` that are also in ``allowed``, with their scores, in the order of ``ids``."""
-        raise NotImplementedError
-
-    def more(self, ids: Sequence[int], tf: Sequence[int], other_ids: Sequence[int], other_tf: Sequence[int]) -> Sequence[int]:
-        """The ``ids`` whose ``tf`` is more than their ``other_tf`` (0 where not in
-        ``other_ids``)."""
         raise NotImplementedError
 
     def take(self, values: Sequence[int], ids: Sequence[int]) -> Sequence[int]:
@@ -216,11 +215,11 @@ class _Numpy(Backend):
         # the rarest bigram, not the commonest. Sums run in the order of ``parts``, as the plain
         # backend's do.
         order = sorted(range(len(parts)), key=lambda k: len(parts[k][0]))
-        ids, scores = _in_order(*parts[order[0]][:2])
+        ids, scores = map(np.asarray, parts[order[0]][:2])
         kept = np.ones(len(ids), dtype=bool)
         at_of = {}
         for k in order[1:]:
-            other_ids, other_scores = _in_order(*parts[k][:2])
+            other_ids, other_scores = map(np.asarray, parts[k][:2])
             at = np.minimum(np.searchsorted(other_ids, ids), max(len(other_ids) - 1, 0))
             kept &= other_ids[at] == ids if len(other_ids) else False
             at_of[k] = (at, other_scores)
@@ -231,22 +230,6 @@ class _Numpy(Backend):
             sums += np.asarray(found, dtype=np.float64) * factor
         return ids, sums
 
-    def union(self, id_lists):  # type: ignore[override]
-        return np.unique(np.concatenate(id_lists)) if id_lists else np.zeros(0, dtype=np.int32)
-
-    def in_id_order(self, ids, values):  # type: ignore[override]
-        return _in_order(ids, values)[1]
-
-    def within(self, ids, scores, allowed):  # type: ignore[override]
-        keep = np.isin(ids, allowed, assume_unique=True)
-        return ids[keep], scores[keep]
-
-    def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
-        other_ids, other_tf = _in_order(other_ids, other_tf)
-        at = np.minimum(np.searchsorted(other_ids, ids), len(other_ids) - 1)
-        other = np.where(other_ids[at] == ids, other_tf[at], 0)
-        return ids[tf > other]
-
     def take(self, values, ids):  # type: ignore[override]
         return np.asarray(values)[ids]
 
@@ -256,16 +239,6 @@ class _Numpy(Backend):
             return scores
         at = np.minimum(np.searchsorted(found_units, units), len(found_units) - 1)
         return scores + np.where(found_units[at] == units, found_scores[at], 0.0)
-
-
-def _in_order(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Postings sorted by id. A term's postings are in passage order but for the new passages
-    of an incremental build, which come after the others: checked (cheap) before sorting."""
-    ids, values = np.asarray(ids), np.asarray(values)
-    if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
-        return ids, values
-    order = np.argsort(ids, kind="stable")
-    return ids[order], values[order]
 
 
 class _Plain(Backend):
@@ -288,21 +261,6 @@ class _Plain(Backend):
         common = set(parts[0][0]).intersection(*(set(ids) for ids, _, _ in parts[1:]))
         ids, sums = self.summed([([i for i in ids if i in common], [s for i, s in zip(ids, scores) if i in common], f) for ids, scores, f in parts])
         return ids, sums
-
-    def union(self, id_lists):  # type: ignore[override]
-        return sorted(set().union(*id_lists)) if id_lists else []
-
-    def in_id_order(self, ids, values):  # type: ignore[override]
-        return [value for _, value in sorted(zip(ids, values))]
-
-    def within(self, ids, scores, allowed):  # type: ignore[override]
-        allowed = set(allowed)
-        kept = [(i, score) for i, score in zip(ids, scores) if i in allowed]
-        return [i for i, _ in kept], [score for _, score in kept]
-
-    def more(self, ids, tf, other_ids, other_tf):  # type: ignore[override]
-        other = dict(zip(other_ids, other_tf))
-        return [i for i, n in zip(ids, tf) if n > other.get(i, 0)]
 
     def take(self, values, ids):  # type: ignore[override]
         return [values[i] for i in ids]

@@ -277,7 +277,7 @@ class Searcher:
         for word, count in words:
             if word.term is not None:
                 found += self._parts("words", word.term, count, row)
-            if word.bigrams and self.place_of(row, word.surface):
+            if word.bigrams and (self._holds_term(word, row) or self.place_of(row, word.surface)):
                 via = "" if word.matches else f"{word.role} {word.surface}"
                 for bigram, times in Counter(word.bigrams).items():
                     found += [replace(part, via=via) for part in self._parts("bigrams", bigram, count * times, row)]
@@ -289,6 +289,10 @@ class Searcher:
                 if word.term is not None:
                     found += self._parts(name, word.term, count, unit)
         return tuple(found)
+
+    def _holds_term(self, word: QueryWord, row: int) -> bool:
+        """Whether passage ``row`` (its prose or context) holds ``word``'s term."""
+        return word.term is not None and self.index.bm25.fields["words"].posting(word.term, row) is not None
 
     def _parts(self, name: str, term: str, count: int, unit: int) -> list[scoring.Part]:
         """The part of ``term`` (``count`` times in the query) in unit ``unit`` of field ``name``."""
@@ -357,10 +361,9 @@ class Searcher:
             self._stats.clear()
         bm25 = self.index.bm25
         found = matching.candidates(bm25.fields, bm25.weights, self.index.passages.doc, words, self.place_of)
-        # Surfaces, phrases, + and - (``exact``, ``keep``) are checked on the passages' prose, best
-        # first, only as far as the hits shown need.
-        exact = found.exact if found.unsure else None
-        ids, scores = select_top(found.ids, found.scores, limit, self.index.passages.doc, per_doc, allowed, keep, exact)
+        # Own words, surfaces, phrases, + and - (``exact``, ``keep``) are checked best first, only
+        # as far as the hits shown need.
+        ids, scores = select_top(found.ids, found.scores, limit, self.index.passages.doc, per_doc, allowed, keep, found.exact)
         hits = [self._hit(rank, int(i), float(score), words if highlight else None) for rank, (i, score) in enumerate(zip(ids, scores), 1)]
         if explain:
             hits = [replace(hit, explain=self.explain(words, int(i))) for hit, i in zip(hits, ids)]
