@@ -101,7 +101,7 @@ def test_the_index_round_trips_through_disk_and_highlights_stay_inside_the_text(
         return
     try:
         analyze_query(Analyzer(), query)
-    except MlqError as nothing:  # no word to match (only symbols, or only -/title:/doc:): said in one line
+    except MlqError as nothing:  # no word to match and no filter (only symbols, say): said in one line
         for searcher in (built, again):
             with pytest.raises(MlqError) as raised:
                 searcher.search(query, limit=5)

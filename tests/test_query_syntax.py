@@ -93,3 +93,77 @@ def test_syntax_from_the_command_line(notes: Path) -> None:
     bad = run_mlq("search", '"機械学習', "--corpus", str(notes))
     assert bad.returncode == 2 and bad.stderr.startswith("mlq: error: unclosed quote")
     assert "title:" in run_mlq("search", "--help").stdout
+
+
+# Queries as people type them into a shell: `-word` needs no quoting, options go anywhere.
+
+
+def search_json(*args: str) -> list[dict]:
+    import json
+
+    done = run_mlq("search", "--json", "--per-doc", "1", *args)  # before the args: they may hold --
+    assert done.returncode in (0, 1), done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_an_exclusion_typed_bare_is_the_same_query_as_quoted() -> None:
+    bare = search_json("面接", "-インターン")
+    quoted = search_json("面接 -インターン")
+    assert bare and bare == quoted
+    assert all("インターン" not in hit["text"] and "面接" in hit["text"] for hit in bare)
+    with_interns = search_json("面接")
+    assert any("インターン" in hit["text"] for hit in with_interns)  # the exclusion took something out
+
+
+def test_options_work_in_any_position_and_a_word_that_looks_like_flags_is_excluded(notes: Path) -> None:
+    first = run_mlq("search", "-l", "-n", "2", "面接", "--corpus", str(notes))
+    last = run_mlq("search", "面接", "--corpus", str(notes), "-n2", "-l")
+    assert first.returncode == last.returncode == 0 and first.stdout == last.stdout
+    assert len(first.stdout.splitlines()) == 2
+    # -lh would be flags; -linux is not (-i is no option of search): it excludes "linux".
+    (notes / "other" / "linux.md").write_text("---\ntitle: linux\n---\nlinux での面接の準備。\n", encoding="utf-8")
+    try:
+        with_linux = run_mlq("search", "面接", "-l", "--corpus", str(notes)).stdout.split()
+        without = run_mlq("search", "面接", "-linux", "-l", "--corpus", str(notes)).stdout.split()
+        assert "other/linux" in with_linux and "other/linux" not in without and set(without) < set(with_linux)
+    finally:
+        (notes / "other" / "linux.md").unlink()
+
+
+def test_an_exclusion_of_a_phrase_typed_with_shell_quotes(notes: Path) -> None:
+    # The shell turns -"機械学習 エンジニア" into one word, "-機械学習 エンジニア": still the phrase.
+    found = run_mlq("search", "機械学習", '-機械学習 エンジニア', "-l", "--corpus", str(notes)).stdout.split()
+    assert "ml/engineer" not in found and "ml/reverse" in found and "other/diary" in found
+
+
+def test_a_query_of_exclusions_alone_lists_the_documents_without_them(notes: Path) -> None:
+    listed = search_json("--corpus", str(notes), "-n", "100", "--", "-面接")
+    ids = [hit["doc_id"] for hit in listed]
+    assert ids == sorted(ids) == ["other/diary"]  # the only note without 面接, by id
+    assert listed[0]["highlights"] == [] and listed[0]["passage"] == 1
+    everything = search_json("--corpus", str(notes), "-n", "100", "--", "-存在しない語")
+    assert [hit["doc_id"] for hit in everything] == sorted(NOTES)
+    titled = search_json("title:エンジニア", "--corpus", str(notes))
+    assert [hit["doc_id"] for hit in titled] == ["ml/engineer", "ml/reverse"]  # listed by id, not ranked
+    shown = run_mlq("search", "--corpus", str(notes), "--", "-面接")
+    assert shown.returncode == 0 and "面接" not in shown.stdout
+
+
+def test_a_required_word_sees_the_title_as_ranking_does(notes: Path) -> None:
+    # 体験記 is only in visa/notes' title, which ranking counts with each of its passages.
+    assert ids(open_corpus(notes), "面接 +体験記") == {"visa/notes"}
+
+
+def test_a_malformed_query_fails_before_any_indexing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / "empty-cache"))
+    done = run_mlq("search", '"unclosed')
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == ["mlq: error: unclosed quote in query '\"unclosed' (a phrase is \"…\")"]
+    assert not (tmp_path / "empty-cache").exists() or not any((tmp_path / "empty-cache").rglob("manifest.json"))
+
+
+def test_plain_mlq_prints_the_help() -> None:
+    done = run_mlq()
+    assert done.returncode == 0 and done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Usage: mlq") and "Commands:" in lines and any(line.split()[:1] == ["search"] for line in lines)

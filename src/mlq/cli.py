@@ -25,6 +25,7 @@ from .config import settings_for
 from .corpus import Selection, check_corpus_dir
 from .errors import MlqError
 from .index import IndexSettings
+from .query import parse_query
 from .render import FORMATS, Printer, make_printer, shown
 from .search import (
     DEFAULT_LIMIT,
@@ -174,9 +175,60 @@ def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, 
     return searcher
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class QueryCommand(click.Command):
+    """A command whose QUERY words may begin with ``-``, as typed (``面接 -インターン``): a token
+    that is not one of the command's options is a word of the query, wherever it stands;
+    options work in any position, and ``--`` still ends them."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _options_then_words(self.get_params(ctx), args))
+
+
+def _options_then_words(params: Sequence[click.Parameter], args: Sequence[str]) -> list[str]:
+    """``args`` as options first, then ``--`` and the other tokens in the order typed."""
+    takes_value = {
+        name: not (param.is_flag or param.count)
+        for param in params
+        if isinstance(param, click.Option)
+        for name in (*param.opts, *param.secondary_opts)
+    }
+    options: list[str] = []
+    words: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            words += args[i + 1 :]
+            break
+        if arg.startswith("--") or _is_short_option(arg, takes_value):
+            options.append(arg)  # an unknown --long one too: click says so
+            name = arg.partition("=")[0] if arg.startswith("--") else arg
+            if takes_value.get(name) and i + 1 < len(args):
+                options.append(args[i + 1])
+                i += 1
+        else:
+            words.append(arg)
+        i += 1
+    return options + (["--", *words] if words else [])
+
+
+def _is_short_option(arg: str, takes_value: dict[str, bool]) -> bool:
+    """Whether ``arg`` reads as short options: ``-n``, ``-n5`` (a number glued on), ``-lh``
+    (flags together) — and not a word to exclude, as ``-linux`` is."""
+    if not arg.startswith("-") or len(arg) < 2 or arg[1] == "-":
+        return False
+    if arg[:2] in takes_value and (len(arg) == 2 or (takes_value[arg[:2]] and arg[2:].isdigit())):
+        return True
+    return all(takes_value.get(f"-{flag}") is False for flag in arg[1:])
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    invoke_without_command=True,
+)
 @click.version_option(__version__, "-V", "--version", prog_name="mlq")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Search Japanese technical essays from the command line.
 
     mlq splits each essay into passages, analyses them with SudachiPy, and ranks them with
@@ -191,9 +243,11 @@ def cli() -> None:
       mlq search -l 面接 | xargs -n1 mlq show
       mlq show msr-internship-2024#1
     """
+    if ctx.invoked_subcommand is None:  # plain `mlq`: the help, as `mlq --help` prints it
+        click.echo(ctx.get_help())
 
 
-@cli.command()
+@cli.command(cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True, help="Passages to show (documents with -l).")
 @click.option(
@@ -271,10 +325,12 @@ def search(
     batch = query == ("-",) or queries_file is not None
     if queries_file is not None and query:
         raise MlqError("give either QUERY or --queries FILE, not both")
-    if not batch and not query:
+    filtered = bool(since or until or tags)
+    if not batch and not query and not filtered:
         raise click.UsageError("Missing argument 'QUERY...'.")
+    text = _query_text(query)
     if not batch:
-        analyze_query(Analyzer(), " ".join(query))  # a bad query fails before any indexing
+        analyze_query(Analyzer(), text, filtered)  # a bad query fails before any indexing
     printer = _printer(format_name, as_json, color, files_only, header)
     searcher = open_searcher(source)
     # -l counts documents: one passage per document.
@@ -296,10 +352,9 @@ def search(
         sort=sort,
     )
     if not batch:
-        text = " ".join(query)
         hits = run(text)
         if not hits:
-            note(f"no passage matches {text!r}")
+            note(f"no passage matches {text!r}" if parse_query(text).ranked.strip() else "no document passes the filters")
             return EXIT_NOT_FOUND
         printer.hits(hits, text)
         return EXIT_FOUND
@@ -316,6 +371,14 @@ def search(
     if not found:
         note("no passage matches any query")
     return EXIT_FOUND if found else EXIT_NOT_FOUND
+
+
+def _query_text(words: Sequence[str]) -> str:
+    """The query the shell's words make: joined by spaces, except that a ``-`` or ``+`` word
+    holding a space (the shell took away its quotes: ``-"機械学習 エンジニア"``) stays a phrase."""
+    return " ".join(
+        f'{word[0]}"{word[1:]}"' if word[:1] in "+-" and len(word.split()) > 1 and '"' not in word else word for word in words
+    )
 
 
 def _batch_queries(queries_file: Path | None) -> Iterator[tuple[str, str]]:

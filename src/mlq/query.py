@@ -6,6 +6,9 @@
     title:体験記             a word of the document's title
     doc:msr                  only documents whose id starts with "msr"
 
+A query of filters alone (``-Google``, ``title:``, ``doc:``) ranks nothing: it lists the
+documents they let through.
+
 Words, phrases and titles are matched as mlq analyses text (``サーバ`` finds ``サーバー``), so a
 phrase is a run of analysed words, not of characters.
 """
@@ -36,6 +39,11 @@ class Query:
     def ranked(self) -> str:
         """Everything that counts towards the score."""
         return " ".join(part for part in (self.text, *self.phrases, *self.required) if part)
+
+    @property
+    def filters(self) -> bool:
+        """Whether it narrows what is searched (``-``, ``title:``, ``doc:``) besides ranking."""
+        return bool(self.excluded or self.titles or self.doc_prefixes)
 
 
 def parse_query(query: str) -> Query:

@@ -97,22 +97,23 @@ def _date_of(metadata: Mapping[str, str]) -> str | None:
     return found.group(0) if found else None
 
 
-def analyze_query(analyzer: Analyzer, query: str) -> list[QueryWord]:
-    """The words of a query that rank, as matching needs them: the free words (filler among
-    them marked), then the words of phrases and ``+`` words (never filler: quoted, every word
-    counts); a query of ``title:`` words alone ranks by them. An error if there is nothing to
-    search for."""
-    if not query.strip():
-        raise MlqError("empty query")
+def analyze_query(analyzer: Analyzer, query: str, filtered: bool = False) -> tuple[Query, list[QueryWord]]:
+    """A query taken apart, and the words of it that rank, as matching needs them: the free
+    words (filler among them marked), then the words of phrases and ``+`` words (never
+    filler: quoted, every word counts). No words to rank is a listing of what the query's
+    filters (or, if ``filtered``, the caller's: dates, tags) let through; an error if there is
+    no filter either, or if the words typed analyse to nothing searchable."""
     parsed = parse_query(query)
+    if not parsed.ranked.strip():
+        if parsed.filters or filtered:
+            return parsed, []
+        raise MlqError("empty query")
     words = analyzer.query_words(parsed.text)
     for text in (*parsed.phrases, *parsed.required):
         words += analyzer.query_words(text, filler=False)
     if not words:
-        words = analyzer.query_words(" ".join(parsed.titles), filler=False)
-    if not words:
         raise MlqError(f"no searchable term in query {query!r}")
-    return words
+    return parsed, words
 
 
 class Searcher:
@@ -161,10 +162,13 @@ class Searcher:
             raise MlqError("per-doc must be at least 1")
         if sort not in SORTS:
             raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
-        words = analyze_query(self.analyzer, query)
-        parsed = parse_query(query)
-        allowed = self._filtered(since, until, tags) if since or until or tags else None
+        filtered = bool(since or until or tags)
+        parsed, words = analyze_query(self.analyzer, query, filtered)
+        allowed = self._filtered(since, until, tags) if filtered else None
         allowed = self._restricted(parsed, allowed)
+        if not words:
+            hits = self._listed(parsed, allowed, limit, sort)
+            return [self._with_context(hit, context) for hit in hits] if context > 0 else hits
         keep = self._passage_rule(parsed)
         hits = self._ranked(matching.weighted(words), limit, per_doc, highlight, allowed=allowed, explain=explain, keep=keep)
         if sort != "score":
@@ -201,19 +205,56 @@ class Searcher:
         return narrowed
 
     def _passage_rule(self, parsed: Query) -> Callable[[int], bool] | None:
-        """Which passages the phrases, ``+`` and ``-`` let through, or None if all."""
+        """Which passages the phrases, ``+`` and ``-`` let through, or None if all: they look
+        at the words ranking counts, the passage's prose with its title and heading path."""
         must = [self._words(text) for text in (*parsed.phrases, *parsed.required)]
         must_not = [self._words(text) for text in parsed.excluded]
         if not any(must) and not any(must_not):
             return None
 
         def keep(row: int) -> bool:
-            words = self._words(self.index.prose(row) + "\n" + self.index.passage(row).section)
+            words = self._passage_words(row)
             return all(_contains_run(words, run) for run in must if run) and not any(
                 _contains_run(words, run) for run in must_not if run
             )
 
         return keep
+
+    def _passage_words(self, row: int) -> list[str]:
+        """The words-field terms of passage ``row``, in order: its prose, then its context."""
+        return self._words(self.index.prose(row) + "\n" + self._context_text(row))
+
+    def _listed(self, parsed: Query, allowed: Sequence[bool] | None, limit: int, sort: str) -> list[Hit]:
+        """A query with nothing to rank: the documents its filters let through and that hold
+        none of its ``-`` words, each as its first passage, by id (newest first by ``date``)."""
+        excluded = self._holding(parsed.excluded)
+        listed = [
+            i
+            for i in range(len(self.documents))
+            if (allowed is None or allowed[i]) and i not in excluded and len(self.index.passages.rows_of(i))
+        ]
+        records = self.index.documents.record
+        listed.sort(key=lambda i: records(i)["doc_id"])
+        if sort == "date":
+            listed.sort(key=lambda i: _date_of(records(i)["metadata"]) or "", reverse=True)
+        rows = [self.index.passages.rows_of(i).start for i in listed[:limit]]
+        return [self._hit(rank, row, 0.0, None) for rank, row in enumerate(rows, 1)]
+
+    def _holding(self, texts: Sequence[str]) -> set[int]:
+        """The documents with a passage holding one of ``texts`` (each a run of words) as
+        ranking counts it: found through the words field, checked only where a run is longer
+        than one word."""
+        found: set[int] = set()
+        words_field = self.index.bm25.fields["words"]
+        for run in (self._words(text) for text in texts):
+            postings = [words_field.postings_of(term) for term in dict.fromkeys(run)]
+            if not run or any(p is None for p in postings):
+                continue
+            rows = set.intersection(*(set(int(i) for i in p[0]) for p in postings))  # type: ignore[index]
+            found.update(
+                int(self.index.passages.doc[row]) for row in rows if len(run) == 1 or _contains_run(self._passage_words(row), run)
+            )
+        return found
 
     def _words(self, text: str) -> list[str]:
         return self.analyzer.texts(text)["words"]
