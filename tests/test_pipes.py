@@ -88,10 +88,26 @@ def test_files_with_matches_feeds_mlq_show(tmp_path: Path) -> None:
     doc_ids = ids.stdout.splitlines()
     assert len(doc_ids) == len(set(doc_ids)) >= 2
     assert set(doc_ids) <= {line.split("\t")[0] for line in run_mlq("list", cwd=tmp_path).stdout.splitlines()}
-    shown = shell("mlq search -l 面接 | xargs -n1 mlq show", tmp_path)
+    shown = shell("mlq search -l 面接 | xargs mlq show", tmp_path)  # one mlq show for them all
     assert shown.returncode == 0, shown.stderr
-    for doc_id in doc_ids:
-        assert f"id: {doc_id}" in shown.stdout
+    assert [line.removeprefix("id: ") for line in shown.stdout.splitlines() if line.startswith("id: ")] == doc_ids
+    as_json = shell("mlq search -l 面接 | xargs mlq show --json", tmp_path)
+    assert [json.loads(line)["doc_id"] for line in as_json.stdout.splitlines()] == doc_ids
+
+
+def test_show_looks_every_document_up_before_printing_any(tmp_path: Path) -> None:
+    done = run_mlq("show", "msr-internship-2024", "no-such-essay", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("mlq: error: unknown document 'no-such-essay'") and len(done.stderr.splitlines()) == 1
+
+
+def test_a_passage_shown_as_json_has_the_fields_of_a_hit(tmp_path: Path) -> None:
+    hit = json.loads(run_mlq("search", "ビザ 面接", "-n", "1", "--json", cwd=tmp_path).stdout.splitlines()[0])
+    shown = json.loads(run_mlq("show", f"{hit['doc_id']}#{hit['passage']}", "--json", cwd=tmp_path).stdout)
+    for name in ("doc_id", "title", "path", "passage", "section", "start", "end", "text"):
+        assert shown[name] == hit[name], name
+    whole = json.loads(run_mlq("show", hit["doc_id"], "--json", cwd=tmp_path).stdout)
+    assert all({"passage", "section", "start", "end", "text"} <= set(p) for p in whole["passages"])
 
 
 def test_files_with_matches_is_best_first_and_limited_to_n_documents(tmp_path: Path) -> None:
@@ -193,7 +209,7 @@ def test_show_json_is_one_object_with_passages_and_offsets(tmp_path: Path) -> No
     assert [p["passage"] for p in passages] == list(range(1, len(passages) + 1))
     assert all(document["text"][p["start"] : p["end"]] == p["text"] for p in passages)
     one = json.loads(run_mlq("show", "msr-internship-2024#3", "--json", cwd=tmp_path).stdout)
-    assert {k: one[k] for k in ("passage", "start", "end", "text")} == passages[2]
+    assert {k: one[k] for k in ("passage", "section", "start", "end", "text")} == passages[2]
 
 
 def test_show_and_list_are_plain_in_a_pipe(tmp_path: Path) -> None:

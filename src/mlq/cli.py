@@ -240,7 +240,7 @@ def cli(ctx: click.Context) -> None:
     \b
     Examples:
       mlq search "インターン 面接"
-      mlq search -l 面接 | xargs -n1 mlq show
+      mlq search -l 面接 | xargs mlq show
       mlq show msr-internship-2024#1
     """
     if ctx.invoked_subcommand is None:  # plain `mlq`: the help, as `mlq --help` prints it
@@ -319,7 +319,7 @@ def search(
       mlq search "インターン 面接"
       mlq search 機械学習 エンジニア -n 5 --json | jq -r .doc_id
       mlq search '"機械学習 エンジニア" +面接 -Google title:体験記 doc:notes/'
-      mlq search -l 面接 | xargs -n1 mlq show
+      mlq search -l 面接 | xargs mlq show
       printf 'q1\\tインターン\\nq2\\t面接\\n' | mlq search - --format tsv
     """
     batch = query == ("-",) or queries_file is not None
@@ -394,30 +394,36 @@ def _batch_queries(queries_file: Path | None) -> Iterator[tuple[str, str]]:
 
 
 @cli.command()
-@click.argument("doc")
+@click.argument("docs", metavar="DOC...", nargs=-1, required=True)
 @click.option("-p", "--passage", type=click.IntRange(min=1), help="Show only passage N (same as DOC#N).")
 @output_options
 @corpus_option
-def show(doc: str, passage: int | None, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
-    """Show document DOC: its title, metadata and full text, or one passage of it.
+def show(docs: tuple[str, ...], passage: int | None, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
+    """Show each DOC: its title, metadata and full text, or one passage of it.
 
     DOC is a document id as `mlq list` prints it, or a unique prefix of one; DOC#N picks
-    passage N, as `mlq search` names them. --json prints the document as one JSON object
-    with its passages and their offsets.
+    passage N, as `mlq search` names them. Several are shown one after another (so
+    `mlq search -l 面接 | xargs mlq show` works); every DOC is looked up before anything
+    is printed. --json prints each document as one JSON object with its passages and their
+    offsets.
 
     \b
     Examples:
       mlq show msr-internship-2024
-      mlq show msr#3
+      mlq show msr#3 landing-an-ml-job#2
       mlq show landing-an-ml-job --passage 2 --json | jq -r .text
     """
     printer = _printer(format_name, as_json, color)
+    if passage is not None and len(docs) > 1:
+        raise MlqError("--passage picks a passage of one document; name several as DOC#N")
     searcher = open_searcher(source)
-    document, number = searcher.resolve(doc)
-    number = passage or number
-    passages = searcher.passages(document)
-    chosen = searcher.passage(document, number) if number is not None else None
-    printer.document(document, passages, chosen)
+    shown = []
+    for doc in docs:
+        document, number = searcher.resolve(doc)
+        number = passage or number
+        shown.append((document, searcher.passages(document), searcher.passage(document, number) if number is not None else None))
+    for document, passages, chosen in shown:
+        printer.document(document, passages, chosen)
     return EXIT_FOUND
 
 

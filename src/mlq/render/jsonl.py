@@ -60,14 +60,14 @@ class JsonPrinter(Printer):
         object describes that passage, with the fields of a search hit."""
         head = {"doc_id": document.doc_id, "title": document.title, "path": document.path, "metadata": document.metadata}
         if passage is not None:
-            yield _line({**head, "passage": passage.number, "start": passage.start, "end": passage.end, "text": passage.text})
+            yield _line({**head, **_passage(passage)})
             return
         yield _line(
             {
                 **head,
                 "text": document.text,
                 "body_start": document.body_start,
-                "passages": [{"passage": p.number, "start": p.start, "end": p.end, "text": p.text} for p in passages],
+                "passages": [_passage(p) for p in passages],
             }
         )
 
@@ -88,3 +88,8 @@ class JsonPrinter(Printer):
                     "metadata": document.metadata,
                 }
             )
+
+
+def _passage(passage: Passage) -> dict[str, object]:
+    """A passage as `mlq show --json` gives it: the fields a search hit has for it."""
+    return {"passage": passage.number, "section": passage.section, "start": passage.start, "end": passage.end, "text": passage.text}
