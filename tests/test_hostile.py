@@ -193,7 +193,7 @@ def test_colour_in_a_pipe_obeys_only_mlqs_own_escapes(hostile_corpus: Path) -> N
     assert "␛[31m赤い␛[0m" in result.stdout
     assert set(re.findall(r"\x1b\[[0-9;]*m", result.stdout)) <= {"\x1b[1;33m", "\x1b[0m"}
     plain = run_mlq("search", "エスケープ", "--corpus", str(hostile_corpus))
-    assert "\x1b[31m赤い\x1b[0m" in plain.stdout  # without colour, a pipe gets the text as it is
+    assert "␛[31m赤い␛[0m" in plain.stdout and "\x1b" not in plain.stdout  # without colour, the same symbols
 
 
 def test_an_unreadable_file_is_skipped_with_one_warning_and_retried_later(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,3 +215,19 @@ def test_an_unreadable_file_is_skipped_with_one_warning_and_retried_later(tmp_pa
     assert len(warnings) == 1 and "secret.md" in warnings[0] and "Permission denied" in warnings[0]
     monkeypatch.setattr(Path, "read_bytes", real_read_bytes)  # readable again: picked up
     assert [d.doc_id for d in open_corpus(root, jobs=1).documents] == ["open", "secret"]
+
+
+@pytest.mark.parametrize("output", [[], ["--format", "tsv"], ["-l"]], ids=["text", "tsv", "files"])
+def test_a_pipe_never_carries_a_documents_escape_bytes(hostile_corpus: Path, output: list[str]) -> None:
+    """Piped into `head` on a terminal, a document holding ``\\x1b[31m`` must not turn it red:
+    control characters come out as symbols, in every text format and from every command."""
+    for args in (["search", "エスケープ", *output], ["show", "escape"], ["list"], ["analyze", "赤い\x1b[31m色"]):
+        if args[0] != "search" and output == ["-l"]:
+            continue
+        fmt = output if args[0] != "search" and output == ["--format", "tsv"] else []
+        result = run_mlq(*args, *fmt, "--corpus", str(hostile_corpus))
+        assert result.returncode == 0, result.stderr
+        assert not _TERMINAL_CONTROL.search(result.stdout), (args, result.stdout)
+    text = run_mlq("search", "エスケープ", *output, "--corpus", str(hostile_corpus)).stdout
+    if output != ["-l"]:
+        assert "␛[31m赤い␛[0m" in text  # shown, one symbol for one character

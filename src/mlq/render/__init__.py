@@ -29,7 +29,8 @@ ANSI_HIGHLIGHT, ANSI_RESET = "\x1b[1;33m", "\x1b[0m"
 
 
 # C0 controls but line feed and tab, DEL, and C1 controls: what a terminal would act on.
-_CONTROLS = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A)}
+_CONTROLS = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)}
+_CONTROLS[0x0D] = " "  # a Windows line end's carriage return: nothing to see, and nothing to obey
 _CONTROLS.update({0x7F: "\u2421", **{code: "\ufffd" for code in range(0x80, 0xA0)}})
 
 

@@ -1,4 +1,6 @@
-"""Plain, stable, line-oriented output for pipes and files."""
+"""Plain, stable, line-oriented output for pipes and files. A document's control characters
+(an escape sequence in a file) come out as symbols, as on a terminal: `mlq search … | head` in a
+terminal must not turn it red."""
 
 from __future__ import annotations
 
@@ -29,22 +31,17 @@ class PlainPrinter(Printer):
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
         for hit in found:
             yield from self._context_lines(prefix, hit, hit.before)
-            head = f"{prefix}{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}"
-            if self.color:  # for a terminal after all (less -R): it must obey only our escapes
-                yield shown(head)
-                yield one_line(self.marked(shown(hit.text), hit.highlights))
-            else:
-                yield head
-                yield one_line(hit.text)
+            yield shown(f"{prefix}{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}")
+            # Marked only with colour on (less -R): the terminal must obey only our escapes.
+            yield one_line(self.marked(shown(hit.text), hit.highlights) if self.color else shown(hit.text))
             yield from (f"{prefix}explain\t{one_line(line)}" for line in explanation_lines(hit))
             yield from self._context_lines(prefix, hit, hit.after)
 
     def _context_lines(self, prefix: str, hit: Hit, passages: Sequence[Passage]) -> Iterator[str]:
         """A context passage as a hit is, with ``-`` for its score (as grep marks context)."""
         for passage in passages:
-            head = f"{prefix}{hit.doc_id}#{passage.number}\t-\t{one_line(hit.title)}"
-            yield shown(head) if self.color else head
-            yield one_line(shown(passage.text) if self.color else passage.text)
+            yield shown(f"{prefix}{hit.doc_id}#{passage.number}\t-\t{one_line(hit.title)}")
+            yield one_line(shown(passage.text))
 
     @staticmethod
     def marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -56,25 +53,25 @@ class PlainPrinter(Printer):
 
     def document_lines(self, document: Document, passages: Sequence[Passage], passage: Passage | None) -> Iterator[str]:
         """The title, ``key: value`` details, a blank line, then the body (or one passage)."""
-        yield document.title
+        yield shown(one_line(document.title))
         for key, value in details(document, passages):
-            yield f"{key}: {one_line(value)}"
+            yield shown(f"{key}: {one_line(value)}")
         if passage is not None:
             yield f"passage: {passage.number} (characters {passage.start}–{passage.end})"
         yield ""
-        yield passage.text if passage is not None else document.body.strip("\n")
+        yield shown(passage.text if passage is not None else document.body.strip("\n"))
 
     def token_lines(self, tokens: Sequence[Token]) -> Iterator[str]:
         """``field<TAB>surface<TAB>term<TAB>part of speech<TAB>start-end<TAB>indexed|dropped``."""
         for t in tokens:
             where = f"{t.start}-{t.end}"
             fields = [t.field, t.surface, t.term, t.part_of_speech, where, "indexed" if t.indexed else "dropped"]
-            yield "\t".join(map(one_line, fields))
+            yield shown("\t".join(map(one_line, fields)))
 
     def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:
         """``doc_id<TAB>passages<TAB>title``, one document a line."""
         for document, passage_count in rows:
-            yield f"{document.doc_id}\t{passage_count}\t{one_line(document.title)}"
+            yield shown(f"{document.doc_id}\t{passage_count}\t{one_line(document.title)}")
 
 
 class FilesPrinter(Printer):
@@ -87,4 +84,4 @@ class FilesPrinter(Printer):
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
         for doc_id in dict.fromkeys(hit.doc_id for hit in found):
-            yield prefix + doc_id
+            yield shown(prefix + doc_id)

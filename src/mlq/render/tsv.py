@@ -1,4 +1,5 @@
-"""Tab-separated values: no quoting; tabs and line ends inside a field become spaces."""
+"""Tab-separated values: no quoting; tabs and line ends inside a field become spaces, control
+characters symbols."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import Printer, format_score, one_line
+from . import Printer, format_score, one_line, shown
 
 HIT_COLUMNS = ("rank", "doc_id", "passage", "score", "title", "text")
 PASSAGE_COLUMNS = ("doc_id", "passage", "start", "end", "text")
@@ -17,7 +18,8 @@ TOKEN_COLUMNS = ("field", "surface", "term", "part_of_speech", "start", "end", "
 
 
 def _row(fields: Sequence[object]) -> str:
-    return "\t".join(one_line(str(field)) for field in fields)
+    """One line; a document's control characters as symbols (see :func:`mlq.render.shown`)."""
+    return "\t".join(shown(one_line(str(field))) for field in fields)
 
 
 class TsvPrinter(Printer):
