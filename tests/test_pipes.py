@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from conftest import mlq_command, on_terminal, run_mlq, shell
 
 from mlq import Analyzer
 
-HIT_FIELDS = {"query", "rank", "doc_id", "passage", "score", "title", "section", "path", "start", "end", "text", "highlights"}
+HIT_FIELDS = {"query", "rank", "doc_id", "passage", "score", "title", "section", "path", "line", "column", "start", "end", "text", "highlights"}
 
 
 def read_text(path: str) -> str:
@@ -42,6 +43,8 @@ def test_json_lines_parse_and_have_the_documented_fields(tmp_path: Path) -> None
         assert isinstance(hit["score"], float) and hit["score"] > 0
         # start/end are offsets in the document; highlights are offsets in text.
         assert read_text(hit["path"])[hit["start"] : hit["end"]] == hit["text"]
+        before = read_text(hit["path"])[: hit["start"] + hit["highlights"][0][0]]
+        assert hit["line"] == before.count("\n") + 1 and hit["column"] == len(before.rpartition("\n")[2].encode()) + 1
         marked = [hit["text"][s:e] for s, e in hit["highlights"]]
         assert marked and all(0 <= s < e <= len(hit["text"]) for s, e in hit["highlights"])
         # Every marked piece is a term of the query, in one field or the other (Sudachi
@@ -57,7 +60,10 @@ def test_no_highlights_gives_the_same_hits_without_highlights(tmp_path: Path) ->
     assert len(bare) == len(plain) >= 5
     for with_marks, without in zip(map(json.loads, plain), map(json.loads, bare)):
         assert with_marks["highlights"] and without["highlights"] == []
-        assert {**with_marks, "highlights": []} == without
+        # Without highlights, an editor lands on the passage's start rather than its first match.
+        start = read_text(without["path"])[: without["start"]]
+        assert (without["line"], without["column"]) == (start.count("\n") + 1, len(start.rpartition("\n")[2].encode()) + 1)
+        assert {**with_marks, "highlights": [], "line": without["line"], "column": without["column"]} == without
 
 
 def test_json_output_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
@@ -227,3 +233,45 @@ def test_stdout_carries_only_results_even_while_indexing(tmp_path: Path, cache_d
     assert result.returncode == 0
     assert all(json.loads(line)["doc_id"] for line in result.stdout.splitlines())
     assert "indexed" in result.stderr
+
+
+def _quickfix(line: str) -> tuple[str, int, int, str]:
+    """One line of vim's quickfix format %f:%l:%c:%m."""
+    path, lnum, col, message = line.split(":", 3)
+    return path, int(lnum), int(col), message
+
+
+def test_vimgrep_lands_on_the_first_match_of_each_hit(tmp_path: Path) -> None:
+    corpus = tmp_path / "notes"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "visa.md").write_text("---\ntitle: ビザ\n---\n# ビザ\n\n前置き。\n\n大使館で、ビザの面接を受けた。\n", encoding="utf-8")
+    (corpus / "crlf.md").write_text("\ufeff# 改行\r\n\r\nWindows の改行で書いた面接の話。\r\n", encoding="utf-8")
+    lines = run_mlq("search", "面接", "--vimgrep", "--corpus", "notes", cwd=tmp_path).stdout.splitlines()
+    hits = [json.loads(line) for line in run_mlq("search", "面接", "--json", "--corpus", "notes", cwd=tmp_path).stdout.splitlines()]
+    assert len(lines) == len(hits) == 2
+    for line, hit in zip(lines, hits):
+        path, lnum, col, message = _quickfix(line)
+        assert not Path(path).is_absolute() and (tmp_path / path).resolve() == Path(hit["path"]).resolve()  # relative to here
+        assert (lnum, col) == (hit["line"], hit["column"])
+        file_line = (tmp_path / path).read_bytes().decode("utf-8-sig").splitlines()[lnum - 1].encode("utf-8")
+        assert file_line[col - 1 :].decode("utf-8").startswith("面接")  # byte column, as vim counts
+        assert message == " ".join(hit["text"].split("\n")) or message.startswith(hit["text"].split("\n")[0])
+
+
+@pytest.mark.skipif(not shutil.which("vim"), reason="vim is not installed")
+def test_vim_reads_vimgrep_output_and_lands_on_the_hit(tmp_path: Path) -> None:
+    quickfix = tmp_path / "hits.txt"
+    quickfix.write_text(run_mlq("search", "ビザ 面接", "--vimgrep", "-n", "3", cwd=tmp_path).stdout, encoding="utf-8")
+    hits = [json.loads(line) for line in run_mlq("search", "ビザ 面接", "--json", "-n", "3", cwd=tmp_path).stdout.splitlines()]
+    for number, hit in enumerate(hits, 1):
+        out = tmp_path / f"at-{number}.txt"
+        subprocess.run(
+            ["vim", "-es", "-N", "-u", "NONE", "-i", "NONE", "-c", "set encoding=utf-8 fileencodings=utf-8",
+             "-c", "set errorformat=%f:%l:%c:%m", "-c", f"cfile {quickfix}", "-c", f"cc {number}",
+             "-c", f"redir! > {out}", "-c", 'silent echo expand("%:p") line(".") col(".")', "-c", "redir END", "-c", "qa!"],
+            cwd=tmp_path, timeout=60, check=False, stdin=subprocess.DEVNULL,
+        )
+        path, line, column = out.read_text(encoding="utf-8").split()
+        assert (Path(path).resolve(), int(line), int(column)) == (Path(hit["path"]).resolve(), hit["line"], hit["column"])
+        start = hit["highlights"][0][0]
+        assert hit["text"][start:].startswith(("ビザ", "面接"))

@@ -92,7 +92,20 @@ def corpus_option(command: F) -> F:
 
 
 def output_options(command: F) -> F:
-    """--format, --json and --color, the same on every command that prints results."""
+    """--format, --json, --vimgrep and --color, the same on every command that prints results
+    (--vimgrep handed to it as ``format_name``)."""
+
+    inner = command
+
+    @functools.wraps(inner)
+    def with_format(*args: object, format_name: str | None, as_vimgrep: bool, **kwargs: object) -> object:
+        if as_vimgrep:
+            if format_name not in (None, "vimgrep") or kwargs.get("as_json"):
+                raise MlqError(f"--vimgrep and {'--json' if kwargs.get('as_json') else '--format ' + str(format_name)} contradict each other")
+            format_name = "vimgrep"
+        return inner(*args, format_name=format_name, **kwargs)
+
+    command = with_format  # type: ignore[assignment]
     for option in reversed(
         [
             click.option(
@@ -103,6 +116,7 @@ def output_options(command: F) -> F:
                 help="Output format (default: text).",
             ),
             click.option("--json", "as_json", is_flag=True, help="Same as --format json (JSON Lines)."),
+            click.option("--vimgrep", "as_vimgrep", is_flag=True, help="Same as --format vimgrep: path:line:column:passage, for vim -q and editors."),
             click.option(
                 "--color",
                 type=click.Choice(["auto", "always", "never"]),

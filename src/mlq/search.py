@@ -27,6 +27,7 @@ from .fields import EVIDENCE_FIELDS, field as field_named
 from .index import CorpusIndex, IndexSettings, Progress, build_index
 from .passages import Passage
 from .query import Query, parse_query
+from .records import JSONL_SUFFIXES
 
 DEFAULT_LIMIT = 10
 DEFAULT_PER_DOC = 3
@@ -64,6 +65,11 @@ class Hit:
     #: With ``context``: the passages of the same document just before and just after it.
     before: tuple[Passage, ...] = ()
     after: tuple[Passage, ...] = ()
+    #: Where in its file an editor should land: the line (from 1) of its first highlight (or
+    #: of its start), and the column as ripgrep and vim count it, in UTF-8 bytes from 1. A
+    #: JSON Lines record is its line, column 1.
+    line: int = 0
+    column: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,17 @@ def _contains_run(words: Sequence[str], run: Sequence[str]) -> bool:
     """Whether ``run`` occurs in ``words`` as consecutive items."""
     n = len(run)
     return any(words[i : i + n] == list(run) for i in range(len(words) - n + 1)) if n else True
+
+
+def _line_and_column(document: Document, offset: int) -> tuple[int, int]:
+    """Where character ``offset`` of ``document``'s text is in its file, as editors count: line
+    from 1, column in UTF-8 bytes from 1 (a JSON Lines record: its line, column 1). mlq reads a
+    file with its line ends made ``\n`` and without a byte-order mark, as vim shows it."""
+    if Path(document.path).suffix in JSONL_SUFFIXES:
+        return int(document.metadata.get("line", 1)), 1
+    text = document.text
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, len(text[line_start:offset].encode("utf-8")) + 1
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -413,6 +430,8 @@ class Searcher:
     def _hit(self, rank: int, row: int, score: float, words: Sequence[tuple[QueryWord, int]] | None) -> Hit:
         document = self.documents[int(self.index.passages.doc[row])]
         passage = self.index.passage(row)
+        highlights = self.highlights(self.index.prose(row), [word for word, _ in words]) if words is not None else ()
+        line, column = _line_and_column(document, passage.start + (highlights[0][0] if highlights else 0))
         return Hit(
             rank=rank,
             doc_id=passage.doc_id,
@@ -423,8 +442,10 @@ class Searcher:
             start=passage.start,
             end=passage.end,
             text=passage.text,
-            highlights=self.highlights(self.index.prose(row), [word for word, _ in words]) if words is not None else (),
+            highlights=highlights,
             section=passage.section,
+            line=line,
+            column=column,
         )
 
     def highlights(self, text: str, words: Sequence[QueryWord]) -> tuple[tuple[int, int], ...]:

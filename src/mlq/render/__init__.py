@@ -22,7 +22,7 @@ from ..errors import MlqError
 from ..passages import Passage
 from ..search import Hit
 
-FORMATS = ("text", "json", "tsv")
+FORMATS = ("text", "json", "tsv", "vimgrep")
 
 #: bold yellow, as the terminal printer's highlight; reset after.
 ANSI_HIGHLIGHT, ANSI_RESET = "\x1b[1;33m", "\x1b[0m"
@@ -128,6 +128,10 @@ def make_printer(
         from .tsv import TsvPrinter
 
         return TsvPrinter(out, header=header)
+    if format_name == "vimgrep":
+        from .plain import VimgrepPrinter
+
+        return VimgrepPrinter(out)
     if terminal:
         # rich is imported only for a terminal: a twentieth of a second saved on piped runs.
         from .terminal import TerminalPrinter

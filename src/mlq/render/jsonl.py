@@ -27,7 +27,8 @@ class JsonPrinter(Printer):
 
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         """``query`` (and ``query_id`` in batch mode), ``rank``, ``doc_id``, ``passage``,
-        ``score``, ``title``, ``section`` (heading path), ``path``, ``start``/``end`` (offsets in the document's text),
+        ``score``, ``title``, ``section`` (heading path), ``path``, ``line``/``column`` (where an
+        editor should land, see :class:`mlq.search.Hit`), ``start``/``end`` (offsets in the document's text),
         ``text`` and ``highlights`` (``[start, end]`` offsets in ``text``)."""
         head = {"query": query} if query_id is None else {"query_id": query_id, "query": query}
         for hit in found:
@@ -41,6 +42,8 @@ class JsonPrinter(Printer):
                     "title": hit.title,
                     "section": hit.section,
                     "path": hit.path,
+                    "line": hit.line,
+                    "column": hit.column,
                     "start": hit.start,
                     "end": hit.end,
                     "text": hit.text,

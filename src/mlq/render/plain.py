@@ -4,6 +4,8 @@ terminal must not turn it red."""
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import BinaryIO, Iterator, Sequence
 
 from ..analysis import Token
@@ -85,3 +87,19 @@ class FilesPrinter(Printer):
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
         for doc_id in dict.fromkeys(hit.doc_id for hit in found):
             yield shown(prefix + doc_id)
+
+
+class VimgrepPrinter(Printer):
+    """``path:line:column:passage``, one hit a line, as ``rg --vimgrep`` prints matches: what
+    ``vim -q``, Emacs' grep mode and editors' terminals jump from. The path is relative to the
+    working folder when the file is inside it; the column counts UTF-8 bytes from 1."""
+
+    format_name = "vimgrep"
+
+    def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
+        here = Path.cwd()
+        for hit in found:
+            path = Path(hit.path)
+            with contextlib.suppress(ValueError):
+                path = path.relative_to(here)
+            yield shown(one_line(f"{path}:{hit.line}:{hit.column}:{hit.text}"))
