@@ -189,3 +189,27 @@ def test_version_and_help_with_an_example_on_every_command(tmp_path: Path) -> No
         assert result.returncode == 0
         assert "Example" in result.stdout and f"mlq {command}" in result.stdout
         assert "--corpus" in result.stdout
+
+
+def test_shell_completion_offers_document_ids_from_the_cached_index_only(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from conftest import mlq_command
+
+    def complete(words: str) -> list[str]:
+        current = len(words.split()) - (0 if words.endswith(" ") else 1)  # the word being completed
+        env = {**os.environ, "_MLQ_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(current)}
+        done = subprocess.run([mlq_command()], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert done.returncode == 0 and done.stderr == ""
+        return [line.split(",", 1)[1] for line in done.stdout.splitlines() if line]
+
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "sub" / "alpha.md").write_text("# A\n\n面接の話。\n", encoding="utf-8")
+    (notes / "beta.md").write_text("# B\n\nビザの話。\n", encoding="utf-8")
+    assert complete(f"mlq show --corpus {notes} s") == []  # not indexed yet: nothing, and no indexing
+    assert not list(Path(os.environ["MLQ_CACHE_DIR"]).glob("notes-*"))
+    assert run_mlq("list", "--corpus", str(notes)).returncode == 0
+    assert complete(f"mlq show --corpus {notes} s") == ["sub/alpha"]
+    assert complete(f"mlq similar --corpus {notes} ") == ["beta", "sub/alpha"]

@@ -48,3 +48,18 @@ def test_similar_to_a_passage_from_the_command_line(tmp_path: Path) -> None:
     assert all(hit["doc_id"] != "rain-2023" for hit in hits)
     assert run_mlq("similar", "rain-2023#99", "--corpus", str(root)).returncode == 2
     assert run_mlq("similar", "no-such-essay", "--corpus", str(root)).returncode == 2
+
+
+def test_similar_says_which_words_it_searched_for_and_lists_ids(tmp_path: Path) -> None:
+    root = corpus_with_twins(tmp_path / "c")
+    words = open_corpus(root).characteristic_words("rain-2023")
+    assert 5 <= len(words) <= 25 and "除湿機" not in words  # a word only rain-2023 has finds nothing
+    hits = [json.loads(line) for line in run_mlq("similar", "rain-2023", "--json", "--corpus", str(root)).stdout.splitlines()]
+    assert hits and all(hit["terms"] == words for hit in hits)
+    ids = run_mlq("similar", "rain-2023", "-l", "-n", "3", "--corpus", str(root))
+    assert ids.returncode == 0 and ids.stdout.splitlines() == [hit["doc_id"] for hit in hits[:3]]
+    explained = run_mlq("similar", "rain-2023", "-n", "1", "--explain", "--corpus", str(root)).stdout.splitlines()
+    parts = [line for line in explained if line.startswith("explain\t")]
+    assert parts and all(line.split("\t")[1].split()[1].rstrip(":") in words for line in parts)
+    total = sum(float(line.rsplit("= ", 1)[1].split()[0]) for line in parts)
+    assert abs(total - float(explained[0].split("\t")[1])) < 1e-3  # the parts add up to the score

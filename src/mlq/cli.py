@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Sequence, TypeVar
 
 import click
+import click.shell_completion
 
 from . import __version__, cache
 from .analysis import Analyzer
@@ -89,6 +90,18 @@ def corpus_option(command: F) -> F:
     for option in reversed(options):
         with_source = option(with_source)
     return with_source  # type: ignore[return-value]
+
+
+def complete_documents(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[click.shell_completion.CompletionItem]:
+    """Document ids for the shell's completion (`mlq show <TAB>`), from the cached index of the
+    corpus the command line names so far: never indexing, and silent when there is none."""
+    source = Source(ctx.params.get("corpus"), Selection(tuple(ctx.params.get("include") or ()), tuple(ctx.params.get("exclude") or ())))
+    try:
+        index, _ = cache.load(cache.entry_dir(source.root, selection=source.settings.selection), source.settings)
+        ids = index.documents.ids
+    except (MlqError, cache.CacheError, OSError, ValueError):  # no index yet, or none readable: nothing to offer
+        return []
+    return [click.shell_completion.CompletionItem(doc_id) for doc_id in ids if doc_id.startswith(incomplete)]
 
 
 def output_options(command: F) -> F:
@@ -408,7 +421,7 @@ def _batch_queries(queries_file: Path | None) -> Iterator[tuple[str, str]]:
 
 
 @cli.command()
-@click.argument("docs", metavar="DOC...", nargs=-1, required=True)
+@click.argument("docs", metavar="DOC...", nargs=-1, required=True, shell_complete=complete_documents)
 @click.option("-p", "--passage", type=click.IntRange(min=1), help="Show only passage N (same as DOC#N).")
 @output_options
 @corpus_option
@@ -442,27 +455,39 @@ def show(docs: tuple[str, ...], passage: int | None, format_name: str | None, as
 
 
 @cli.command()
-@click.argument("doc")
+@click.argument("doc", shell_complete=complete_documents)
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True, help="Documents to show.")
 @click.option("--terms", type=click.IntRange(min=1), default=25, show_default=True, help="How many of DOC's most characteristic words to search by.")
+@click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only the ids of the documents found, best first.")
+@click.option("--explain", is_flag=True, help="Show what each word adds to each hit's score (tf, idf, length norm).")
 @output_options
 @corpus_option
-def similar(doc: str, limit: int, terms: int, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
+def similar(
+    doc: str, limit: int, terms: int, files_only: bool, explain: bool, format_name: str | None, as_json: bool, color: str, source: Source
+) -> int:
     """Show the documents most like DOC (or like its passage, DOC#N), best first: "what else
     did I write about this?". DOC's most characteristic words (by BM25 weight) are searched
-    for; DOC itself is never among the results. Output as for `mlq search`.
+    for, and said: on stderr on a terminal, as `terms` in JSON. DOC itself is never among the
+    results. Output as for `mlq search`.
 
     \b
     Examples:
       mlq similar msr-internship-2024
       mlq similar landing-an-ml-job#10 -n 3 --json | jq -r .doc_id
+      mlq similar msr-internship-2024 -l | xargs mlq show
     """
-    printer = _printer(format_name, as_json, color)
-    hits = open_searcher(source).similar(doc, limit=limit, terms=terms)
+    printer = _printer(format_name, as_json, color, files_only)
+    if explain and not printer.shows_explanations:
+        raise MlqError(f"--explain does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
+    searcher = open_searcher(source)
+    words = searcher.characteristic_words(doc, terms)
+    if words and sys.stderr.isatty():
+        note(f"searched for: {' '.join(words)}")
+    hits = searcher.similar(doc, limit=limit, terms=terms, explain=explain, highlight=printer.uses_highlights)
     if not hits:
         note(f"no document is like {doc!r}")
         return EXIT_NOT_FOUND
-    printer.hits(hits, f"similar:{doc}")
+    printer.hits(hits, f"similar:{doc}", terms=words)
     return EXIT_FOUND
 
 

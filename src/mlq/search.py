@@ -370,15 +370,26 @@ class Searcher:
             self._stats[name] = scoring.stats(field.lengths, field.document_frequencies())
         return self._stats[name]
 
-    def similar(self, ref: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = 1, terms: int = 25) -> list[Hit]:
+    def similar(
+        self, ref: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = 1, terms: int = 25, explain: bool = False, highlight: bool = True
+    ) -> list[Hit]:
         """Passages of other documents most like document ``ref`` (or its passage ``DOC#N``):
-        its ``terms`` most characteristic words (:func:`mlq.scoring.characteristic`: idf ×
-        saturated tf over its own text as indexing analyses it, among words that other
-        documents also hold) searched as a query. The document itself is never among them. By
-        default one passage per document: the documents most alike."""
+        its :meth:`characteristic_words` searched as a query. The document itself is never
+        among them. By default one passage per document: the documents most alike."""
+        words = self.characteristic_words(ref, terms)
+        if not words:
+            return []
+        others = [True] * len(self.documents)
+        others[self._ids[self.resolve(ref)[0].doc_id]] = False
+        query = [(QueryWord(term, term, ()), 1) for term in words]
+        return self._ranked(query, limit, per_doc, highlight, allowed=others, explain=explain)
+
+    def characteristic_words(self, ref: str, terms: int = 25) -> list[str]:
+        """The ``terms`` most characteristic words of document ``ref`` (or its passage
+        ``DOC#N``), best first: :func:`mlq.scoring.characteristic` (idf × saturated tf over its
+        own text as indexing analyses it), among words that other documents also hold."""
         document, number = self.resolve(ref)
-        doc_index = self._ids[document.doc_id]
-        own = self.index.passages.rows_of(doc_index)
+        own = self.index.passages.rows_of(self._ids[document.doc_id])
         if number is not None:
             self.passage(document, number)  # an error for a passage it does not have
         per_passage = [Counter(self.analyzer.texts(self.index.prose(row))["words"]) for row in own]
@@ -392,12 +403,7 @@ class Searcher:
             weight = scoring.characteristic(tf, df, self.index.bm25.passage_count, params)
             if df > own_df[term] and weight > 0:
                 weighed.append((-weight, term))
-        query = [QueryWord(term, term, ()) for _, term in sorted(weighed)[:terms]]
-        if not query:
-            return []
-        others = [True] * len(self.documents)
-        others[doc_index] = False
-        return self._ranked([(word, 1) for word in query], limit, per_doc, True, allowed=others)
+        return [term for _, term in sorted(weighed)[:terms]]
 
     def _ranked(
         self,

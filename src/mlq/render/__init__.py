@@ -78,12 +78,16 @@ class Printer:
     uses_highlights = True
     #: Whether what ``--explain`` and ``-C`` add to hits has a place in this format.
     shows_explanations = False
+    #: Whether the words a search was made of (`mlq similar`'s) have a place in this format.
+    shows_terms = False
 
     def __init__(self, out: BinaryIO) -> None:
         self.out = out
 
-    def hits(self, found: Sequence[Hit], query: str, query_id: str | None = None) -> None:
-        self.write(self.hit_lines(found, query, query_id))
+    def hits(self, found: Sequence[Hit], query: str, query_id: str | None = None, terms: Sequence[str] = ()) -> None:
+        """``found`` for ``query``; ``terms``, the words searched for when they are not the
+        query's own (`mlq similar`), where the format has a place for them (JSON)."""
+        self.write(self.hit_lines(found, query, query_id, **({"terms": terms} if terms and self.shows_terms else {})))
 
     def document(self, document: Document, passages: Sequence[Passage], passage: Passage | None = None) -> None:
         self.write(self.document_lines(document, passages, passage))

@@ -24,13 +24,17 @@ def _context(passage: Passage, where: str) -> dict[str, Any]:
 class JsonPrinter(Printer):
     format_name = "json"
     shows_explanations = True
+    shows_terms = True
 
-    def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
+    def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None, terms: Sequence[str] = ()) -> Iterator[str]:
         """``query`` (and ``query_id`` in batch mode), ``rank``, ``doc_id``, ``passage``,
         ``score``, ``title``, ``section`` (heading path), ``path``, ``line``/``column`` (where an
         editor should land, see :class:`mlq.search.Hit`), ``start``/``end`` (offsets in the document's text),
-        ``text`` and ``highlights`` (``[start, end]`` offsets in ``text``)."""
-        head = {"query": query} if query_id is None else {"query_id": query_id, "query": query}
+        ``text`` and ``highlights`` (``[start, end]`` offsets in ``text``); with ``terms`` (the
+        words `mlq similar` searched for), ``terms`` after ``query``."""
+        head: dict[str, Any] = {"query": query} if query_id is None else {"query_id": query_id, "query": query}
+        if terms:
+            head["terms"] = list(terms)
         for hit in found:
             yield _line(
                 {

@@ -38,7 +38,7 @@ class TerminalPrinter(Printer):
         # color_system=None makes rich write no escape codes at all, bold included.
         self.console = Console(color_system="auto" if color else None, highlight=False)
 
-    def hits(self, found: Sequence[Hit], query: str, query_id: str | None = None) -> None:
+    def hits(self, found: Sequence[Hit], query: str, query_id: str | None = None, terms: Sequence[str] = ()) -> None:
         blocks: list[RenderableType] = []
         if query_id is not None:
             blocks.append(Text.assemble((shown(f"[{query_id}] "), "dim"), (shown(query), "bold magenta")))
