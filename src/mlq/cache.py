@@ -37,7 +37,7 @@ from .fields import NAMES
 from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 
 _POINTER = "current"
 _LOCK = "lock"

@@ -195,6 +195,12 @@ def parse_document(
     fields, body_start = markdown.split_front_matter(text, path, warn)
     metadata = {str(k): _scalar(v) for k, v in fields.items() if v is not None}
     metadata.update(extra or {})
+    if str(path).lower().endswith(MARKDOWN_SUFFIXES):
+        # Inline #tags join the front matter's, as a vault's notes are tagged either way.
+        written = [tag.strip().lstrip("#") for tag in metadata.get("tags", "").split(",") if tag.strip()]
+        tags = list(dict.fromkeys(written + markdown.inline_tags(text[body_start:])))
+        if tags:
+            metadata["tags"] = ", ".join(tags)
     title = metadata.get("title") or _title_from_body(text[body_start:]) or doc_id
     return Document(doc_id, str(path), title, text, body_start, metadata)
 

@@ -2,7 +2,9 @@
 
 Nothing here rewrites a document. :func:`prose` returns a copy of the text *of the same length*
 in which what is not prose — fenced code blocks, HTML tags and comments, link and image targets,
-bare URLs, template macros like MDN's ``{{…}}`` — is blanked with spaces (line breaks kept).
+bare URLs, template macros like MDN's ``{{…}}``, Obsidian's embeds ``![[…]]`` and the page of a
+wikilink that has an alias (``[[page|alias]]`` reads as "alias") — is blanked with spaces (line
+breaks kept).
 Analysing that copy indexes only the prose, while every offset still points into the original
 file, so passages, `mlq show` and highlights stay exact.
 
@@ -24,13 +26,16 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 _YAML_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 
-# Each pattern's group "keep", where it has one, is prose inside the construct (link text).
+# Each pattern's group "keep" or "wiki", where it has one, is prose inside the construct (link
+# text, a wikilink's page or alias).
 _NOT_PROSE = re.compile(
     "|".join(
         [
             r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=fence)[`~]*[ \t]*(?:\n|\Z)",  # fenced code
             r"^[ ]{0,3}(?:`{3,}|~{3,})[^\n]*\n.*\Z",  # a fence never closed runs to the end
             r"<!--.*?(?:-->|\Z)",  # HTML comment
+            r"!\[\[[^\]\n]*\]\]",  # an embedded note or image, as Obsidian writes it: ![[page]]
+            r"\[\[(?:[^\]|\n]*\|)?(?P<wiki>[^\]|\n]+)\]\]",  # wikilink [[page]] or [[page|alias]]: keep what it reads as
             r"!\[[^\]\n]*\]\([^)\n]*\)",  # image
             r"!\[[^\]\n]*\]\[[^\]\n]*\]",  # image by reference
             r"\[(?P<keep>[^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])",  # link: keep its text
@@ -107,7 +112,8 @@ def prose(text: str) -> str:
     previous = 0
     for match in _NOT_PROSE.finditer(text):
         pieces.append(text[previous : match.start()])
-        keep_start, keep_end = match.span("keep") if match.group("keep") is not None else (match.end(), match.end())
+        kept = next((name for name in ("keep", "wiki") if match.group(name) is not None), None)
+        keep_start, keep_end = match.span(kept) if kept else (match.end(), match.end())
         pieces.append(_blank(text[match.start() : keep_start]))
         pieces.append(text[keep_start:keep_end])
         pieces.append(_blank(text[keep_end : match.end()]))
@@ -118,3 +124,17 @@ def prose(text: str) -> str:
 
 def _blank(text: str) -> str:
     return " " * len(text) if "\n" not in text else re.sub(r"[^\n]", " ", text)
+
+
+# An inline tag as Obsidian and Bear write it: # then letters, digits, _, - or / (nested tags),
+# not only digits (#1 is a number), not right after a letter or digit (C#, issue#12), another #
+# (## is a heading) or & (&#12; is a character).
+_INLINE_TAG = re.compile(r"(?<![\w#&])#((?:[^\W_]|[_\-/])*[^\W\d_](?:[^\W_]|[_\-/])*)")
+_INLINE_CODE = re.compile(r"(`+)[^`]*?\1")
+
+
+def inline_tags(text: str) -> list[str]:
+    """The ``#tags`` written in the prose of ``text`` (not in code, URLs or links), in order,
+    each once."""
+    readable = _INLINE_CODE.sub(lambda code: " " * len(code.group()), prose(text))
+    return list(dict.fromkeys(match.group(1).rstrip("/") for match in _INLINE_TAG.finditer(readable)))

@@ -51,7 +51,7 @@ def split_passages(document: Document) -> list[Passage]:
     spans = _group(_units(text, document.body_start, len(text)))
     sections = Sections(document)
     return [
-        Passage(document.doc_id, number, start, end, text[start:end], sections.at(start))
+        Passage(document.doc_id, number, start, end, text[start:end], sections.of(start, end))
         for number, (start, end) in enumerate(spans, start=1)
     ]
 
@@ -82,6 +82,14 @@ class Sections:
         """The path in force at ``offset``: a passage that starts with a heading is under it."""
         i = bisect.bisect_right(self._starts, offset) - 1
         return self._paths[i] if i >= 0 else ""
+
+    def of(self, start: int, end: int) -> str:
+        """The section of a passage ``[start, end)``: the path at its last heading. A heading
+        opens a passage of its own unless the one before is too short, so what comes before a
+        heading inside a passage is a few lines at most (a title, a lead), and the passage is
+        about what follows it: a short note's first ``## 借用`` is its section."""
+        i = bisect.bisect_left(self._starts, end) - 1
+        return self._paths[i] if i >= 0 and self._starts[i] >= start else self.at(start)
 
 
 def _headings(document: Document) -> Iterator[tuple[int, int, str]]:
