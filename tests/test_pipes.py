@@ -13,7 +13,7 @@ from conftest import mlq_command, on_terminal, run_mlq, shell
 
 from mlq import Analyzer
 
-HIT_FIELDS = {"query", "rank", "doc_id", "passage", "score", "title", "section", "path", "line", "column", "start", "end", "text", "highlights"}
+HIT_FIELDS = {"query", "rank", "doc_id", "passage", "score", "title", "section", "path", "line", "column", "start", "end", "text", "highlights", "prose"}
 
 
 def read_text(path: str) -> str:
@@ -275,3 +275,24 @@ def test_vim_reads_vimgrep_output_and_lands_on_the_hit(tmp_path: Path) -> None:
         assert (Path(path).resolve(), int(line), int(column)) == (Path(hit["path"]).resolve(), hit["line"], hit["column"])
         start = hit["highlights"][0][0]
         assert hit["text"][start:].startswith(("ビザ", "面接"))
+
+
+READ_AS_PROSE = "# 鍵\n\nGnuPG で [鍵の作成](https://example.com/gpg) をする。![図](img.png) <b>注意</b>: 鍵は<!-- メモ -->大事。\n"
+
+
+def test_text_output_shows_a_passage_as_prose_and_json_keeps_it_exact(tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "key.md").write_text(READ_AS_PROSE, encoding="utf-8")
+    (notes / "plain.txt").write_text("テキストの <b>鍵</b> はそのまま。\n", encoding="utf-8")
+    found = run_mlq("search", "鍵", "--corpus", str(notes)).stdout.splitlines()
+    shown_as = {head.split("\t")[0]: text for head, text in zip(found[::2], found[1::2])}
+    assert shown_as["key#1"] == "# 鍵  GnuPG で 鍵の作成 をする。 注意: 鍵は大事。"
+    assert "テキストの <b>鍵</b> はそのまま。" in found  # not Markdown: as written
+    coloured = run_mlq("search", "鍵", "--color", "always", "--corpus", str(notes)).stdout
+    assert coloured.count("\x1b[1;33m鍵\x1b[0m") == 3 + 1  # highlights follow the text shown
+    (hit,) = [h for h in map(json.loads, run_mlq("search", "鍵", "--json", "--corpus", str(notes)).stdout.splitlines()) if h["doc_id"] == "key"]
+    assert hit["text"] == READ_AS_PROSE.removesuffix("\n") and hit["prose"] == "# 鍵\n\nGnuPG で 鍵の作成 をする。 注意: 鍵は大事。"
+    assert all(hit["text"][s:e] == "鍵" for s, e in hit["highlights"])  # offsets into the exact text
+    screen = on_terminal("search", "鍵", "--corpus", str(notes), env={"NO_COLOR": "1"})
+    assert "鍵の作成 をする。" in screen and "https://example.com" not in screen and "<b>" not in screen.split("テキスト")[0]

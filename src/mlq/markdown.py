@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 Warn = Callable[[str], None]
 
@@ -26,27 +26,27 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 _YAML_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 
-# Each pattern's group "keep" or "wiki", where it has one, is prose inside the construct (link
+# Markdown that is not prose, each pattern with whether a reader of a hit sees it: code, URLs
+# and macros are not indexed, but are shown; link targets, images and HTML tags are neither.
+# A pattern's group "keep" or "wiki", where it has one, is prose inside the construct (link
 # text, a wikilink's page or alias).
-_NOT_PROSE = re.compile(
-    "|".join(
-        [
-            r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=fence)[`~]*[ \t]*(?:\n|\Z)",  # fenced code
-            r"^[ ]{0,3}(?:`{3,}|~{3,})[^\n]*\n.*\Z",  # a fence never closed runs to the end
-            r"<!--.*?(?:-->|\Z)",  # HTML comment
-            r"!\[\[[^\]\n]*\]\]",  # an embedded note or image, as Obsidian writes it: ![[page]]
-            r"\[\[(?:[^\]|\n]*\|)?(?P<wiki>[^\]|\n]+)\]\]",  # wikilink [[page]] or [[page|alias]]: keep what it reads as
-            r"!\[[^\]\n]*\]\([^)\n]*\)",  # image
-            r"!\[[^\]\n]*\]\[[^\]\n]*\]",  # image by reference
-            r"\[(?P<keep>[^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])",  # link: keep its text
-            r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$",  # link reference definition
-            r"</?[A-Za-z][^<>\n]*>",  # HTML tag or autolink
-            r"https?://[^\s<>()\[\]{}\"'、。「」]+",  # bare URL
-            r"\{\{[^{}\n]*\}\}",  # template macro
-        ]
-    ),
-    re.MULTILINE | re.DOTALL,
+_CONSTRUCTS: tuple[tuple[str, bool], ...] = (
+    (r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),  # fenced code
+    (r"^[ ]{0,3}(?:`{3,}|~{3,})[^\n]*\n.*\Z", True),  # a fence never closed runs to the end
+    (r"<!--.*?(?:-->|\Z)", False),  # HTML comment
+    (r"!\[\[[^\]\n]*\]\]", False),  # an embedded note or image, as Obsidian writes it: ![[page]]
+    (r"\[\[(?:[^\]|\n]*\|)?(?P<wiki>[^\]|\n]+)\]\]", False),  # wikilink [[page]] or [[page|alias]]: keep what it reads as
+    (r"!\[[^\]\n]*\]\([^)\n]*\)", False),  # image
+    (r"!\[[^\]\n]*\]\[[^\]\n]*\]", False),  # image by reference
+    (r"\[(?P<keep>[^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])", False),  # link: keep its text
+    (r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$", False),  # link reference definition
+    (r"</?[A-Za-z][^<>\n]*>", False),  # HTML tag or autolink
+    (r"https?://[^\s<>()\[\]{}\"'、。「」]+", True),  # bare URL
+    (r"\{\{[^{}\n]*\}\}", True),  # template macro
 )
+_FLAGS = re.MULTILINE | re.DOTALL
+_NOT_PROSE = re.compile("|".join(pattern for pattern, _ in _CONSTRUCTS), _FLAGS)
+_NOT_READ = re.compile("|".join(pattern for pattern, shown in _CONSTRUCTS if not shown), _FLAGS)
 
 
 class _Invalid(Exception):
@@ -110,16 +110,41 @@ def prose(text: str) -> str:
     """``text`` with everything that is not prose replaced by spaces; same length, same lines."""
     pieces: list[str] = []
     previous = 0
-    for match in _NOT_PROSE.finditer(text):
-        pieces.append(text[previous : match.start()])
-        kept = next((name for name in ("keep", "wiki") if match.group(name) is not None), None)
-        keep_start, keep_end = match.span(kept) if kept else (match.end(), match.end())
-        pieces.append(_blank(text[match.start() : keep_start]))
-        pieces.append(text[keep_start:keep_end])
-        pieces.append(_blank(text[keep_end : match.end()]))
-        previous = match.end()
+    for start, end, keep_start, keep_end in _spans(_NOT_PROSE, text):
+        pieces += [text[previous:start], _blank(text[start:keep_start]), text[keep_start:keep_end], _blank(text[keep_end:end])]
+        previous = end
     pieces.append(text[previous:])
     return "".join(pieces)
+
+
+def readable(text: str) -> tuple[str, list[int]]:
+    """``text`` as a reader of a hit should see it: link text without its target, a wikilink's
+    alias, no images, embeds, HTML tags or comments (code and URLs stay); with, for each of
+    its characters, where it is in ``text`` (so that highlights can follow)."""
+    kept: list[range] = []
+    previous = 0
+    for start, end, keep_start, keep_end in _spans(_NOT_READ, text):
+        kept.append(range(previous, start))
+        kept += _line_breaks(text, start, keep_start)  # a construct's line breaks stay
+        kept.append(range(keep_start, keep_end))
+        kept += _line_breaks(text, keep_end, end)
+        previous = end
+    kept.append(range(previous, len(text)))
+    where = [i for r in kept for i in r]
+    return "".join(text[i] for i in where), where
+
+
+def _line_breaks(text: str, start: int, end: int) -> list[range]:
+    return [range(i, i + 1) for i in range(start, end) if text[i] == "\n"]
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, int, int]]:
+    """Each construct ``pattern`` finds: its span, and the span of the prose kept inside it
+    (empty, at its end, when none is)."""
+    for match in pattern.finditer(text):
+        kept = next((name for name in ("keep", "wiki") if match.group(name) is not None), None)
+        keep_start, keep_end = match.span(kept) if kept else (match.end(), match.end())
+        yield match.start(), match.end(), keep_start, keep_end
 
 
 def _blank(text: str) -> str:

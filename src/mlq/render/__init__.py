@@ -14,11 +14,13 @@ prints) — and writes them to stdout:
 
 from __future__ import annotations
 
+import bisect
 from typing import BinaryIO, Iterable, Sequence
 
 from ..analysis import Token
 from ..corpus import Document
 from ..errors import MlqError
+from ..markdown import MARKDOWN_SUFFIXES, readable
 from ..passages import Passage
 from ..search import Hit
 
@@ -38,6 +40,17 @@ def shown(text: str) -> str:
     """``text`` with control characters (an escape sequence in a document or a query) as
     symbols (␛), one for one, so that offsets into it still hold and the terminal obeys none."""
     return text.translate(_CONTROLS)
+
+
+def as_read(text: str, spans: Sequence[tuple[int, int]], path: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """A passage of the file at ``path`` as a reader sees it: Markdown's link targets, images,
+    embeds and HTML tags taken out (:func:`mlq.markdown.readable`), its highlights ``spans``
+    moved to match. Other files' text is shown as it is."""
+    if not path.lower().endswith(MARKDOWN_SUFFIXES):
+        return text, tuple(spans)
+    read, where = readable(text)
+    moved = ((bisect.bisect_left(where, start), bisect.bisect_left(where, end)) for start, end in spans)
+    return read, tuple((start, end) for start, end in moved if start < end)
 
 
 def one_line(text: str) -> str:

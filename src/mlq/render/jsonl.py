@@ -10,7 +10,7 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import Printer
+from . import Printer, as_read
 
 
 def _line(data: dict[str, Any]) -> str:
@@ -30,7 +30,8 @@ class JsonPrinter(Printer):
         """``query`` (and ``query_id`` in batch mode), ``rank``, ``doc_id``, ``passage``,
         ``score``, ``title``, ``section`` (heading path), ``path``, ``line``/``column`` (where an
         editor should land, see :class:`mlq.search.Hit`), ``start``/``end`` (offsets in the document's text),
-        ``text`` and ``highlights`` (``[start, end]`` offsets in ``text``); with ``terms`` (the
+        ``text`` and ``highlights`` (``[start, end]`` offsets in ``text``), ``prose`` (the text as
+        text output shows it: see :func:`mlq.render.as_read`); with ``terms`` (the
         words `mlq similar` searched for), ``terms`` after ``query``."""
         head: dict[str, Any] = {"query": query} if query_id is None else {"query_id": query_id, "query": query}
         if terms:
@@ -52,6 +53,7 @@ class JsonPrinter(Printer):
                     "end": hit.end,
                     "text": hit.text,
                     "highlights": [list(span) for span in hit.highlights],
+                    "prose": as_read(hit.text, (), hit.path)[0],
                     **({"explain": [dataclasses.asdict(c) for c in hit.explain]} if hit.explain else {}),
                     **(
                         {"context": [_context(p, "before") for p in hit.before] + [_context(p, "after") for p in hit.after]}

@@ -12,7 +12,7 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, details, explanation_lines, format_score, one_line, shown
+from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, as_read, details, explanation_lines, format_score, one_line, shown
 
 
 class PlainPrinter(Printer):
@@ -34,8 +34,9 @@ class PlainPrinter(Printer):
         for hit in found:
             yield from self._context_lines(prefix, hit, hit.before)
             yield shown(f"{prefix}{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}")
+            text, spans = as_read(hit.text, hit.highlights, hit.path)
             # Marked only with colour on (less -R): the terminal must obey only our escapes.
-            yield one_line(self.marked(shown(hit.text), hit.highlights) if self.color else shown(hit.text))
+            yield one_line(self.marked(shown(text), spans) if self.color else shown(text))
             yield from (f"{prefix}explain\t{one_line(line)}" for line in explanation_lines(hit))
             yield from self._context_lines(prefix, hit, hit.after)
 
@@ -43,7 +44,7 @@ class PlainPrinter(Printer):
         """A context passage as a hit is, with ``-`` for its score (as grep marks context)."""
         for passage in passages:
             yield shown(f"{prefix}{hit.doc_id}#{passage.number}\t-\t{one_line(hit.title)}")
-            yield one_line(shown(passage.text))
+            yield one_line(shown(as_read(passage.text, (), hit.path)[0]))
 
     @staticmethod
     def marked(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -102,4 +103,4 @@ class VimgrepPrinter(Printer):
             path = Path(hit.path)
             with contextlib.suppress(ValueError):
                 path = path.relative_to(here)
-            yield shown(one_line(f"{path}:{hit.line}:{hit.column}:{hit.text}"))
+            yield shown(one_line(f"{path}:{hit.line}:{hit.column}:{as_read(hit.text, (), hit.path)[0]}"))

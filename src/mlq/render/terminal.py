@@ -20,7 +20,7 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import Printer, details, explanation_lines, format_score, shown
+from . import Printer, as_read, details, explanation_lines, format_score, shown
 
 HIGHLIGHT = "bold yellow"
 
@@ -56,9 +56,9 @@ class TerminalPrinter(Printer):
                 )
             )
             explained = [Text(line, style="dim") for line in explanation_lines(hit)]
-            before = [Text(shown(p.text), style="dim") for p in hit.before]
-            after = [Text(shown(p.text), style="dim") for p in hit.after]
-            body = Group(*before, highlighted(hit.text, hit.highlights), *after, *explained)
+            before = [Text(shown(as_read(p.text, (), hit.path)[0]), style="dim") for p in hit.before]
+            after = [Text(shown(as_read(p.text, (), hit.path)[0]), style="dim") for p in hit.after]
+            body = Group(*before, highlighted(*as_read(hit.text, hit.highlights, hit.path)), *after, *explained)
             blocks.append(Padding(body, (0, 0, 1, 4)))
         self.console.print(Group(*blocks))
 
