@@ -32,9 +32,9 @@ from typing import Any, BinaryIO, Callable, Iterator
 
 from ._numpy import np
 from .bm25 import FieldIndex, Index, Vocabulary
-from .corpus import Selection, SourceFile, sha256, walk
+from .corpus import Selection, SourceFile, Warn, sha256, walk
 from .fields import NAMES
-from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable
+from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable, Progress, build_index
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
 FORMAT_VERSION = 12
@@ -499,3 +499,128 @@ def size_on_disk(path: Path) -> int:
             stat = p.stat()
             seen[(stat.st_dev, stat.st_ino)] = stat.st_size
     return sum(seen.values())
+
+# ---------------------------------------------------------------------------------------------
+# Opening a corpus' index: from this cache when it is fresh, else built (again) and saved
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """Why and how long the index was (re)built on opening."""
+
+    reason: str
+    seconds: float
+    cached: bool
+    #: How many files were analysed; the rest were taken over from the previous index.
+    analysed_files: int
+
+
+def open_index(
+    root: Path,
+    settings: IndexSettings,
+    *,
+    rebuild: bool = False,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+    notice: Warn | None = None,
+) -> tuple[CorpusIndex, BuildReport | None]:
+    """The index of corpus folder ``root`` (checked) with ``settings``, and how it was built
+    (None: loaded from the cache as it was).
+
+    The cached index is loaded when it matches the corpus and the settings. Otherwise, under
+    the entry's lock, the corpus is indexed again — only the files that changed, on ``jobs``
+    processes — and the cache replaced. A process that finds another one building waits for
+    it (``notice`` says so) and then uses its index. When the cache cannot be written, the
+    index lives in memory for this run only, with a warning."""
+    entry = entry_dir(root, selection=settings.selection)
+    previous, reason = None, "rebuild requested"
+    if not rebuild:
+        fresh, previous, reason = _cached(entry, root, settings, warn)
+        if fresh is not None:
+            return fresh, None
+    waited = []
+
+    def on_wait() -> None:
+        waited.append(True)
+        if notice:
+            notice("waiting for another mlq to finish indexing")
+
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(lock(entry, on_wait))
+        except OSError as error:
+            _cannot_write(warn, entry, error)
+            return _build(root, settings, reason, previous, jobs, progress, warn, entry=None)
+        if waited and not rebuild:  # the other process has probably just built it
+            fresh, previous, reason = _cached(entry, root, settings, warn)
+            if fresh is not None:
+                return fresh, None
+        return _build(root, settings, reason, previous, jobs, progress, warn, entry=entry)
+    raise AssertionError("unreachable")
+
+
+
+
+def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None) -> tuple[CorpusIndex | None, CorpusIndex | None, str]:
+    """(the cached index if fresh, the cached index to take unchanged files from, why it is
+    not fresh)."""
+    try:
+        index, manifest = load(entry, settings)
+    except CacheMiss as miss:
+        return None, None, str(miss)
+    except CacheError as error:
+        if warn:
+            warn(f"{error}; rebuilding")
+        return None, None, str(error)
+    reason, touched = staleness(manifest, root, settings.selection)
+    if touched is not None:
+        _record_touched(entry, touched, warn)
+    return (None if reason else index), index, reason or ""
+
+
+def _record_touched(entry: Path, files: list[SourceFile], warn: Warn | None) -> None:
+    """Note new file times in the cache, so the touched files are not hashed on every run.
+    Best effort: skipped when another process holds the lock or the cache is read-only."""
+    try:
+        with lock(entry, blocking=False) as held:
+            if held:
+                refresh(entry, files)
+    except (OSError, CacheError):
+        pass
+
+
+def _build(
+    root: Path,
+    settings: IndexSettings,
+    reason: str,
+    previous: CorpusIndex | None,
+    jobs: int | None,
+    progress: Progress | None,
+    warn: Warn | None,
+    entry: Path | None,
+) -> tuple[CorpusIndex, BuildReport]:
+    started = time.perf_counter()
+    try:
+        index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs)
+    except CacheError as error:  # the previous index turned out damaged while reused
+        if warn:
+            warn(f"{error}; rebuilding from scratch")
+        index = build_index(root, settings, progress, warn, jobs=jobs)
+    seconds = time.perf_counter() - started
+    cached = False
+    if entry is not None:
+        try:
+            if previous is not None and index.bm25 is previous.bm25:
+                refresh(entry, list(index.files))
+            else:
+                save(entry, index, seconds)
+            cached = True
+        except OSError as error:
+            _cannot_write(warn, entry, error)
+    return index, BuildReport(reason, seconds, cached, index.analysed_files)
+
+
+def _cannot_write(warn: Warn | None, entry: Path, error: OSError) -> None:
+    if warn:
+        warn(f"cannot write the index cache in {entry.parent} ({error.strerror or error}); keeping it in memory")

@@ -8,23 +8,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import functools
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
 from . import cache, matching, scoring
+from .cache import BuildReport
 from .analysis import Analyzer, QueryWord, bigram_texts, contains_surface, normalize, surface_spans
 from .bm25 import FieldIndex, select_top
-from .corpus import Document, SourceFile, Warn, check_corpus_dir
+from .corpus import Document, Warn, check_corpus_dir
 from .errors import MlqError
 from .fields import EVIDENCE_FIELDS, field as field_named
-from .index import CorpusIndex, IndexSettings, Progress, build_index
+from .index import CorpusIndex, IndexSettings, Progress
 from .passages import Passage
 from .query import Query, parse_query
 from .records import JSONL_SUFFIXES
@@ -70,17 +69,6 @@ class Hit:
     #: JSON Lines record is its line, column 1.
     line: int = 0
     column: int = 0
-
-
-@dataclass(frozen=True)
-class BuildReport:
-    """Why and how long the index was (re)built on opening."""
-
-    reason: str
-    seconds: float
-    cached: bool
-    #: How many files were analysed; the rest were taken over from the previous index.
-    analysed_files: int
 
 
 SORTS = ("score", "date", "doc")
@@ -542,104 +530,12 @@ def open_corpus(
     notice: Warn | None = None,
 ) -> Searcher:
     """Open ``corpus`` (default: the bundled essays) for searching, with ``settings`` (default:
-    the corpus' ``mlq.toml``, if any).
-
-    The cached index is loaded when it matches the corpus and the settings. Otherwise, under
-    the entry's lock, the corpus is indexed again — only the files that changed, on ``jobs``
-    processes — and the cache replaced. A process that finds another one building waits for
-    it (``notice`` says so) and then uses its index. When the cache cannot be written, the
-    index lives in memory for this run only, with a warning."""
+    the corpus' ``mlq.toml``, if any): its index from the cache, refreshed when the files
+    have changed (see :func:`mlq.cache.open_index`)."""
     root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
     if settings is None:
         from .config import settings_for
 
         settings = settings_for(root)
-    entry = cache.entry_dir(root, selection=settings.selection)
-    previous, reason = None, "rebuild requested"
-    if not rebuild:
-        fresh, previous, reason = _cached(entry, root, settings, warn)
-        if fresh is not None:
-            return Searcher(fresh)
-    waited = []
-
-    def on_wait() -> None:
-        waited.append(True)
-        if notice:
-            notice("waiting for another mlq to finish indexing")
-
-    with contextlib.ExitStack() as held:
-        try:
-            held.enter_context(cache.lock(entry, on_wait))
-        except OSError as error:
-            _cannot_write(warn, entry, error)
-            return _build(root, settings, reason, previous, jobs, progress, warn, entry=None)
-        if waited and not rebuild:  # the other process has probably just built it
-            fresh, previous, reason = _cached(entry, root, settings, warn)
-            if fresh is not None:
-                return Searcher(fresh)
-        return _build(root, settings, reason, previous, jobs, progress, warn, entry=entry)
-    raise AssertionError("unreachable")
-
-
-def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None) -> tuple[CorpusIndex | None, CorpusIndex | None, str]:
-    """(the cached index if fresh, the cached index to take unchanged files from, why it is
-    not fresh)."""
-    try:
-        index, manifest = cache.load(entry, settings)
-    except cache.CacheMiss as miss:
-        return None, None, str(miss)
-    except cache.CacheError as error:
-        if warn:
-            warn(f"{error}; rebuilding")
-        return None, None, str(error)
-    reason, touched = cache.staleness(manifest, root, settings.selection)
-    if touched is not None:
-        _record_touched(entry, touched, warn)
-    return (None if reason else index), index, reason or ""
-
-
-def _record_touched(entry: Path, files: list[SourceFile], warn: Warn | None) -> None:
-    """Note new file times in the cache, so the touched files are not hashed on every run.
-    Best effort: skipped when another process holds the lock or the cache is read-only."""
-    try:
-        with cache.lock(entry, blocking=False) as held:
-            if held:
-                cache.refresh(entry, files)
-    except (OSError, cache.CacheError):
-        pass
-
-
-def _build(
-    root: Path,
-    settings: IndexSettings,
-    reason: str,
-    previous: CorpusIndex | None,
-    jobs: int | None,
-    progress: Progress | None,
-    warn: Warn | None,
-    entry: Path | None,
-) -> Searcher:
-    started = time.perf_counter()
-    try:
-        index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs)
-    except cache.CacheError as error:  # the previous index turned out damaged while reused
-        if warn:
-            warn(f"{error}; rebuilding from scratch")
-        index = build_index(root, settings, progress, warn, jobs=jobs)
-    seconds = time.perf_counter() - started
-    cached = False
-    if entry is not None:
-        try:
-            if previous is not None and index.bm25 is previous.bm25:
-                cache.refresh(entry, list(index.files))
-            else:
-                cache.save(entry, index, seconds)
-            cached = True
-        except OSError as error:
-            _cannot_write(warn, entry, error)
-    return Searcher(index, built=BuildReport(reason, seconds, cached, index.analysed_files))
-
-
-def _cannot_write(warn: Warn | None, entry: Path, error: OSError) -> None:
-    if warn:
-        warn(f"cannot write the index cache in {entry.parent} ({error.strerror or error}); keeping it in memory")
+    index, built = cache.open_index(root, settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=notice)
+    return Searcher(index, built=built)
