@@ -23,7 +23,7 @@ import click.shell_completion
 from . import __version__, cache
 from .analysis import Analyzer
 from .config import settings_for
-from .corpus import Selection, check_corpus_dir
+from .corpus import Selection, Warn, check_corpus_dir
 from .errors import MlqError
 from .index import IndexSettings
 from .query import parse_query
@@ -36,7 +36,6 @@ from .search import (
     analyze_query,
     bundled_corpus,
     open_corpus,
-    read_queries,
 )
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
@@ -398,6 +397,23 @@ def search(
     if not found:
         note("no passage matches any query")
     return EXIT_FOUND if found else EXIT_NOT_FOUND
+
+
+def read_queries(stream: BinaryIO, warn: Warn | None = None) -> Iterator[tuple[str, str]]:
+    """``(query_id, query)`` for each non-empty line of a batch: ``id<TAB>query``, or just the
+    query, whose id is then its line number. Read as it comes, so a pipe feeding queries one
+    by one gets answers one by one; a line that is not UTF-8 is skipped with a warning."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            if warn:
+                warn(f"query line {number} is not UTF-8; skipped")
+            continue
+        if not line.strip():
+            continue
+        query_id, tab, query = line.partition("\t")
+        yield (query_id, query) if tab else (str(number), line)
 
 
 def _query_text(words: Sequence[str]) -> str:

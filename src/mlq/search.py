@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from . import cache, matching, scoring
 from .cache import BuildReport
@@ -495,23 +495,6 @@ class Searcher:
         if not 1 <= number <= len(passages):
             raise MlqError(f"{document.doc_id} has passages 1–{len(passages)}, not {number}")
         return passages[number - 1]
-
-
-def read_queries(stream: BinaryIO, warn: Warn | None = None) -> Iterator[tuple[str, str]]:
-    """``(query_id, query)`` for each non-empty line of a batch: ``id<TAB>query``, or just the
-    query, whose id is then its line number. Read as it comes, so a pipe feeding queries one
-    by one gets answers one by one; a line that is not UTF-8 is skipped with a warning."""
-    for number, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
-            if warn:
-                warn(f"query line {number} is not UTF-8; skipped")
-            continue
-        if not line.strip():
-            continue
-        query_id, tab, query = line.partition("\t")
-        yield (query_id, query) if tab else (str(number), line)
 
 
 def _listing(ids: list[str], most: int = 5) -> str:
