@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections import Counter
@@ -24,6 +23,7 @@ from .corpus import Document, Warn, check_corpus_dir
 from .errors import MlqError
 from .fields import EVIDENCE_FIELDS, field as field_named
 from .index import CorpusIndex, IndexSettings, Progress
+from .lookup import Catalog
 from .passages import Passage
 from .query import Query, parse_query
 from .records import JSONL_SUFFIXES
@@ -134,8 +134,14 @@ class Searcher:
         self._context_counts: dict[tuple[int, int], Counter[str]] = {}  # a cache of contexts' bigrams, by (document, section)
 
     @functools.cached_property
+    def catalog(self) -> Catalog:
+        """Documents by id, prefix or ``DOC#N`` (over the index as opened: a switch to numpy
+        arrays changes nothing it reads)."""
+        return Catalog(self.index)
+
+    @property
     def _ids(self) -> dict[str, int]:
-        return {doc_id: i for i, doc_id in enumerate(self.index.documents.ids)}
+        return self.catalog.numbers
 
     @property
     def documents(self) -> Sequence[Document]:
@@ -463,43 +469,17 @@ class Searcher:
         return tuple(merged)
 
     def resolve(self, ref: str) -> tuple[Document, int | None]:
-        """A document from its id or a unique prefix of it, and a passage number from a
-        ``#N`` suffix. Unknown or ambiguous references are errors naming the closest ids."""
-        doc_ref, hash_mark, number = ref.partition("#")
-        passage = None
-        if hash_mark:
-            if not number.isdigit() or int(number) < 1:
-                raise MlqError(f"bad passage number in {ref!r}: expected DOC#N with N ≥ 1")
-            passage = int(number)
-        return self.document(doc_ref), passage
+        """A document and passage number from what a person types (see :mod:`mlq.lookup`)."""
+        return self.catalog.resolve(ref)
 
     def document(self, ref: str) -> Document:
-        ref = ref.strip().removesuffix(".md").removesuffix(".txt")
-        if ref in self._ids:
-            return self.documents[self._ids[ref]]
-        matches = [doc_id for doc_id in self._ids if doc_id.startswith(ref)] if ref else []
-        if len(matches) == 1:
-            return self.documents[self._ids[matches[0]]]
-        if matches:
-            raise MlqError(f"ambiguous document {ref!r}: matches {_listing(matches)}")
-        close = [doc_id for doc_id in self._ids if ref and ref in doc_id]
-        close += [c for c in difflib.get_close_matches(ref, self._ids, n=3, cutoff=0.0) if c not in close]
-        hint = f"; closest: {_listing(close, most=3)}" if close else " (the corpus is empty)"
-        raise MlqError(f"unknown document {ref!r}{hint}")
+        return self.catalog.document(ref)
 
     def passages(self, document: Document) -> list[Passage]:
-        return [self.index.passage(i) for i in self.index.passages.rows_of(self._ids[document.doc_id])]
+        return self.catalog.passages(document)
 
     def passage(self, document: Document, number: int) -> Passage:
-        passages = self.passages(document)
-        if not 1 <= number <= len(passages):
-            raise MlqError(f"{document.doc_id} has passages 1–{len(passages)}, not {number}")
-        return passages[number - 1]
-
-
-def _listing(ids: list[str], most: int = 5) -> str:
-    shown = ", ".join(ids[:most])
-    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+        return self.catalog.passage(document, number)
 
 
 def open_corpus(
