@@ -333,8 +333,10 @@ def search(
 
     Query syntax: words are ranked by BM25; "a phrase" must occur as consecutive words (as
     analysed: particles between them do not count); +word (or +"phrase") must occur and -word
-    must not; title:word must be in the document's title; doc:PREFIX keeps documents whose id
-    starts with PREFIX.
+    must not, typed as they are (mlq search 面接 -インターン: a word that is no option of
+    search is part of the query, wherever it stands); title:word must be in the document's
+    title; doc:PREFIX keeps documents whose id starts with PREFIX. A query of such filters
+    alone (or of --tag, --since, --until) lists the documents they let through, by id.
 
     With `-` as QUERY (or --queries FILE) mlq runs a batch: one query a line, as
     `id<TAB>query` or just the query (its id is then its line number), and every hit
@@ -345,7 +347,10 @@ def search(
       mlq search "インターン 面接"
       mlq search 機械学習 エンジニア -n 5 --json | jq -r .doc_id
       mlq search '"機械学習 エンジニア" +面接 -Google title:体験記 doc:notes/'
+      mlq search 面接 -インターン -n 5
+      mlq search --tag rust -l
       mlq search -l 面接 | xargs mlq show
+      vim -q <(mlq search ビザ 面接 --vimgrep)
       printf 'q1\\tインターン\\nq2\\t面接\\n' | mlq search - --format tsv
     """
     batch = query == ("-",) or queries_file is not None
