@@ -147,6 +147,7 @@ def test_a_query_of_exclusions_alone_lists_the_documents_without_them(notes: Pat
     assert [hit["doc_id"] for hit in titled] == ["ml/engineer", "ml/reverse"]  # listed by id, not ranked
     shown = run_mlq("search", "--corpus", str(notes), "--", "-面接")
     assert shown.returncode == 0 and "面接" not in shown.stdout
+    assert shown.stdout.splitlines()[0] == "other/diary#1\t-\t日記"  # nothing ranked it: no score
 
 
 def test_a_required_word_sees_the_title_as_ranking_does(notes: Path) -> None:

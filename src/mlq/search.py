@@ -64,6 +64,8 @@ class Hit:
     #: With ``context``: the passages of the same document just before and just after it.
     before: tuple[Passage, ...] = ()
     after: tuple[Passage, ...] = ()
+    #: False for a listing (a query of filters alone): ``score`` is 0, nothing ranked it.
+    ranked: bool = True
     #: Where in its file an editor should land: the line (from 1) of its first highlight (or
     #: of its start), and the column as ripgrep and vim count it, in UTF-8 bytes from 1. A
     #: JSON Lines record is its line, column 1.
@@ -249,7 +251,7 @@ class Searcher:
         if sort == "date":
             listed.sort(key=lambda i: _date_of(records(i)["metadata"]) or "", reverse=True)
         rows = [self.index.passages.rows_of(i).start for i in listed[:limit]]
-        return [self._hit(rank, row, 0.0, None) for rank, row in enumerate(rows, 1)]
+        return [replace(self._hit(rank, row, 0.0, None), ranked=False) for rank, row in enumerate(rows, 1)]
 
     def _holding(self, texts: Sequence[str]) -> set[int]:
         """The documents with a passage holding one of ``texts`` (each a run of words) as

@@ -33,7 +33,8 @@ class PlainPrinter(Printer):
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
         for hit in found:
             yield from self._context_lines(prefix, hit, hit.before)
-            yield shown(f"{prefix}{hit.doc_id}#{hit.passage}\t{format_score(hit.score)}\t{one_line(hit.title)}")
+            score = format_score(hit.score) if hit.ranked else "-"  # a listing: nothing ranked it
+            yield shown(f"{prefix}{hit.doc_id}#{hit.passage}\t{score}\t{one_line(hit.title)}")
             text, spans = as_read(hit.text, hit.highlights, hit.path)
             # Marked only with colour on (less -R): the terminal must obey only our escapes.
             yield one_line(self.marked(shown(text), spans) if self.color else shown(text))

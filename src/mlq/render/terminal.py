@@ -51,8 +51,8 @@ class TerminalPrinter(Printer):
                     "  ",
                     (shown(hit.title), "bold"),
                     (shown(f" › {section}") if section else "", "magenta"),
-                    ("  score ", "dim"),
-                    (format_score(hit.score), "green"),
+                    ("  score " if hit.ranked else "", "dim"),
+                    (format_score(hit.score) if hit.ranked else "", "green"),
                 )
             )
             explained = [Text(line, style="dim") for line in explanation_lines(hit)]
