@@ -193,12 +193,8 @@ class FieldIndex:
         if found is None:
             return None
         units = found.ids
-        if isinstance(units, memoryview):  # a small index, read without numpy
-            at = next((k for k, u in enumerate(units) if u == unit), None)
-        else:
-            where = np.flatnonzero(units == unit)
-            at = int(where[0]) if len(where) else None
-        return None if at is None else (int(found.tf[at]), len(units))
+        at = bisect.bisect_left(units, unit)  # postings are in unit order (see assemble_field)
+        return (int(found.tf[at]), len(units)) if at < len(units) and units[at] == unit else None
 
     def document_frequency(self, term: str) -> int:
         i = self.vocabulary.id_of(term)

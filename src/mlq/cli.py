@@ -504,7 +504,7 @@ def similar(
     words = searcher.characteristic_words(doc, terms)
     if words and sys.stderr.isatty():
         note(f"searched for: {' '.join(words)}")
-    hits = searcher.similar(doc, limit=limit, terms=terms, explain=explain, highlight=printer.uses_highlights)
+    hits = searcher.similar(doc, limit=limit, explain=explain, highlight=printer.uses_highlights, words=words)
     if not hits:
         note(f"no document is like {doc!r}")
         return EXIT_NOT_FOUND

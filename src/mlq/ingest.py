@@ -26,6 +26,8 @@ from .passages import split_passages
 
 #: Document fields whose terms come from every passage: a file analysed in parts adds them up.
 SUMMED_FIELDS = tuple(name for name in DOCUMENT_FIELDS if field_named(name).text == "body")
+#: The analyses those fields count: only these are gathered over a document's passages.
+_SUMMED_ANALYSES = tuple(dict.fromkeys(field_named(name).analysis for name in SUMMED_FIELDS))
 
 #: Below this many files per job, starting worker processes costs more than it saves.
 _FILES_PER_JOB = 16
@@ -88,7 +90,8 @@ def analyze_file(
         passage_counts.append(len(passages))
         analyzer.start_document()
         # The body field's terms: the title once (the first part's), each passage's own words.
-        body = analyzer.title_terms(document) if part == 0 else {"words": [], "bigrams": []}
+        title = analyzer.title_terms(document) if part == 0 else {}
+        body = {analysis: list(title.get(analysis, ())) for analysis in _SUMMED_ANALYSES}
         for p in passages[max(lo - first, 0) : max(hi - first, 0)]:
             context = analyzer.context_terms(document, p.section)
             own = analyzer.analyzer.texts(prose[p.start : p.end])
@@ -96,7 +99,7 @@ def analyze_file(
             for name, counter in counters.items():
                 spec = field_named(name)
                 counter.add(terms[spec.text][spec.analysis])
-            for analysis in own:
+            for analysis in body:
                 body[analysis] += own[analysis]
         about_terms = {"body": body}
         if part == 0:

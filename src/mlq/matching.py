@@ -254,10 +254,9 @@ class _Plain(Backend):
         return matched, [totals[i] for i in matched]
 
     def in_all(self, parts):  # type: ignore[override]
-        if len(parts) == 1:
+        if len(parts) == 1:  # postings are in id order already
             ids, scores, factor = parts[0]
-            pairs = sorted(zip(ids, scores))
-            return [i for i, _ in pairs], [score * factor for _, score in pairs]
+            return list(ids), [score * factor for score in scores]
         common = set(parts[0][0]).intersection(*(set(ids) for ids, _, _ in parts[1:]))
         ids, sums = self.summed([([i for i in ids if i in common], [s for i, s in zip(ids, scores) if i in common], f) for ids, scores, f in parts])
         return ids, sums

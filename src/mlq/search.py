@@ -88,7 +88,7 @@ def _line_and_column(document: Document, offset: int) -> tuple[int, int]:
     """Where character ``offset`` of ``document``'s text is in its file, as editors count: line
     from 1, column in UTF-8 bytes from 1 (a JSON Lines record: its line, column 1). mlq reads a
     file with its line ends made ``\n`` and without a byte-order mark, as vim shows it."""
-    if Path(document.path).suffix in JSONL_SUFFIXES:
+    if document.path.lower().endswith(JSONL_SUFFIXES):  # as corpus.read_file tells them
         return int(document.metadata.get("line", 1)), 1
     text = document.text
     line_start = text.rfind("\n", 0, offset) + 1
@@ -241,17 +241,16 @@ class Searcher:
         """A query with nothing to rank: the documents its filters let through and that hold
         none of its ``-`` words, each as its first passage, by id (newest first by ``date``)."""
         excluded = self._holding(parsed.excluded)
-        listed = [
-            i
-            for i in range(len(self.documents))
-            if (allowed is None or allowed[i]) and i not in excluded and len(self.index.passages.rows_of(i))
-        ]
+        first_rows = {}  # each listed document's first passage
+        for i in range(len(self.documents)):
+            rows = self.index.passages.rows_of(i)
+            if (allowed is None or allowed[i]) and i not in excluded and len(rows):
+                first_rows[i] = rows.start
         records = self.index.documents.record
-        listed.sort(key=lambda i: records(i)["doc_id"])
+        listed = sorted(first_rows, key=lambda i: records(i)["doc_id"])
         if sort == "date":
             listed.sort(key=lambda i: _date_of(records(i)["metadata"]) or "", reverse=True)
-        rows = [self.index.passages.rows_of(i).start for i in listed[:limit]]
-        return [replace(self._hit(rank, row, 0.0, None), ranked=False) for rank, row in enumerate(rows, 1)]
+        return [replace(self._hit(rank, first_rows[i], 0.0, None), ranked=False) for rank, i in enumerate(listed[:limit], 1)]
 
     def _holding(self, texts: Sequence[str]) -> set[int]:
         """The documents with a passage holding one of ``texts`` (each a run of words) as
@@ -367,12 +366,20 @@ class Searcher:
         return self._stats[name]
 
     def similar(
-        self, ref: str, limit: int = DEFAULT_LIMIT, per_doc: int | None = 1, terms: int = 25, explain: bool = False, highlight: bool = True
+        self,
+        ref: str,
+        limit: int = DEFAULT_LIMIT,
+        per_doc: int | None = 1,
+        terms: int = 25,
+        explain: bool = False,
+        highlight: bool = True,
+        words: Sequence[str] | None = None,
     ) -> list[Hit]:
         """Passages of other documents most like document ``ref`` (or its passage ``DOC#N``):
-        its :meth:`characteristic_words` searched as a query. The document itself is never
+        its :meth:`characteristic_words` searched as a query (``words``, when the caller has
+        worked them out already: it analyses the whole document). The document itself is never
         among them. By default one passage per document: the documents most alike."""
-        words = self.characteristic_words(ref, terms)
+        words = self.characteristic_words(ref, terms) if words is None else words
         if not words:
             return []
         others = [True] * len(self.documents)
