@@ -48,7 +48,7 @@ class Document:
 
     @property
     def _is_markdown(self) -> bool:
-        return self.path.lower().endswith(MARKDOWN_SUFFIXES)
+        return markdown.is_markdown(self.path)
 
     def contexts(self, starts: list[int]) -> list[int]:
         """For passages beginning at ``starts``, where :meth:`prose_of` must begin reading."""
@@ -195,7 +195,7 @@ def parse_document(
     fields, body_start = markdown.split_front_matter(text, path, warn)
     metadata = {str(k): _scalar(v) for k, v in fields.items() if v is not None}
     metadata.update(extra or {})
-    if str(path).lower().endswith(MARKDOWN_SUFFIXES):
+    if markdown.is_markdown(str(path)):
         # Inline #tags join the front matter's, as a vault's notes are tagged either way.
         written = [tag.strip().lstrip("#") for tag in metadata.get("tags", "").split(",") if tag.strip()]
         tags = list(dict.fromkeys(written + markdown.inline_tags(text[body_start:])))

@@ -23,6 +23,11 @@ Warn = Callable[[str], None]
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
+
+def is_markdown(path: str) -> bool:
+    """Whether the file at ``path`` is read as Markdown (by its suffix, in any case)."""
+    return path.lower().endswith(MARKDOWN_SUFFIXES)
+
 _YAML_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 

@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterable, Sequence
 from ..analysis import Token
 from ..corpus import Document
 from ..errors import MlqError
-from ..markdown import MARKDOWN_SUFFIXES, readable
+from ..markdown import is_markdown, readable
 from ..passages import Passage
 from ..search import Hit
 
@@ -46,7 +46,7 @@ def as_read(text: str, spans: Sequence[tuple[int, int]], path: str) -> tuple[str
     """A passage of the file at ``path`` as a reader sees it: Markdown's link targets, images,
     embeds and HTML tags taken out (:func:`mlq.markdown.readable`), its highlights ``spans``
     moved to match. Other files' text is shown as it is."""
-    if not path.lower().endswith(MARKDOWN_SUFFIXES):
+    if not is_markdown(path):
         return text, tuple(spans)
     read, where = readable(text)
     moved = ((bisect.bisect_left(where, start), bisect.bisect_left(where, end)) for start, end in spans)
