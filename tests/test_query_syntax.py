@@ -8,6 +8,7 @@ import pytest
 from conftest import run_mlq
 
 from mlq import MlqError, open_corpus
+from mlq.clauses import DocPrefix, Excluded, Phrase, Required, Title
 from mlq.query import Query, parse_query
 
 NOTES = {
@@ -36,12 +37,10 @@ def test_parse_takes_the_query_apart() -> None:
     parsed = parse_query('インターン "機械学習 エンジニア" +ビザ -Google title:体験記 doc:ml/ -"悪い 例" 面接')
     assert parsed == Query(
         text="インターン 面接",
-        phrases=("機械学習 エンジニア",),
-        required=("ビザ",),
-        excluded=("Google", "悪い 例"),
-        titles=("体験記",),
-        doc_prefixes=("ml/",),
+        clauses=(Phrase("機械学習 エンジニア"), Required("ビザ"), Excluded("Google"), Title("体験記"), Excluded("悪い 例"), DocPrefix(("ml/",))),
     )
+    assert parsed.ranked == "インターン 面接 機械学習 エンジニア ビザ"
+    assert parse_query("doc:a 面接 doc:b").clauses == (DocPrefix(("a", "b")),)  # either prefix
     with pytest.raises(MlqError, match="unclosed quote"):
         parse_query('"機械学習 エンジニア')
 

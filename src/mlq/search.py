@@ -9,14 +9,14 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import cache, matching, scoring
 from .cache import BuildReport
+from .clauses import Clause, date_of, from_options, holds_run
 from .analysis import Analyzer, QueryWord, bigram_texts, contains_surface, normalize, surface_spans
 from .bm25 import FieldIndex, select_top
 from .corpus import Document, Warn, check_corpus_dir
@@ -78,12 +78,6 @@ SORTS = ("score", "date", "doc")
 _NORMALIZED_KEPT = 4096
 
 
-def _contains_run(words: Sequence[str], run: Sequence[str]) -> bool:
-    """Whether ``run`` occurs in ``words`` as consecutive items."""
-    n = len(run)
-    return any(words[i : i + n] == list(run) for i in range(len(words) - n + 1)) if n else True
-
-
 def _line_and_column(document: Document, offset: int) -> tuple[int, int]:
     """Where character ``offset`` of ``document``'s text is in its file, as editors count: line
     from 1, column in UTF-8 bytes from 1 (a JSON Lines record: its line, column 1). mlq reads a
@@ -93,15 +87,6 @@ def _line_and_column(document: Document, offset: int) -> tuple[int, int]:
     text = document.text
     line_start = text.rfind("\n", 0, offset) + 1
     return text.count("\n", 0, offset) + 1, len(text[line_start:offset].encode("utf-8")) + 1
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _date_of(metadata: Mapping[str, str]) -> str | None:
-    """A document's front-matter ``date`` as ``YYYY-MM-DD``, or None if it has none."""
-    found = _ISO_DATE.match(metadata.get("date", "").strip())
-    return found.group(0) if found else None
 
 
 def analyze_query(analyzer: Analyzer, query: str, filtered: bool = False) -> tuple[Query, list[QueryWord]]:
@@ -116,8 +101,9 @@ def analyze_query(analyzer: Analyzer, query: str, filtered: bool = False) -> tup
             return parsed, []
         raise MlqError("empty query")
     words = analyzer.query_words(parsed.text)
-    for text in (*parsed.phrases, *parsed.required):
-        words += analyzer.query_words(text, filler=False)
+    for clause in parsed.clauses:
+        for text in clause.ranked():
+            words += analyzer.query_words(text, filler=False)
     if not words:
         raise MlqError(f"no searchable term in query {query!r}")
     return parsed, words
@@ -134,6 +120,7 @@ class Searcher:
         self._stats: dict[str, scoring.FieldStats] = {}  # a cache, for explain
         self._normalized: dict[tuple[int, str], str] = {}  # a cache of passages' prose and context, NFKC and lower-cased
         self._context_counts: dict[tuple[int, int], Counter[str]] = {}  # a cache of contexts' bigrams, by (document, section)
+        self._analysed: dict[str, list[str]] = {}  # a cache of clauses' texts as words
 
     @functools.cached_property
     def catalog(self) -> Catalog:
@@ -161,6 +148,7 @@ class Searcher:
         until: str | None = None,
         tags: Sequence[str] = (),
         sort: str = "score",
+        clauses: Sequence[Clause] = (),
     ) -> list[Hit]:
         """The best passages for ``query``, at most ``per_doc`` from one document. Without
         ``highlight`` the hits' ``highlights`` are left empty, which saves analysing them; with
@@ -168,68 +156,47 @@ class Searcher:
         each carries that many neighbouring passages on either side (like ``grep -C``). Only
         documents dated (front matter ``date``, ``YYYY-MM-DD…``) from ``since`` to ``until``
         and tagged with every one of ``tags`` are searched, if those are given; ``sort`` orders
-        the hits found by ``score``, ``date`` (newest first) or ``doc`` (id)."""
+        the hits found by ``score``, ``date`` (newest first) or ``doc`` (id). ``clauses``
+        (see :mod:`mlq.clauses`) narrow the search further, as the query's own do."""
         if limit < 1:
             raise MlqError("limit must be at least 1")
         if per_doc is not None and per_doc < 1:
             raise MlqError("per-doc must be at least 1")
         if sort not in SORTS:
             raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
-        filtered = bool(since or until or tags)
-        parsed, words = analyze_query(self.analyzer, query, filtered)
-        allowed = self._filtered(since, until, tags) if filtered else None
-        allowed = self._restricted(parsed, allowed)
+        options = (*from_options(since, until, tags), *clauses)
+        parsed, words = analyze_query(self.analyzer, query, bool(options))
+        every = (*parsed.clauses, *options)
         if not words:
-            hits = self._listed(parsed, allowed, limit, sort)
+            hits = self._listed(every, limit, sort)
             return [self._with_context(hit, context) for hit in hits] if context > 0 else hits
-        keep = self._passage_rule(parsed)
+        allowed = self._allowed(clause.documents(self) for clause in every)
+        keep = self._passage_rule(every)
         hits = self._ranked(matching.weighted(words), limit, per_doc, highlight, allowed=allowed, explain=explain, keep=keep)
         if sort != "score":
-            key = (lambda h: (_date_of(self.documents[self._ids[h.doc_id]].metadata) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
+            key = (lambda h: (date_of(self.documents[self._ids[h.doc_id]].metadata) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
             hits = sorted(hits, key=key, reverse=sort == "date")
         return [self._with_context(hit, context) for hit in hits] if context > 0 else hits
 
-    def _filtered(self, since: str | None, until: str | None, tags: Sequence[str]) -> list[bool]:
-        """Which documents the date and tag filters let through."""
-        wanted = {tag.strip().lower() for tag in tags}
-        allowed = []
-        for i in range(len(self.documents)):
-            metadata = self.index.documents.record(i)["metadata"]
-            date = _date_of(metadata)
-            dated = (since is None or (date is not None and date >= since)) and (until is None or (date is not None and date <= until))
-            has = {tag.strip().lower() for tag in metadata.get("tags", "").split(",") if tag.strip()}
-            allowed.append(dated and wanted <= has)
+    @staticmethod
+    def _allowed(masks: Iterable[Sequence[bool] | None]) -> list[bool] | None:
+        """The documents every mask lets through (None: every document)."""
+        allowed: list[bool] | None = None
+        for mask in masks:
+            if mask is not None:
+                allowed = list(mask) if allowed is None else [a and b for a, b in zip(allowed, mask)]
         return allowed
 
-    def _restricted(self, parsed: Query, allowed: list[bool] | None) -> list[bool] | None:
-        """``allowed`` narrowed by ``doc:`` prefixes and ``title:`` words."""
-        if not parsed.doc_prefixes and not parsed.titles:
-            return allowed
-        wanted = [self._words(title) for title in parsed.titles]
-        narrowed = []
-        for i in range(len(self.documents)):
-            record = self.index.documents.record(i)
-            ok = allowed is None or allowed[i]
-            ok = ok and (not parsed.doc_prefixes or record["doc_id"].startswith(parsed.doc_prefixes))
-            if ok and wanted:
-                title = self._words(record["title"])
-                ok = all(_contains_run(title, words) for words in wanted)
-            narrowed.append(ok)
-        return narrowed
-
-    def _passage_rule(self, parsed: Query) -> Callable[[int], bool] | None:
-        """Which passages the phrases, ``+`` and ``-`` let through, or None if all: they look
-        at the words ranking counts, the passage's prose with its title and heading path."""
-        must = [self._words(text) for text in (*parsed.phrases, *parsed.required)]
-        must_not = [self._words(text) for text in parsed.excluded]
-        if not any(must) and not any(must_not):
+    def _passage_rule(self, every: Sequence[Clause]) -> Callable[[int], bool] | None:
+        """Which passages the clauses let through, or None if all: they look at the words
+        ranking counts, the passage's prose with its title and heading path."""
+        looking = [clause for clause in every if clause.looks_at_passages]
+        if not looking:
             return None
 
         def keep(row: int) -> bool:
             words = self._passage_words(row)
-            return all(_contains_run(words, run) for run in must if run) and not any(
-                _contains_run(words, run) for run in must_not if run
-            )
+            return all(clause.keeps(words, self) for clause in looking)
 
         return keep
 
@@ -237,36 +204,49 @@ class Searcher:
         """The words-field terms of passage ``row``, in order: its prose, then its context."""
         return self._words(self.index.prose(row) + "\n" + self._context_text(row))
 
-    def _listed(self, parsed: Query, allowed: Sequence[bool] | None, limit: int, sort: str) -> list[Hit]:
-        """A query with nothing to rank: the documents its filters let through and that hold
-        none of its ``-`` words, each as its first passage, by id (newest first by ``date``)."""
-        excluded = self._holding(parsed.excluded)
+    def _listed(self, every: Sequence[Clause], limit: int, sort: str) -> list[Hit]:
+        """A query with nothing to rank: the documents its clauses let through, each as its
+        first passage, by id (newest first by ``date``)."""
+        allowed = self._allowed(clause.listed(self) for clause in every)
         first_rows = {}  # each listed document's first passage
         for i in range(len(self.documents)):
             rows = self.index.passages.rows_of(i)
-            if (allowed is None or allowed[i]) and i not in excluded and len(rows):
+            if (allowed is None or allowed[i]) and len(rows):
                 first_rows[i] = rows.start
         records = self.index.documents.record
         listed = sorted(first_rows, key=lambda i: records(i)["doc_id"])
         if sort == "date":
-            listed.sort(key=lambda i: _date_of(records(i)["metadata"]) or "", reverse=True)
+            listed.sort(key=lambda i: date_of(records(i)["metadata"]) or "", reverse=True)
         return [replace(self._hit(rank, first_rows[i], 0.0, None), ranked=False) for rank, i in enumerate(listed[:limit], 1)]
 
-    def _holding(self, texts: Sequence[str]) -> set[int]:
-        """The documents with a passage holding one of ``texts`` (each a run of words) as
-        ranking counts it: found through the words field, checked only where a run is longer
-        than one word."""
-        found: set[int] = set()
-        words_field = self.index.bm25.fields["words"]
-        for run in (self._words(text) for text in texts):
-            postings = [words_field.postings_of(term) for term in dict.fromkeys(run)]
-            if not run or any(p is None for p in postings):
-                continue
-            rows = set.intersection(*(set(int(i) for i in p[0]) for p in postings))  # type: ignore[index]
-            found.update(
-                int(self.index.passages.doc[row]) for row in rows if len(run) == 1 or _contains_run(self._passage_words(row), run)
-            )
+    # What clauses read (see mlq.clauses.Corpus).
+
+    @property
+    def document_count(self) -> int:
+        return len(self.documents)
+
+    def record(self, doc: int) -> Mapping[str, Any]:
+        return self.index.documents.record(doc)
+
+    def words(self, text: str) -> list[str]:
+        """``text`` as the words field indexes it (kept for the few texts asked again and again:
+        a clause's, per passage it looks at)."""
+        found = self._analysed.get(text)
+        if found is None:
+            if len(self._analysed) >= _NORMALIZED_KEPT:
+                self._analysed.pop(next(iter(self._analysed)))
+            found = self._analysed[text] = self._words(text)
         return found
+
+    def documents_holding(self, run: Sequence[str]) -> set[int]:
+        """The documents with a passage holding ``run`` (consecutive words) as ranking counts
+        it: found through the words field, read only where the run is longer than one word."""
+        words_field = self.index.bm25.fields["words"]
+        postings = [words_field.postings_of(term) for term in dict.fromkeys(run)]
+        if not run or any(p is None for p in postings):
+            return set()
+        rows = set.intersection(*(set(int(i) for i in p[0]) for p in postings))  # type: ignore[index]
+        return {int(self.index.passages.doc[row]) for row in rows if len(run) == 1 or holds_run(self._passage_words(row), run)}
 
     def _words(self, text: str) -> list[str]:
         return self.analyzer.texts(text)["words"]
