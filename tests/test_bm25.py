@@ -37,14 +37,14 @@ def corpus_index():
 @pytest.fixture(scope="module")
 def term_lists(corpus_index) -> dict[str, list[list[str]]]:
     """Each unit's terms: for the passage fields, a passage's prose (Markdown code, tags and URLs
-    blanked) then its context — its document's title and its own heading path, less a first
-    heading that is the title — which the context field holds alone; ``own`` is the prose's
+    blanked) then its header — its document's title and its own heading path, less a first
+    heading that is the title — which the header field holds alone; ``own`` is the prose's
     words; a document's title, headings and path for the document field; its title, then every
     passage's prose, for the body field."""
     settings = IndexSettings()
-    passage_analyzer = PassageAnalyzer(settings.analyzer, settings.context)
+    passage_analyzer = PassageAnalyzer(settings.analyzer, settings.headers)
     texts = passage_analyzer.analyzer.texts
-    lists: dict[str, list[list[str]]] = {"words": [], "bigrams": [], "context": [], "document": [], "body": [], "own": []}
+    lists: dict[str, list[list[str]]] = {"words": [], "bigrams": [], "header": [], "document": [], "body": [], "own": []}
     for i in range(len(corpus_index.passages)):
         document = corpus_index.documents[int(corpus_index.passages.doc[i])]
         passage = corpus_index.passage(i)
@@ -52,11 +52,11 @@ def term_lists(corpus_index) -> dict[str, list[list[str]]]:
         headings = passage.section.split(" > ") if passage.section else []
         if headings and headings[0] == title:
             headings = headings[1:]
-        context = texts("\n".join(([title] if title else []) + ([" > ".join(headings)] if headings else [])))
+        header = texts("\n".join(([title] if title else []) + ([" > ".join(headings)] if headings else [])))
         own = texts(document.prose[passage.start : passage.end])
-        lists["words"].append(own["words"] + context["words"])
-        lists["bigrams"].append(own["bigrams"] + context["bigrams"])
-        lists["context"].append(context["words"])
+        lists["words"].append(own["words"] + header["words"])
+        lists["bigrams"].append(own["bigrams"] + header["bigrams"])
+        lists["header"].append(header["words"])
         lists["own"].append(own["words"])
     for d, document in enumerate(corpus_index.documents):
         sections = [corpus_index.passage(i).section for i in corpus_index.passages.rows_of(d)]
@@ -83,7 +83,7 @@ def query_terms(analyzer, query: str, name: str) -> list[str]:
     return [b for w in words for b in w.bigrams] if name == "bigrams" else [w.term for w in words if w.term is not None]
 
 
-@pytest.mark.parametrize("field", ["words", "bigrams", "context", "document", "body"])
+@pytest.mark.parametrize("field", ["words", "bigrams", "header", "document", "body"])
 @pytest.mark.parametrize("query", QUERIES)
 def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, field: str, query: str) -> None:
     terms = query_terms(analyzer, query, field)
@@ -96,16 +96,16 @@ def test_each_field_scores_equal_rank_bm25(corpus_index, term_lists, analyzer, f
 def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, analyzer, query: str) -> None:
     """A hit's score is 0.5 × rank-bm25's words score + 0.35 × its bigram score for the query's
     words whose term it holds, and the words, parts and joins whose surface its prose or its
-    context holds whole + 0.5 × its
+    header holds whole + 0.5 × its
     document's score + 0.5 × its document's body score (the passage fields count the passage's
-    context too); the hits are exactly the passages whose own prose holds a query word as a
+    header too); the hits are exactly the passages whose own prose holds a query word as a
     term or whole."""
     searcher = Searcher(corpus_index)
     words = [w for w in analyzer.query_words(query) if not w.filler]
     terms = [w.term for w in words if w.term is not None]
     models = {name: okapi(term_lists, name) for name in ("words", "bigrams", "document", "body")}
     weight = dict(IndexSettings().weights)
-    assert weight == {"words": 0.5, "bigrams": 0.35, "context": 0.0, "document": 0.5, "body": 0.5}
+    assert weight == {"words": 0.5, "bigrams": 0.35, "header": 0.0, "document": 0.5, "body": 0.5}
     hits = searcher.search(query, limit=1000, per_doc=None, highlight=False)
     rows = {}
     for row in range(len(corpus_index.passages)):
@@ -114,8 +114,8 @@ def test_a_hit_scores_its_fields_by_the_matching_rule(corpus_index, term_lists, 
         if held:
             doc = int(corpus_index.passages.doc[row])
             document = corpus_index.documents[doc]
-            context = unicodedata.normalize("NFKC", document.metadata.get("title", "") + "\n" + corpus_index.passage(row).section).lower()
-            whole = [b for w in words if w.term in term_lists["words"][row] or w.surface in prose or w.surface in context for b in w.bigrams]
+            header = unicodedata.normalize("NFKC", document.metadata.get("title", "") + "\n" + corpus_index.passage(row).section).lower()
+            whole = [b for w in words if w.term in term_lists["words"][row] or w.surface in prose or w.surface in header for b in w.bigrams]
             rows[row] = (
                 weight["words"] * models["words"].get_scores(terms)[row]
                 + weight["bigrams"] * (models["bigrams"].get_scores(whole)[row] if whole else 0.0)

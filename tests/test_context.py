@@ -11,7 +11,7 @@ from mlq import open_corpus
 
 def test_context_is_the_neighbouring_passages_of_the_same_document() -> None:
     searcher = open_corpus()
-    for hit in searcher.search("インターン 面接", limit=5, context=2):
+    for hit in searcher.search("インターン 面接", limit=5, neighbours=2):
         document = searcher.document(hit.doc_id)
         count = len(searcher.passages(document))
         assert [p.number for p in hit.before] == list(range(max(1, hit.passage - 2), hit.passage))

@@ -36,14 +36,14 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
             units = len(searcher.index.passages) if c.unit == "passage" else len(searcher.documents)
             okapi = math.log((units - df + 0.5) / (df + 0.5))
             assert c.idf == pytest.approx(okapi, rel=1e-9) or okapi < 0  # floored when negative, as rank-bm25
-        # One part per query word the passage (or its context) holds as a term; bigram parts only
-        # for a surface the passage's prose or context holds whole; document parts for the terms
+        # One part per query word the passage (or its header) holds as a term; bigram parts only
+        # for a surface the passage's prose or header holds whole; document parts for the terms
         # its document field holds, and body parts for those its document holds anywhere.
         doc = doc_ids.index(hit.doc_id)
         row = searcher.index.passages.rows_of(doc).start + hit.passage - 1
         prose = unicodedata.normalize("NFKC", searcher.index.prose(row)).lower()
         title = searcher.documents[doc].metadata.get("title", "")
-        context = unicodedata.normalize("NFKC", f"{title}\n{searcher.index.passage(row).section}").lower()
+        header = unicodedata.normalize("NFKC", f"{title}\n{searcher.index.passage(row).section}").lower()
         expected: Counter = Counter()
         for word in words:
             fields = searcher.index.bm25.fields
@@ -53,7 +53,7 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
             elif (postings := fields["words"].postings_of(word.term)) is not None and row in list(postings[0]):
                 expected[("words", word.term)] += 1
                 holds_term = True
-            if holds_term or word.surface in prose or word.surface in context:
+            if holds_term or word.surface in prose or word.surface in header:
                 for bigram in word.bigrams:
                     expected[("bigrams", bigram)] += 1
             for name in ("document", "body"):  # once per document: its title, headings and path; its words
@@ -63,7 +63,7 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
             if c.via:
                 role, surface = c.via.split(" ", 1)
                 assert c.field == "bigrams" and role in {"part", "join"}, c
-                assert surface in prose or surface in context, c
+                assert surface in prose or surface in header, c
         got: Counter = Counter()
         for c in hit.explain:  # a bigram can come from a word and from a part of it (研究所, 研究)
             got[(c.field, c.term)] += c.count

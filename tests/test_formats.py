@@ -209,7 +209,7 @@ def test_mlq_toml_sets_files_and_ranking_and_the_command_line_overrides_it(notes
     assert [line.split("\t")[0] for line in overridden.stdout.splitlines()] == ["a", "drafts/b", "drafts/keep", "x.tmp"]
     settings = open_corpus(notes).index.settings
     assert settings.params("words").k1 == settings.params("bigrams").k1 == 1.2  # [ranking] sets every field
-    assert dict(settings.weights) == {"words": 0.5, "bigrams": 0.25, "context": 0.0, "document": 0.5, "body": 0.5}
+    assert dict(settings.weights) == {"words": 0.5, "bigrams": 0.25, "header": 0.0, "document": 0.5, "body": 0.5}
 
 
 def test_mlq_toml_sets_one_field_and_what_passages_count(notes: Path) -> None:
@@ -220,7 +220,7 @@ def test_mlq_toml_sets_one_field_and_what_passages_count(notes: Path) -> None:
     default = IndexSettings()
     assert settings.params("bigrams") == replace(default.params("bigrams"), b=0.5)
     assert settings.params("words") == default.params("words")
-    assert settings.context.title == 0 and settings.context.headings == default.context.headings
+    assert settings.headers.title == 0 and settings.headers.headings == default.headers.headings
     assert settings.analyzer.latin_bigrams is False
 
 
@@ -331,7 +331,7 @@ def test_a_passage_reads_the_same_prose_alone_as_within_its_whole_document(tmp_p
         passage = searcher.index.passage(row)
         document = searcher.document(passage.doc_id)
         assert searcher.index.prose(row) == document.prose[passage.start : passage.end], passage
-        inside_code += int(searcher.index.passages.context[row]) < passage.start
+        inside_code += int(searcher.index.passages.prose_from[row]) < passage.start
     assert inside_code >= 2  # passages that begin inside the code block were among them
     # Highlights mark only what was indexed: the word in the prose, not in the code.
     (hit,) = searcher.search("かたつむり", per_doc=1)

@@ -82,7 +82,7 @@ def test_the_index_round_trips_through_disk_and_highlights_stay_inside_the_text(
         (root / f"doc{i}.md").write_text(text, encoding="utf-8", errors="surrogatepass")
     built = open_corpus(root)  # analysed and saved
     loaded, _ = load(entry_dir(root.resolve()), IndexSettings())
-    for name in ("doc", "number", "start", "end", "context", "section"):
+    for name in ("doc", "number", "start", "end", "prose_from", "section"):
         assert np.array_equal(np.asarray(getattr(built.index.passages, name)), np.asarray(getattr(loaded.passages, name)))
     for name, field in built.index.bm25.fields.items():
         other = loaded.bm25.fields[name]

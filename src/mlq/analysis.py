@@ -66,18 +66,19 @@ class AnalyzerSettings:
 
 
 @dataclass(frozen=True)
-class DocumentContext:
-    """What the context and document fields hold, and how many times each part counts: the
-    title, the headings (a passage's path of them; every distinct one of the document) and, in
-    the document field, the words of its file's path (``web/api/fetch`` → web api fetch). A
-    page whose title and headings are about X is about X; 0 leaves a part out."""
+class Headers:
+    """What a passage's header (see :mod:`mlq.fields`) and its document's field hold, and how
+    many times each part counts: the title, the headings (a passage's path of them; every
+    distinct one of the document) and, in the document field, the words of its file's path
+    (``web/api/fetch`` → web api fetch). A page whose title and headings are about X is about
+    X; 0 leaves a part out."""
 
     title: int = 1
     headings: int = 1
     path: int = 1
 
-    def passage_text(self, title: str, section: str) -> str:
-        """The text of a passage's context field: ``title`` (the document's own, from front
+    def header(self, title: str, section: str) -> str:
+        """The text of a passage's header: ``title`` (the document's own, from front
         matter or a JSON Lines ``title``) and the heading path ``section`` (less a first heading
         that is the title)."""
         headings = section.split(" > ") if section else []
@@ -86,7 +87,7 @@ class DocumentContext:
         parts = [title] * (self.title if title.strip() else 0) + [" > ".join(headings)] * (self.headings if headings else 0)
         return "\n".join(parts)
 
-    def text(self, title: str, sections: Sequence[str], file_id: str) -> str:
+    def document(self, title: str, sections: Sequence[str], file_id: str) -> str:
         """The text the document field analyses: ``title``, the distinct headings of the
         heading paths ``sections`` (the title once more as a first heading is not counted
         again), and the words of ``file_id`` (the file's id: its path without suffix)."""

@@ -37,7 +37,7 @@ from .fields import NAMES
 from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable, Progress, build_index
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 12
+FORMAT_VERSION = 13
 
 _POINTER = "current"
 _LOCK = "lock"

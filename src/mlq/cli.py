@@ -297,7 +297,7 @@ def cli(ctx: click.Context) -> None:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only documents whose front-matter date is on or before this day.")
 @click.option("--tag", "tags", multiple=True, help="Only documents tagged so in their front matter (repeatable: every tag must be there).")
 @click.option(
-    "-C", "--context", type=click.IntRange(min=0), default=0, metavar="N", help="Show N passages before and after each hit, marked as context."
+    "-C", "--context", "neighbours", type=click.IntRange(min=0), default=0, metavar="N", help="Show N passages before and after each hit, marked as context (as grep -C)."
 )
 @click.option(
     "--no-highlights",
@@ -318,7 +318,7 @@ def search(
     since: datetime | None,
     until: datetime | None,
     tags: tuple[str, ...],
-    context: int,
+    neighbours: int,
     no_highlights: bool,
     format_name: str | None,
     as_json: bool,
@@ -367,7 +367,7 @@ def search(
     # -l counts documents: one passage per document.
     per_doc = 1 if files_only else per_doc
     highlight = printer.uses_highlights and not no_highlights
-    for asked, name in ((explain, "--explain"), (context, "-C/--context")):
+    for asked, name in ((explain, "--explain"), (neighbours, "-C/--context")):
         if asked and not printer.shows_explanations:
             raise MlqError(f"{name} does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
     run = functools.partial(
@@ -376,7 +376,7 @@ def search(
         per_doc=per_doc,
         highlight=highlight,
         explain=explain,
-        context=context,
+        neighbours=neighbours,
         since=since.date().isoformat() if since else None,
         until=until.date().isoformat() if until else None,
         tags=tags,

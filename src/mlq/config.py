@@ -97,7 +97,7 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
         if not isinstance(analysis["latin_bigrams"], bool):
             raise ValueError("analysis.latin_bigrams must be true or false")
         analyzer = replace(analyzer, latin_bigrams=analysis["latin_bigrams"])
-    context = replace(settings.context, **{key: _count(analysis, key) for key in ("title", "headings", "path") if key in analysis})
+    headers = replace(settings.headers, **{key: _count(analysis, key) for key in ("title", "headings", "path") if key in analysis})
     # [ranking] k1/b set every field; the defaults' own per-field values stand only without them.
     bm25 = _params(ranking, "ranking", settings.bm25)
     overrides = {} if {"k1", "b"} & set(ranking) else dict(settings.field_bm25)
@@ -115,7 +115,7 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
         settings,
         selection=selection,
         analyzer=analyzer,
-        context=context,
+        headers=headers,
         bm25=bm25,
         field_bm25=field_params,
         weights=weights,

@@ -50,17 +50,17 @@ class Document:
     def _is_markdown(self) -> bool:
         return markdown.is_markdown(self.path)
 
-    def contexts(self, starts: list[int]) -> list[int]:
+    def prose_starts(self, starts: list[int]) -> list[int]:
         """For passages beginning at ``starts``, where :meth:`prose_of` must begin reading."""
-        return markdown.contexts(self.text, starts) if self._is_markdown else starts
+        return markdown.prose_starts(self.text, starts) if self._is_markdown else starts
 
-    def prose_of(self, start: int, end: int, context: int) -> str:
+    def prose_of(self, start: int, end: int, prose_from: int) -> str:
         """``prose[start:end]`` without working out the prose of the whole document, which for
-        a file of many megabytes takes seconds: read from ``context`` (from :meth:`contexts`),
+        a file of many megabytes takes seconds: read from ``prose_from`` (from :meth:`prose_starts`),
         where the code block or comment the slice begins in, if any, starts."""
         if not self._is_markdown:
             return self.text[start:end]
-        return markdown.prose(self.text[context:end])[start - context :]
+        return markdown.prose(self.text[prose_from:end])[start - prose_from :]
 
 
 IGNORE_FILE = ".mlqignore"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import passages as passage_rules
 from ._numpy import np
-from .analysis import AnalyzerSettings, DocumentContext, versions
+from .analysis import AnalyzerSettings, Headers, versions
 from .bm25 import Entries, FieldIndex, Index, Vocabulary, assemble_field, count_terms, pack
 from .fields import DOCUMENT_FIELDS, FIELDS, PASSAGE_FIELDS, field as field_named
 from .scoring import BM25Params
@@ -47,7 +47,7 @@ class IndexSettings:
 
     analyzer: AnalyzerSettings = AnalyzerSettings()
     #: What the document field holds (title, headings, path).
-    context: DocumentContext = DocumentContext()
+    headers: Headers = Headers()
     #: k1 = 0.9 rather than rank-bm25's 1.5: passages are short, and a term said once more
     #: should count for less than another term of the query matched (bench/RESULTS.md).
     bm25: BM25Params = BM25Params(k1=0.9)
@@ -153,7 +153,7 @@ def _record(document: Document, digest: str, suffix: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class PassageTable:
     """Passage ``i`` is ``documents[doc[i]].text[start[i]:end[i]]``, numbered ``number[i]``
-    within its document, its prose readable from ``context[i]`` (see
+    within its document, its prose readable from ``prose_from[i]`` (see
     :meth:`Document.prose_of`), under the heading path ``section_text(section[i])``. Passages
     of a document are contiguous and in order. Kept here, rather than worked out again from
     the document, so that showing a hit costs the same in a file of 50 MB as in one of 5 KB."""
@@ -162,7 +162,7 @@ class PassageTable:
     number: np.ndarray
     start: np.ndarray
     end: np.ndarray
-    context: np.ndarray
+    prose_from: np.ndarray
     section: np.ndarray
     #: The distinct heading paths, as a UTF-8 blob with offsets.
     section_blob: np.ndarray
@@ -206,7 +206,7 @@ class CorpusIndex:
         """What was analysed of passage ``row`` (its text, less Markdown's code, tags and URLs)."""
         document = self.documents[int(self.passages.doc[row])]
         passages = self.passages
-        return document.prose_of(int(passages.start[row]), int(passages.end[row]), int(passages.context[row]))
+        return document.prose_of(int(passages.start[row]), int(passages.end[row]), int(passages.prose_from[row]))
 
     @property
     def term_count(self) -> int:
@@ -285,7 +285,7 @@ def build_index(
         if progress:
             progress(len(paths), len(paths))
         return replace(previous, files=tuple(reusable[path].source for path in paths), analysed_files=0)
-    analysed = analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes, settings.context)
+    analysed = analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes, settings.headers)
 
     order: list[_Reused | FileAnalysis] = []
     for done, path in enumerate(paths, start=1):
@@ -448,7 +448,7 @@ def _assemble(
         number=column(lambda: previous.passages.number, [_numbers(f.passage_counts) for f, _ in fresh], np.int32),
         start=column(lambda: previous.passages.start, [f.spans[:, 0] for f, _ in fresh], np.int64),
         end=column(lambda: previous.passages.end, [f.spans[:, 1] for f, _ in fresh], np.int64),
-        context=column(lambda: previous.passages.context, [f.contexts for f, _ in fresh], np.int64),
+        prose_from=column(lambda: previous.passages.prose_from, [f.prose_starts for f, _ in fresh], np.int64),
         section=column(lambda: old_sections, new_sections, np.int32),
         section_blob=section_texts[0],
         section_offsets=section_texts[1],
@@ -508,7 +508,7 @@ class _DocumentFields:
         from .ingest import PassageAnalyzer
 
         assert self.previous is not None
-        analyzer = PassageAnalyzer(self.settings.analyzer, self.settings.context)
+        analyzer = PassageAnalyzer(self.settings.analyzer, self.settings.headers)
         table = self.previous.passages
         found: dict[str, list[list[str]]] = {name: [] for name in _PATH_FIELDS}
         for _, row, file_id in moved:

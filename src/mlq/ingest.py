@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .analysis import Analyzer, AnalyzerSettings, DocumentContext
+from .analysis import Analyzer, AnalyzerSettings, Headers
 from .bm25 import Entries, TermCounter, TermTexts
 from .corpus import Document, SourceFile, doc_id_of, read_file
 from .fields import DOCUMENT_FIELDS, PASSAGE_FIELDS
@@ -58,7 +58,7 @@ class FileAnalysis:
     documents: tuple[Document, ...]
     spans: np.ndarray  # (passages, 2)
     passage_counts: np.ndarray  # (documents,)
-    contexts: np.ndarray  # (passages,)
+    prose_starts: np.ndarray  # (passages,)
     sections: tuple[str, ...]
     fields: dict[str, FieldCounts] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -76,7 +76,7 @@ def analyze_file(
     about = {name: TermCounter() for name in DOCUMENT_FIELDS}
     spans: list[tuple[int, int]] = []
     passage_counts: list[int] = []
-    contexts: list[int] = []
+    prose_starts: list[int] = []
     sections: list[str] = []
     cut = [(document, split_passages(document)) for document in documents]
     total = sum(len(passages) for _, passages in cut)
@@ -84,7 +84,7 @@ def analyze_file(
     first = 0  # the file's number of the document's first passage
     for document, passages in cut:
         prose = document.prose
-        contexts += document.contexts([p.start for p in passages])
+        prose_starts += document.prose_starts([p.start for p in passages])
         sections += [p.section for p in passages]
         spans += [(p.start, p.end) for p in passages]
         passage_counts.append(len(passages))
@@ -93,9 +93,9 @@ def analyze_file(
         title = analyzer.title_terms(document) if part == 0 else {}
         body = {analysis: list(title.get(analysis, ())) for analysis in _SUMMED_ANALYSES}
         for p in passages[max(lo - first, 0) : max(hi - first, 0)]:
-            context = analyzer.context_terms(document, p.section)
+            header = analyzer.header_terms(document, p.section)
             own = analyzer.analyzer.texts(prose[p.start : p.end])
-            terms = {"context": context, "passage": {analysis: own[analysis] + context[analysis] for analysis in own}}
+            terms = {"header": header, "passage": {analysis: own[analysis] + header[analysis] for analysis in own}}
             for name, counter in counters.items():
                 spec = field_named(name)
                 counter.add(terms[spec.text][spec.analysis])
@@ -115,7 +115,7 @@ def analyze_file(
         tuple(documents) if part == 0 else (),
         np.array(spans, dtype=np.int64).reshape(-1, 2),
         np.array(passage_counts, dtype=np.int64),
-        np.array(contexts, dtype=np.int64),
+        np.array(prose_starts, dtype=np.int64),
         tuple(sections),
         fields,
         tuple(warnings) if part == 0 else (),
@@ -148,30 +148,30 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
 
 
 class PassageAnalyzer:
-    """The terms of passages (their prose, and their context: see :mod:`mlq.fields`) and of a
-    document's field (see :class:`DocumentContext`)."""
+    """The terms of passages (their prose, and their header: see :mod:`mlq.fields`) and of a
+    document's field (see :class:`Headers`)."""
 
-    def __init__(self, settings: AnalyzerSettings, context: DocumentContext) -> None:
+    def __init__(self, settings: AnalyzerSettings, headers: Headers) -> None:
         self.analyzer = Analyzer(settings)
-        self.context = context
-        self._context_terms: dict[str, dict[str, list[str]]] = {}  # of the current document, by section
+        self.headers = headers
+        self._header_terms: dict[str, dict[str, list[str]]] = {}  # of the current document, by section
 
     def start_document(self) -> None:
-        self._context_terms.clear()
+        self._header_terms.clear()
 
-    def context_terms(self, document: Document, section: str) -> dict[str, list[str]]:
-        """The terms of a passage's context field (the same for every passage of a section)."""
-        if section not in self._context_terms:
+    def header_terms(self, document: Document, section: str) -> dict[str, list[str]]:
+        """The terms of a passage's header field (the same for every passage of a section)."""
+        if section not in self._header_terms:
             title = document.metadata.get("title", "").strip()
-            self._context_terms[section] = self.analyzer.texts(self.context.passage_text(title, section))
-        return self._context_terms[section]
+            self._header_terms[section] = self.analyzer.texts(self.headers.header(title, section))
+        return self._header_terms[section]
 
     def title_terms(self, document: Document) -> dict[str, list[str]]:
-        """The terms of the title the context field counts (the document's own)."""
+        """The terms of the title the header field counts (the document's own)."""
         return self.analyzer.texts(document.metadata.get("title", "").strip())
 
     def document_terms(self, title: str, sections: Sequence[str], file_id: str) -> dict[str, list[str]]:
-        return self.analyzer.texts(self.context.text(title, sections, file_id))
+        return self.analyzer.texts(self.headers.document(title, sections, file_id))
 
 
 def default_jobs() -> int:
@@ -187,14 +187,14 @@ def analyze_files(
     settings: AnalyzerSettings,
     jobs: int,
     clashes: dict[Path, Path],
-    context: DocumentContext = DocumentContext(),
+    headers: Headers = Headers(),
 ) -> Iterator[FileAnalysis]:
     """Each of ``paths`` analysed, in order, on up to ``jobs`` processes. A file larger than
     ``_PART_BYTES`` is shared among them, so that one 50 MB export uses every core too."""
     parts = [_parts_of(path, jobs) for path in paths]
     jobs = max(1, min(jobs, max(len(paths) // _FILES_PER_JOB, max(parts, default=1))))
     if jobs == 1:
-        analyzer = PassageAnalyzer(settings, context)
+        analyzer = PassageAnalyzer(settings, headers)
         for path in paths:
             yield analyze_file(path, root, analyzer, clashes.get(path))
         return
@@ -206,7 +206,7 @@ def analyze_files(
         for path, count in zip(paths, parts)
         for part in range(count)
     ]
-    with processes.Pool(jobs, initializer=_start_worker, initargs=(settings, context)) as pool:
+    with processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers)) as pool:
         done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
         for count in parts:
             yield join_parts([next(done) for _ in range(count)])
@@ -224,9 +224,9 @@ def _parts_of(path: Path, jobs: int) -> int:
 _worker_analyzer: PassageAnalyzer | None = None
 
 
-def _start_worker(settings: AnalyzerSettings, context: DocumentContext) -> None:
+def _start_worker(settings: AnalyzerSettings, headers: Headers) -> None:
     global _worker_analyzer
-    _worker_analyzer = PassageAnalyzer(settings, context)
+    _worker_analyzer = PassageAnalyzer(settings, headers)
 
 
 def _analyze_in_worker(task: tuple[str, str, str | None, int, int]) -> FileAnalysis:

@@ -97,7 +97,7 @@ def split_front_matter(text: str, path: object, warn: Warn | None) -> tuple[dict
     return {}, 0
 
 
-def contexts(text: str, starts: list[int]) -> list[int]:
+def prose_starts(text: str, starts: list[int]) -> list[int]:
     """For each offset in ``starts`` (ascending), where to begin reading the text so that
     :func:`prose` of ``text[context:end]`` is ``prose(text)[context:end]``: the offset itself,
     or the start of the code block or HTML comment it falls inside. Only these run over a

@@ -1,13 +1,13 @@
 """Which passages match a query, and what they score: the matching rule, over the index's fields.
 
 A passage matches a query word when its own prose holds the word's term (the words field, less
-the passage's context: see :mod:`mlq.fields`), or the word's whole surface as a run of
-characters — found through the bigram field (the passage or its context holds every bigram of
+the passage's header: see :mod:`mlq.fields`), or the word's whole surface as a run of
+characters — found through the bigram field (the passage or its header holds every bigram of
 the surface), then checked in the passage's prose: overlapping bigrams alone never make a match
 (インターン is not イン in デザイン plus ター in スタートアップ). The bigram field adds to a
-passage's score only for the words the passage holds, in its prose or its context (its title
+passage's score only for the words the passage holds, in its prose or its header (its title
 is part of it, as in the words field): as a term, or its surface whole. A passage matching no
-word is no hit; one that matches gets its own fields' scores, context included, and, once,
+word is no hit; one that matches gets its own fields' scores, header included, and, once,
 its document's scores in the document fields.
 
 The check in the prose costs a passage's text, so it is left to selection (see
@@ -33,9 +33,9 @@ from .bm25 import FieldIndex, Postings
 from .fields import EVIDENCE_FIELDS, field
 
 #: Where passage ``row`` holds ``surface`` whole, as a run of characters: in its ``"prose"``,
-#: else in its ``"context"``, else None. For a surface that is one bigram of Japanese script, the
-#: third argument is how many times the passage's bigram field (prose and context) holds it,
-#: which a count of the context's alone decides without reading the prose.
+#: else in its ``"header"``, else None. For a surface that is one bigram of Japanese script, the
+#: third argument is how many times the passage's bigram field (prose and header) holds it,
+#: which a count of the header's alone decides without reading the prose.
 Check = Callable[[int, str, "int | None"], "str | None"]
 
 
@@ -66,15 +66,15 @@ class Candidates:
     #: The surfaces to check, per word with bigrams.
     pending: tuple[Surface, ...]
     #: Per word with a term: its surface, and the term's postings in the words field and in
-    #: the context field.
+    #: the header field.
     terms: tuple[tuple[str, Postings, Postings | None], ...]
     check: Check | None = None
 
     def exact(self, row: int, bound: float) -> float | None:
         """The score of candidate ``row`` whose upper bound is ``bound``. Only a surface whose
         word's term the passage lacks is read for in its text (or, to decide a match, one whose
-        term only its context holds)."""
-        places = {surface: place for surface, words, context in self.terms if (place := _term_place(words, context, row))}
+        term only its header holds)."""
+        places = {surface: place for surface, words, header in self.terms if (place := _term_place(words, header, row))}
         matched = "prose" in places.values()
         score = bound
         for surface in self.pending:
@@ -82,7 +82,7 @@ class Candidates:
             if at is None:
                 continue
             place = places.get(surface.text)
-            if surface.read and (place is None or (place == "context" and surface.matches and not matched)):
+            if surface.read and (place is None or (place == "header" and surface.matches and not matched)):
                 assert self.check is not None
                 place = self.check(row, surface.text, None if surface.times is None else int(surface.times[at])) or place
             if place is None:
@@ -91,14 +91,14 @@ class Candidates:
         return score if matched else None
 
 
-def _term_place(words: Postings, context: Postings | None, row: int) -> str | None:
+def _term_place(words: Postings, header: Postings | None, row: int) -> str | None:
     """Where passage ``row`` holds a term: in its own ``prose`` (more times in the words field,
-    which counts its context too, than in the context field), only in its ``context``, or not."""
+    which counts its header too, than in the header field), only in its ``header``, or not."""
     at = _position(words.ids, row)
     if at is None:
         return None
-    in_context = _position(context.ids, row) if context is not None else None
-    return "prose" if in_context is None or int(words.tf[at]) > int(context.tf[in_context]) else "context"  # type: ignore[union-attr]
+    in_header = _position(header.ids, row) if header is not None else None
+    return "prose" if in_header is None or int(words.tf[at]) > int(header.tf[in_header]) else "header"  # type: ignore[union-attr]
 
 
 def _position(ids: Sequence[int], row: int) -> int | None:
@@ -132,7 +132,7 @@ def candidates(
         found = fields["words"].lookup(word.term) if word.term is not None else None
         if found is not None:
             parts.append((found.ids, found.scores, weights["words"] * count))
-            terms.append((word.surface, found, fields["context"].lookup(word.term)))
+            terms.append((word.surface, found, fields["header"].lookup(word.term)))
         if not word.bigrams:
             continue
         distinct = Counter(word.bigrams)
@@ -152,7 +152,7 @@ def candidates(
         if not len(ids):
             continue
         parts.append((ids, added, 1.0))
-        # Checked even for one bigram: it may be the context's alone.
+        # Checked even for one bigram: it may be the header's alone.
         times = None
         if word.bigrams == (word.surface,) and not any(c.isascii() and c.isalnum() for c in word.surface):
             times = postings[0].tf  # type: ignore[union-attr]

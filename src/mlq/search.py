@@ -61,7 +61,7 @@ class Hit:
     section: str = ""
     #: With ``explain``: what each query term added to ``score``, per field (they sum to it).
     explain: tuple[scoring.Part, ...] = ()
-    #: With ``context``: the passages of the same document just before and just after it.
+    #: With ``neighbours``: the passages of the same document just before and just after it.
     before: tuple[Passage, ...] = ()
     after: tuple[Passage, ...] = ()
     #: False for a listing (a query of filters alone): ``score`` is 0, nothing ranked it.
@@ -118,8 +118,8 @@ class Searcher:
         self.built = built
         self._searches = 0
         self._stats: dict[str, scoring.FieldStats] = {}  # a cache, for explain
-        self._normalized: dict[tuple[int, str], str] = {}  # a cache of passages' prose and context, NFKC and lower-cased
-        self._context_counts: dict[tuple[int, int], Counter[str]] = {}  # a cache of contexts' bigrams, by (document, section)
+        self._normalized: dict[tuple[int, str], str] = {}  # a cache of passages' prose and headers, NFKC and lower-cased
+        self._header_counts: dict[tuple[int, int], Counter[str]] = {}  # a cache of headers' bigrams, by (document, section)
         self._analysed: dict[str, list[str]] = {}  # a cache of clauses' texts as words
 
     @functools.cached_property
@@ -143,7 +143,7 @@ class Searcher:
         per_doc: int | None = DEFAULT_PER_DOC,
         highlight: bool = True,
         explain: bool = False,
-        context: int = 0,
+        neighbours: int = 0,
         since: str | None = None,
         until: str | None = None,
         tags: Sequence[str] = (),
@@ -152,7 +152,7 @@ class Searcher:
     ) -> list[Hit]:
         """The best passages for ``query``, at most ``per_doc`` from one document. Without
         ``highlight`` the hits' ``highlights`` are left empty, which saves analysing them; with
-        ``explain`` each hit says what every query term added to its score; with ``context``,
+        ``explain`` each hit says what every query term added to its score; with ``neighbours``,
         each carries that many neighbouring passages on either side (like ``grep -C``). Only
         documents dated (front matter ``date``, ``YYYY-MM-DD…``) from ``since`` to ``until``
         and tagged with every one of ``tags`` are searched, if those are given; ``sort`` orders
@@ -169,14 +169,14 @@ class Searcher:
         every = (*parsed.clauses, *options)
         if not words:
             hits = self._listed(every, limit, sort)
-            return [self._with_context(hit, context) for hit in hits] if context > 0 else hits
+            return [self._with_neighbours(hit, neighbours) for hit in hits] if neighbours > 0 else hits
         allowed = self._allowed(clause.documents(self) for clause in every)
         keep = self._passage_rule(every)
         hits = self._ranked(matching.weighted(words), limit, per_doc, highlight, allowed=allowed, explain=explain, keep=keep)
         if sort != "score":
             key = (lambda h: (date_of(self.documents[self._ids[h.doc_id]].metadata) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
             hits = sorted(hits, key=key, reverse=sort == "date")
-        return [self._with_context(hit, context) for hit in hits] if context > 0 else hits
+        return [self._with_neighbours(hit, neighbours) for hit in hits] if neighbours > 0 else hits
 
     @staticmethod
     def _allowed(masks: Iterable[Sequence[bool] | None]) -> list[bool] | None:
@@ -201,8 +201,8 @@ class Searcher:
         return keep
 
     def _passage_words(self, row: int) -> list[str]:
-        """The words-field terms of passage ``row``, in order: its prose, then its context."""
-        return self._words(self.index.prose(row) + "\n" + self._context_text(row))
+        """The words-field terms of passage ``row``, in order: its prose, then its header."""
+        return self._words(self.index.prose(row) + "\n" + self._header_text(row))
 
     def _listed(self, every: Sequence[Clause], limit: int, sort: str) -> list[Hit]:
         """A query with nothing to rank: the documents its clauses let through, each as its
@@ -251,11 +251,11 @@ class Searcher:
     def _words(self, text: str) -> list[str]:
         return self.analyzer.texts(text)["words"]
 
-    def _with_context(self, hit: Hit, context: int) -> Hit:
+    def _with_neighbours(self, hit: Hit, neighbours: int) -> Hit:
         rows = self.index.passages.rows_of(self._ids[hit.doc_id])
         row = rows.start + hit.passage - 1
-        before = range(max(rows.start, row - context), row)
-        after = range(row + 1, min(rows.stop, row + 1 + context))
+        before = range(max(rows.start, row - neighbours), row)
+        after = range(row + 1, min(rows.stop, row + 1 + neighbours))
         return replace(
             hit,
             before=tuple(self.index.passage(r) for r in before),
@@ -264,46 +264,46 @@ class Searcher:
 
     def place_of(self, row: int, surface: str, times: int | None = None) -> str | None:
         """Where passage ``row`` holds ``surface`` whole: in its ``prose``, else in its
-        ``context`` (its document's title and its heading path), else None. ``times``, for a
+        ``header`` (its document's title and its heading path), else None. ``times``, for a
         surface that is one bigram, is how often the passage's bigram field holds it: more than
-        its context does means the prose holds it too, with no need to read the prose."""
+        its header does means the prose holds it too, with no need to read the prose."""
         if times is not None:
-            in_context = self._context_bigrams(row)[surface]
-            return "prose" if times > in_context else "context" if in_context else None
-        for place in ("prose", "context"):
+            in_header = self._header_bigrams(row)[surface]
+            return "prose" if times > in_header else "header" if in_header else None
+        for place in ("prose", "header"):
             if contains_surface(self._normalized_text(row, place), surface):
                 return place
         return None
 
-    def _context_bigrams(self, row: int) -> Counter[str]:
-        """The bigrams passage ``row``'s context adds to its bigram field, as indexing made them."""
+    def _header_bigrams(self, row: int) -> Counter[str]:
+        """The bigrams passage ``row``'s header adds to its bigram field, as indexing made them."""
         key = (int(self.index.passages.doc[row]), int(self.index.passages.section[row]))
-        found = self._context_counts.get(key)
+        found = self._header_counts.get(key)
         if found is None:
-            if len(self._context_counts) >= _NORMALIZED_KEPT:
-                self._context_counts.pop(next(iter(self._context_counts)))
-            found = self._context_counts[key] = Counter(bigram_texts(self._context_text(row), self.index.settings.analyzer.latin_bigrams))
+            if len(self._header_counts) >= _NORMALIZED_KEPT:
+                self._header_counts.pop(next(iter(self._header_counts)))
+            found = self._header_counts[key] = Counter(bigram_texts(self._header_text(row), self.index.settings.analyzer.latin_bigrams))
         return found
 
-    def _context_text(self, row: int) -> str:
-        """Passage ``row``'s context as indexing counted it with the passage (see
-        :meth:`mlq.analysis.DocumentContext.passage_text`)."""
+    def _header_text(self, row: int) -> str:
+        """Passage ``row``'s header as indexing counted it with the passage (see
+        :meth:`mlq.analysis.Headers.header`)."""
         title = self.index.documents.record(int(self.index.passages.doc[row]))["metadata"].get("title", "").strip()
-        return self.index.settings.context.passage_text(title, self.index.passages.section_text(int(self.index.passages.section[row])))
+        return self.index.settings.headers.header(title, self.index.passages.section_text(int(self.index.passages.section[row])))
 
     def _normalized_text(self, row: int, place: str) -> str:
         text = self._normalized.get((row, place))
         if text is None:
             if len(self._normalized) >= _NORMALIZED_KEPT:
                 self._normalized.pop(next(iter(self._normalized)))
-            raw = self.index.prose(row) if place == "prose" else self._context_text(row)
+            raw = self.index.prose(row) if place == "prose" else self._header_text(row)
             text = self._normalized[(row, place)] = normalize(raw)[0]
         return text
 
     def explain(self, words: Sequence[tuple[QueryWord, int]], row: int) -> tuple[scoring.Part, ...]:
         """What each of the query's words adds to passage ``row``'s score, field by field, from
         :mod:`mlq.scoring`'s formula over the counts the index holds: the words field, the
-        bigrams of each surface the passage or its context holds whole, the evidence fields."""
+        bigrams of each surface the passage or its header holds whole, the evidence fields."""
         fields, weights = self.index.bm25.fields, self.index.bm25.weights
         doc = int(self.index.passages.doc[row])
         found = []
@@ -324,7 +324,7 @@ class Searcher:
         return tuple(found)
 
     def _holds_term(self, word: QueryWord, row: int) -> bool:
-        """Whether passage ``row`` (its prose or context) holds ``word``'s term."""
+        """Whether passage ``row`` (its prose or header) holds ``word``'s term."""
         return word.term is not None and self.index.bm25.fields["words"].posting(word.term, row) is not None
 
     def _parts(self, name: str, term: str, count: int, unit: int) -> list[scoring.Part]:

@@ -17,7 +17,7 @@ def _line(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def _context(passage: Passage, where: str) -> dict[str, Any]:
+def _neighbour(passage: Passage, where: str) -> dict[str, Any]:
     return {"where": where, "passage": passage.number, "start": passage.start, "end": passage.end, "text": passage.text}
 
 
@@ -56,7 +56,7 @@ class JsonPrinter(Printer):
                     "prose": as_read(hit.text, (), hit.path)[0],
                     **({"explain": [dataclasses.asdict(c) for c in hit.explain]} if hit.explain else {}),
                     **(
-                        {"context": [_context(p, "before") for p in hit.before] + [_context(p, "after") for p in hit.after]}
+                        {"context": [_neighbour(p, "before") for p in hit.before] + [_neighbour(p, "after") for p in hit.after]}
                         if hit.before or hit.after
                         else {}
                     ),

@@ -32,16 +32,16 @@ class PlainPrinter(Printer):
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
         for hit in found:
-            yield from self._context_lines(prefix, hit, hit.before)
+            yield from self._neighbour_lines(prefix, hit, hit.before)
             score = format_score(hit.score) if hit.ranked else "-"  # a listing: nothing ranked it
             yield shown(f"{prefix}{hit.doc_id}#{hit.passage}\t{score}\t{one_line(hit.title)}")
             text, spans = as_read(hit.text, hit.highlights, hit.path)
             # Marked only with colour on (less -R): the terminal must obey only our escapes.
             yield one_line(self.marked(shown(text), spans) if self.color else shown(text))
             yield from (f"{prefix}explain\t{one_line(line)}" for line in explanation_lines(hit))
-            yield from self._context_lines(prefix, hit, hit.after)
+            yield from self._neighbour_lines(prefix, hit, hit.after)
 
-    def _context_lines(self, prefix: str, hit: Hit, passages: Sequence[Passage]) -> Iterator[str]:
+    def _neighbour_lines(self, prefix: str, hit: Hit, passages: Sequence[Passage]) -> Iterator[str]:
         """A context passage as a hit is, with ``-`` for its score (as grep marks context)."""
         for passage in passages:
             yield shown(f"{prefix}{hit.doc_id}#{passage.number}\t-\t{one_line(hit.title)}")
