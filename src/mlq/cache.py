@@ -624,3 +624,62 @@ def _build(
 def _cannot_write(warn: Warn | None, entry: Path, error: OSError) -> None:
     if warn:
         warn(f"cannot write the index cache in {entry.parent} ({error.strerror or error}); keeping it in memory")
+
+
+# ---------------------------------------------------------------------------------------------
+# Looking after a corpus' cached index (`mlq index --status/--verify/--clear`, completion)
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the cache holds for a corpus: ``state`` is ``none`` (no index yet), ``damaged``
+    (``problem`` says how), ``stale`` (``problem`` says what changed) or ``fresh``."""
+
+    corpus: Path
+    entry: Path
+    state: str
+    problem: str = ""
+    size: int = 0
+    built_at: float = 0.0
+    build_seconds: float = 0.0
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def status(root: Path, settings: IndexSettings) -> Status:
+    """The state of corpus ``root``'s cached index, without building or changing anything."""
+    entry = entry_dir(root, selection=settings.selection)
+    try:
+        _, manifest = read_manifest(entry)
+    except CacheMiss:
+        return Status(root, entry, "none")
+    except CacheError as error:
+        return Status(root, entry, "damaged", str(error))
+    reason, _ = staleness(manifest, root, settings.selection)
+    return Status(
+        root, entry, "fresh" if reason is None else "stale", reason or "", size_on_disk(entry), manifest.built_at, manifest.build_seconds, manifest.counts
+    )
+
+
+def verify_index(root: Path, settings: IndexSettings) -> tuple[Path, list[str]]:
+    """Corpus ``root``'s cache entry and every problem with its files (see :func:`verify`); an
+    error if there is no index to check."""
+    entry = entry_dir(root, selection=settings.selection)
+    try:
+        return entry, verify(entry)
+    except CacheError as error:
+        raise MlqError(f"{entry}: {error}") from None
+
+
+def clear_index(root: Path, settings: IndexSettings) -> tuple[Path, bool]:
+    """Remove corpus ``root``'s cache entry: the entry, and whether there was one."""
+    entry = entry_dir(root, selection=settings.selection)
+    return entry, clear(entry)
+
+
+def cached_index(root: Path, settings: IndexSettings) -> CorpusIndex | None:
+    """Corpus ``root``'s index as cached, fresh or not, or None if there is none readable: for
+    what must never wait for indexing (shell completion)."""
+    try:
+        return load(entry_dir(root, selection=settings.selection), settings)[0]
+    except (CacheError, OSError, ValueError):
+        return None

@@ -96,10 +96,10 @@ def complete_documents(ctx: click.Context, param: click.Parameter, incomplete: s
     corpus the command line names so far: never indexing, and silent when there is none."""
     source = Source(ctx.params.get("corpus"), Selection(tuple(ctx.params.get("include") or ()), tuple(ctx.params.get("exclude") or ())))
     try:
-        index, _ = cache.load(cache.entry_dir(source.root, selection=source.settings.selection), source.settings)
-        ids = index.documents.ids
-    except (MlqError, cache.CacheError, OSError, ValueError):  # no index yet, or none readable: nothing to offer
+        index = cache.cached_index(source.root, source.settings)
+    except MlqError:  # no such corpus: nothing to offer
         return []
+    ids = index.documents.ids if index is not None else []
     return [click.shell_completion.CompletionItem(doc_id) for doc_id in ids if doc_id.startswith(incomplete)]
 
 
@@ -588,23 +588,18 @@ def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -
             click.echo(f"removed {entry} ({corpus_root})")
         note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
         return EXIT_FOUND
-    root = source.root
-    settings = source.settings
-    entry = cache.entry_dir(root, selection=settings.selection)
     if action == "clear":
-        if cache.clear(entry):
+        entry, removed = cache.clear_index(source.root, source.settings)
+        if removed:
             click.echo(f"removed {entry}")
             return EXIT_FOUND
-        note(f"no cached index for {root}")
+        note(f"no cached index for {source.root}")
         return EXIT_NOT_FOUND
     if action == "status":
-        click.echo(_status(entry, root, settings.selection))
+        click.echo(_status(cache.status(source.root, source.settings)))
         return EXIT_FOUND
     if action == "verify":
-        try:
-            problems = cache.verify(entry)
-        except cache.CacheError as error:
-            raise MlqError(f"{entry}: {error}") from None
+        entry, problems = cache.verify_index(source.root, source.settings)
         if problems:
             raise MlqError(f"{entry} is damaged: {'; '.join(problems)} (run `mlq index` to rebuild it)")
         click.echo(f"{entry}: every file matches its checksum")
@@ -625,24 +620,21 @@ def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -
     return EXIT_FOUND
 
 
-def _status(entry: Path, root: Path, selection: Selection) -> str:
-    lines = [f"corpus:  {root}", f"cache:   {entry}"]
-    try:
-        _, manifest = cache.read_manifest(entry)
-    except cache.CacheMiss:
+def _status(status: cache.Status) -> str:
+    lines = [f"corpus:  {status.corpus}", f"cache:   {status.entry}"]
+    if status.state == "none":
         return "\n".join([*lines, "index:   none yet (run `mlq index`)"])
-    except cache.CacheError as error:
-        return "\n".join([*lines, f"index:   damaged ({error}); the next run rebuilds it"])
-    reason, _ = cache.staleness(manifest, root, selection)
-    built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(manifest.built_at))
-    counts = manifest.counts
+    if status.state == "damaged":
+        return "\n".join([*lines, f"index:   damaged ({status.problem}); the next run rebuilds it"])
+    built = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(status.built_at))
+    counts = status.counts
     return "\n".join(
         [
             *lines,
-            f"size:    {cache.size_on_disk(entry) / 1e6:.1f} MB",
-            f"built:   {built} in {manifest.build_seconds:.2f} s",
+            f"size:    {status.size / 1e6:.1f} MB",
+            f"built:   {built} in {status.build_seconds:.2f} s",
             f"index:   {counts['documents']} documents, {counts['passages']} passages, {counts['terms']} distinct terms",
-            f"status:  {'up to date' if reason is None else 'stale: ' + reason}",
+            f"status:  {'up to date' if status.state == 'fresh' else 'stale: ' + status.problem}",
         ]
     )
 
