@@ -5,21 +5,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from . import markdown, records
+from . import formats
 from .errors import MlqError
-from .markdown import MARKDOWN_SUFFIXES
-from .records import JSONL_SUFFIXES
-
-SUFFIXES = (*MARKDOWN_SUFFIXES, ".txt", *JSONL_SUFFIXES)
+from .formats import SUFFIXES
 
 Warn = Callable[[str], None]
-
-_ATX_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -40,27 +34,35 @@ class Document:
     def body(self) -> str:
         return self.text[self.body_start :]
 
+    @property
+    def format(self) -> formats.Format:
+        """The reader of its file's kind (see :mod:`mlq.formats`), which answers the rest."""
+        return formats.for_path(self.path)
+
     @functools.cached_property
     def prose(self) -> str:
-        """What is indexed: ``text`` with Markdown's code, tags and URLs blanked (same length,
-        so offsets hold); plain text as it is."""
-        return markdown.prose(self.text) if self._is_markdown else self.text
-
-    @property
-    def _is_markdown(self) -> bool:
-        return markdown.is_markdown(self.path)
+        """What is indexed: ``text`` with what is not prose (Markdown's code, tags and URLs)
+        blanked, same length, so offsets hold."""
+        return self.format.prose(self.text)
 
     def prose_starts(self, starts: list[int]) -> list[int]:
         """For passages beginning at ``starts``, where :meth:`prose_of` must begin reading."""
-        return markdown.prose_starts(self.text, starts) if self._is_markdown else starts
+        return self.format.prose_starts(self.text, starts)
 
     def prose_of(self, start: int, end: int, prose_from: int) -> str:
         """``prose[start:end]`` without working out the prose of the whole document, which for
         a file of many megabytes takes seconds: read from ``prose_from`` (from :meth:`prose_starts`),
         where the code block or comment the slice begins in, if any, starts."""
-        if not self._is_markdown:
-            return self.text[start:end]
-        return markdown.prose(self.text[prose_from:end])[start - prose_from :]
+        return self.format.prose(self.text[prose_from:end])[start - prose_from :]
+
+    def headings(self) -> Iterator[tuple[int, int, str]]:
+        """``(offset, level, title as written)`` of each heading of the body."""
+        return self.format.headings(self.text, self.prose, self.body_start)
+
+    def place(self, offset: int) -> tuple[int, int]:
+        """Where character ``offset`` of ``text`` is in the file, as editors count: line and
+        column (UTF-8 bytes), from 1."""
+        return self.format.place(self.text, self.metadata, offset)
 
 
 IGNORE_FILE = ".mlqignore"
@@ -68,8 +70,9 @@ IGNORE_FILE = ".mlqignore"
 
 @dataclass(frozen=True)
 class Selection:
-    """Which files of a folder make the corpus, beyond the defaults (``*.md``, ``*.markdown``,
-    ``*.txt``; no hidden files or folders): ``include`` patterns a file must match one of, if
+    """Which files of a folder make the corpus, beyond the defaults (every suffix of
+    :mod:`mlq.formats`: ``*.md``, ``*.markdown``, ``*.txt``, ``*.jsonl``; no hidden files or
+    folders): ``include`` patterns a file must match one of, if
     any are given, and ``exclude`` patterns it must match none of. Patterns, like the lines of
     a ``.mlqignore`` file in the corpus folder, use gitignore syntax, relative to the folder."""
 
@@ -188,37 +191,22 @@ def _hiragana(text: str) -> int:
     return sum(1 for char in text if "\u3041" <= char <= "\u309f")
 
 
-def parse_document(
+def read_documents(
     doc_id: str, path: Path, text: str, warn: Warn | None = None, extra: dict[str, str] | None = None
-) -> Document:
-    """Split off the front matter (YAML or TOML) and work out the title."""
-    fields, body_start = markdown.split_front_matter(text, path, warn)
-    metadata = {str(k): _scalar(v) for k, v in fields.items() if v is not None}
-    metadata.update(extra or {})
-    if markdown.is_markdown(str(path)):
-        # Inline #tags join the front matter's, as a vault's notes are tagged either way.
-        written = [tag.strip().lstrip("#") for tag in metadata.get("tags", "").split(",") if tag.strip()]
-        tags = list(dict.fromkeys(written + markdown.inline_tags(text[body_start:])))
-        if tags:
-            metadata["tags"] = ", ".join(tags)
-    title = metadata.get("title") or _title_from_body(text[body_start:]) or doc_id
-    return Document(doc_id, str(path), title, text, body_start, metadata)
+) -> list[Document]:
+    """The documents of the file at ``path`` (id ``doc_id``), read from ``text`` by the reader
+    of its kind: one, or one per record of a JSON Lines file. ``extra`` joins each one's
+    metadata."""
+    return [
+        Document(doc_id + entry.key, str(path), entry.title or doc_id + entry.key, entry.text, entry.body_start, {**entry.metadata, **(extra or {})})
+        for entry in formats.for_path(str(path)).entries(text, path, warn)
+    ]
 
 
-def _scalar(value: object) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _title_from_body(body: str) -> str:
-    heading = _ATX_HEADING.search(body)
-    if heading:
-        return heading.group(1).strip()
-    for line in body.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+def parse_document(doc_id: str, path: Path, text: str, warn: Warn | None = None) -> Document:
+    """The one document of a Markdown or text file: front matter split off, the title found."""
+    (document,) = read_documents(doc_id, path, text, warn)
+    return document
 
 
 @dataclass(frozen=True)
@@ -288,22 +276,7 @@ def read_file(
         _warn(warn, f"{path}: {error}; skipping it")
         return source, []
     extra = {"encoding": encoding} if encoding != "utf-8" else {}
-    doc_id = doc_id_of(relative)
-    if not relative.lower().endswith(JSONL_SUFFIXES):
-        return source, [parse_document(doc_id, path, text, warn, extra)]
-    found, problem = records.parse_records(text)
-    if problem:
-        _warn(warn, f"{path}: {problem}")
-    return source, [
-        Document(
-            f"{doc_id}/{record.key}",
-            str(path),
-            record.title or _title_from_body(record.text) or f"{doc_id}/{record.key}",
-            record.text,
-            metadata={**record.metadata, **extra},
-        )
-        for record in found
-    ]
+    return source, read_documents(doc_id_of(relative), path, text, warn, extra)
 
 
 def _warn(warn: Warn | None, message: str) -> None:

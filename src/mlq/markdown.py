@@ -23,11 +23,6 @@ Warn = Callable[[str], None]
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
-
-def is_markdown(path: str) -> bool:
-    """Whether the file at ``path`` is read as Markdown (by its suffix, in any case)."""
-    return path.lower().endswith(MARKDOWN_SUFFIXES)
-
 _YAML_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 
@@ -97,9 +92,34 @@ def split_front_matter(text: str, path: object, warn: Warn | None) -> tuple[dict
     return {}, 0
 
 
+_ATX_HEADING = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+# A Setext heading: one line of text (not a list item, quote, table row or ATX heading)
+# underlined with = (level 1) or - (level 2).
+_SETEXT_HEADING = re.compile(r"^[ ]{0,3}([^\s>*+\-#|][^\n]*?)[ \t]*\n[ ]{0,3}(=+|-+)[ \t]*$", re.MULTILINE)
+
+
+def is_heading(paragraph: str) -> bool:
+    """Whether ``paragraph`` is a Markdown heading (ATX, or Setext: the whole paragraph)."""
+    return bool(_ATX_HEADING.match(paragraph) or _SETEXT_HEADING.fullmatch(paragraph))
+
+
+def headings(text: str, prose: str, start: int = 0) -> Iterator[tuple[int, int, str]]:
+    """``(offset, level, title as written)`` of each heading of ``text`` from ``start`` on, ATX
+    (``## 運用``) or Setext (underlined), in no particular order. They are found in the
+    ``prose`` (a ``#`` comment in a code block is no heading) and read from the text, where
+    links are whole."""
+    for match in _ATX_HEADING.finditer(prose, start):
+        line_end = text.find("\n", match.start())
+        original = _ATX_HEADING.match(text[match.start() : line_end if line_end >= 0 else len(text)])
+        yield match.start(), len(match.group(1)), (original or match).group(2)
+    for match in _SETEXT_HEADING.finditer(prose, start):
+        original = _SETEXT_HEADING.match(text, match.start())
+        yield match.start(), 1 if match.group(2)[0] == "=" else 2, (original or match).group(1)
+
+
 def prose_starts(text: str, starts: list[int]) -> list[int]:
     """For each offset in ``starts`` (ascending), where to begin reading the text so that
-    :func:`prose` of ``text[context:end]`` is ``prose(text)[context:end]``: the offset itself,
+    :func:`prose` of ``text[from_:end]`` is ``prose(text)[from_:end]``: the offset itself,
     or the start of the code block or HTML comment it falls inside. Only these run over a
     line break, so a passage (which begins at a line or sentence start) can begin inside them."""
     spans = [match.span() for match in _NOT_PROSE.finditer(text) if "\n" in match.group()]

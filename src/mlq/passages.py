@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from . import markdown
 from .corpus import Document
 
 MIN_CHARS = 100
@@ -25,7 +26,6 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u3000]*\n\s*")
 _SENTENCE_END = re.compile(r"[。．！？!?…]+[」』）)\]】\"'”’]*\s*|\.(?:\s+|$)|\n\s*")
 # Where an overlong sentence is best cut: after a comma or a space.
 _SOFT_BREAK = re.compile(r"[、，,;；]\s*|\s+")
-_ATX_HEADING = re.compile(r"[ ]{0,3}#{1,6}[ \t]")
 # Essays pasted from the web keep their headings as short lines of their own ("はじめに").
 HEADING_MAX_CHARS = 40
 _NOT_A_HEADING_END = re.compile(r"[。．！？!?.:：、,]\Z")
@@ -56,23 +56,18 @@ def split_passages(document: Document) -> list[Passage]:
     ]
 
 
-_MARKDOWN_HEADING = re.compile(r"^[ ]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
-# A Setext heading: one line of text (not a list item, quote, table row or ATX heading)
-# underlined with = (level 1) or - (level 2).
-_SETEXT_HEADING = re.compile(r"^[ ]{0,3}([^\s>*+\-#|][^\n]*?)[ \t]*\n[ ]{0,3}(=+|-+)[ \t]*$", re.MULTILINE)
 _INLINE_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)")
 
 
 class Sections:
-    """The heading path at any offset of a document: each heading, ATX (``## 運用``) or Setext
-    (underlined), replaces those of its level and deeper. Headings are found in the prose, so a
-    ``#`` comment in a code block is no heading, and read from the text, where links are whole."""
+    """The heading path at any offset of a document: each heading (as its reader finds them:
+    :meth:`mlq.corpus.Document.headings`) replaces those of its level and deeper."""
 
     def __init__(self, document: Document) -> None:
         self._starts: list[int] = []
         self._paths: list[str] = []
         path: list[tuple[int, str]] = []
-        for start, level, raw in sorted(_headings(document)):
+        for start, level, raw in sorted(document.headings()):
             title = _INLINE_MARKUP.sub(r"\1", raw).strip()
             path = [(lvl, t) for lvl, t in path if lvl < level] + ([(level, title)] if title else [])
             self._starts.append(start)
@@ -92,16 +87,6 @@ class Sections:
         return self._paths[i] if i >= 0 and self._starts[i] >= start else self.at(start)
 
 
-def _headings(document: Document) -> Iterator[tuple[int, int, str]]:
-    """``(offset, level, title as written)`` of each heading, in no particular order."""
-    prose, text = document.prose, document.text
-    for match in _MARKDOWN_HEADING.finditer(prose, document.body_start):
-        line_end = text.find("\n", match.start())
-        original = _MARKDOWN_HEADING.match(text[match.start() : line_end if line_end >= 0 else len(text)])
-        yield match.start(), len(match.group(1)), (original or match).group(2)
-    for match in _SETEXT_HEADING.finditer(prose, document.body_start):
-        original = _SETEXT_HEADING.match(text, match.start())
-        yield match.start(), 1 if match.group(2)[0] == "=" else 2, (original or match).group(1)
 
 
 def _units(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
@@ -119,7 +104,7 @@ def _units(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
 
 
 def _is_heading(paragraph: str) -> bool:
-    if _ATX_HEADING.match(paragraph) or _SETEXT_HEADING.fullmatch(paragraph):
+    if markdown.is_heading(paragraph):
         return True
     return (
         len(paragraph) <= HEADING_MAX_CHARS

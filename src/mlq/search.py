@@ -26,7 +26,6 @@ from .index import CorpusIndex, IndexSettings, Progress
 from .lookup import Catalog
 from .passages import Passage
 from .query import Query, parse_query
-from .records import JSONL_SUFFIXES
 
 DEFAULT_LIMIT = 10
 DEFAULT_PER_DOC = 3
@@ -76,17 +75,6 @@ class Hit:
 SORTS = ("score", "date", "doc")
 #: How many passages' normalized prose a searcher keeps, for checking surfaces.
 _NORMALIZED_KEPT = 4096
-
-
-def _line_and_column(document: Document, offset: int) -> tuple[int, int]:
-    """Where character ``offset`` of ``document``'s text is in its file, as editors count: line
-    from 1, column in UTF-8 bytes from 1 (a JSON Lines record: its line, column 1). mlq reads a
-    file with its line ends made ``\n`` and without a byte-order mark, as vim shows it."""
-    if document.path.lower().endswith(JSONL_SUFFIXES):  # as corpus.read_file tells them
-        return int(document.metadata.get("line", 1)), 1
-    text = document.text
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + 1, len(text[line_start:offset].encode("utf-8")) + 1
 
 
 def analyze_query(analyzer: Analyzer, query: str, filtered: bool = False) -> tuple[Query, list[QueryWord]]:
@@ -420,7 +408,7 @@ class Searcher:
         document = self.documents[int(self.index.passages.doc[row])]
         passage = self.index.passage(row)
         highlights = self.highlights(self.index.prose(row), [word for word, _ in words]) if words is not None else ()
-        line, column = _line_and_column(document, passage.start + (highlights[0][0] if highlights else 0))
+        line, column = document.place(passage.start + (highlights[0][0] if highlights else 0))
         return Hit(
             rank=rank,
             doc_id=passage.doc_id,

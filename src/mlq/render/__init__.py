@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterable, Sequence
 from ..analysis import Token
 from ..corpus import Document
 from ..errors import MlqError
-from ..markdown import is_markdown, readable
+from ..formats import for_path
 from ..passages import Passage
 from ..search import Hit
 
@@ -46,9 +46,10 @@ def as_read(text: str, spans: Sequence[tuple[int, int]], path: str) -> tuple[str
     """A passage of the file at ``path`` as a reader sees it: Markdown's link targets, images,
     embeds and HTML tags taken out (:func:`mlq.markdown.readable`), its highlights ``spans``
     moved to match. Other files' text is shown as it is."""
-    if not is_markdown(path):
+    found = for_path(path).readable(text)
+    if found is None:
         return text, tuple(spans)
-    read, where = readable(text)
+    read, where = found
     moved = ((bisect.bisect_left(where, start), bisect.bisect_left(where, end)) for start, end in spans)
     return read, tuple((start, end) for start, end in moved if start < end)
 
