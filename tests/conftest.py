@@ -21,6 +21,9 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "cache"
     monkeypatch.setenv("MLQ_CACHE_DIR", str(path))
     monkeypatch.delenv("MLQ_CORPUS", raising=False)
+    # No pager unless a test asks for one: a `less` waiting for keys on a test's terminal
+    # would wait for ever.
+    monkeypatch.setenv("MLQ_PAGER", "")
     return path
 
 

@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Iterator, Sequence, TypeVar
 import click
 import click.shell_completion
 
-from . import __version__, cache
+from . import __version__, cache, interrupts
 from .analysis import Analyzer
 from .config import settings_for
 from .corpus import Selection, Warn, check_corpus_dir
@@ -28,6 +28,7 @@ from .errors import MlqError
 from .index import IndexSettings
 from .query import parse_query
 from .render import FORMATS, Printer, make_printer, shown
+from .render import paging
 from .search import (
     DEFAULT_LIMIT,
     DEFAULT_PER_DOC,
@@ -39,6 +40,8 @@ from .search import (
 )
 
 EXIT_FOUND, EXIT_NOT_FOUND, EXIT_ERROR = 0, 1, 2
+#: As a shell reports a process ended by SIGINT (Ctrl-C) or SIGTERM: 128 + the signal.
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -110,7 +113,8 @@ def output_options(command: F) -> F:
     inner = command
 
     @functools.wraps(inner)
-    def with_format(*args: object, format_name: str | None, as_vimgrep: bool, **kwargs: object) -> object:
+    def with_format(*args: object, format_name: str | None, as_vimgrep: bool, no_pager: bool, **kwargs: object) -> object:
+        click.get_current_context().meta[_NO_PAGER] = no_pager
         if as_vimgrep:
             if format_name not in (None, "vimgrep") or kwargs.get("as_json"):
                 raise MlqError(f"--vimgrep and {'--json' if kwargs.get('as_json') else '--format ' + str(format_name)} contradict each other")
@@ -136,19 +140,29 @@ def output_options(command: F) -> F:
                 show_default=True,
                 help="Colour and styling; auto means on a terminal, unless NO_COLOR is set.",
             ),
+            click.option("--no-pager", is_flag=True, help="Never page: by default terminal output taller than the screen goes through $MLQ_PAGER, $PAGER or less -FRX."),
         ]
     ):
         command = option(command)
     return command
 
 
-def _printer(format_name: str | None, as_json: bool, color: str, files_only: bool = False, header: bool = False) -> Printer:
+#: Where output_options leaves --no-pager for _printer, in the invocation's click context.
+_NO_PAGER = "mlq.no_pager"
+
+
+def _printer(
+    format_name: str | None, as_json: bool, color: str, files_only: bool = False, header: bool = False, paged: bool = True
+) -> Printer:
+    """The printer the options ask for; ``paged`` False for output that streams (a batch)."""
     if as_json and format_name not in (None, "json"):
         raise MlqError(f"--json and --format {format_name} contradict each other")
     chosen = "json" if as_json else format_name
     if files_only and chosen not in (None, "text"):
         raise MlqError(f"-l prints document ids only; it does not combine with --format {chosen}")
     terminal = sys.stdout.isatty()
+    context = click.get_current_context(silent=True)
+    paged = paged and terminal and not (context is not None and context.meta.get(_NO_PAGER))
     return make_printer(
         chosen or "text",
         terminal=terminal,
@@ -156,6 +170,7 @@ def _printer(format_name: str | None, as_json: bool, color: str, files_only: boo
         out=_stdout(),
         files_only=files_only,
         header=header,
+        pager=paging.command() if paged else None,
     )
 
 
@@ -177,17 +192,18 @@ def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, 
 
     def progress(done: int, total: int) -> None:
         nonlocal bar
-        if bar is None:
-            if not sys.stderr.isatty():
-                return
-            from rich.console import Console
+        if bar is None and not sys.stderr.isatty():
+            return
+        with interrupts.held():  # a bar stopped half-drawn would stay on the screen
+            if bar is None:
+                from rich.console import Console
 
-            from .render.terminal import progress_bar
+                from .render.terminal import progress_bar
 
-            bar = progress_bar(Console(stderr=True))
-            bar.add_task("index", total=total)
-            bar.start()
-        bar.update(bar.task_ids[0], completed=done)
+                bar = progress_bar(Console(stderr=True))
+                bar.add_task("index", total=total)
+                bar.start()
+            bar.update(bar.task_ids[0], completed=done)
 
     try:
         searcher = open_corpus(
@@ -195,7 +211,8 @@ def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, 
         )
     finally:
         if bar is not None:
-            bar.stop()
+            with interrupts.held():
+                bar.stop()
     if searcher.built and announce:
         note(f"indexed {searcher.index.root} ({searcher.built.reason}) in {searcher.built.seconds:.2f} s")
     return searcher
@@ -362,7 +379,7 @@ def search(
     text = _query_text(query)
     if not batch:
         analyze_query(Analyzer(), text, filtered)  # a bad query fails before any indexing
-    printer = _printer(format_name, as_json, color, files_only, header)
+    printer = _printer(format_name, as_json, color, files_only, header, paged=not batch)
     searcher = open_searcher(source)
     # -l counts documents: one passage per document.
     per_doc = 1 if files_only else per_doc
@@ -639,11 +656,20 @@ def _status(status: cache.Status) -> str:
     )
 
 
+def _interrupted(status: int) -> None:
+    """The one line a stopped mlq says; a second Ctrl-C while it exits changes nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    click.echo("mlq: interrupted", err=True)
+    sys.exit(status)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``mlq`` script: turns every failure into a one-line message."""
     if hasattr(signal, "SIGPIPE"):
         # Die quietly like other Unix tools when `| head` closes the pipe.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    interrupts.on_sigterm()
     try:
         status = cli.main(args=argv, prog_name="mlq", standalone_mode=False)
     except click.UsageError as error:
@@ -654,8 +680,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except MlqError as error:
         _fail(str(error))
     except (KeyboardInterrupt, click.Abort):
-        click.echo("", err=True)
-        sys.exit(130)
+        _interrupted(EXIT_INTERRUPTED)
+    except interrupts.Terminated:
+        _interrupted(EXIT_TERMINATED)
     except Exception as error:  # a bug: still one line, the traceback on request
         if os.environ.get("MLQ_DEBUG"):
             raise

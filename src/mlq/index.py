@@ -9,6 +9,7 @@ only the files that changed since a previous index and taking the rest over from
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import os
 from collections.abc import Sequence
@@ -285,20 +286,21 @@ def build_index(
         if progress:
             progress(len(paths), len(paths))
         return replace(previous, files=tuple(reusable[path].source for path in paths), analysed_files=0)
-    analysed = analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes, settings.headers)
-
     order: list[_Reused | FileAnalysis] = []
-    for done, path in enumerate(paths, start=1):
-        if path in reusable:
-            order.append(reusable[path])
-        else:
-            analysis = next(analysed)
-            for message in analysis.warnings:
-                if warn:
-                    warn(message)
-            order.append(analysis)
-        if progress:
-            progress(done, len(paths))
+    # Closed on the way out, whatever stops it (Ctrl-C included): the worker processes end then,
+    # not whenever the generator happens to be collected.
+    with contextlib.closing(analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes, settings.headers)) as analysed:
+        for done, path in enumerate(paths, start=1):
+            if path in reusable:
+                order.append(reusable[path])
+            else:
+                analysis = next(analysed)
+                for message in analysis.warnings:
+                    if warn:
+                        warn(message)
+                order.append(analysis)
+            if progress:
+                progress(done, len(paths))
     return _assemble(root, order, settings, previous, warn)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from . import interrupts
 from .analysis import Analyzer, AnalyzerSettings, Headers
 from .bm25 import Entries, TermCounter, TermTexts
 from .corpus import Document, SourceFile, doc_id_of, read_file
@@ -206,7 +208,9 @@ def analyze_files(
         for path, count in zip(paths, parts)
         for part in range(count)
     ]
-    with processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers)) as pool:
+    with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
+        pool = processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
+    with pool:  # on the way out, whatever stops it, the workers are ended (terminate)
         done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
         for count in parts:
             yield join_parts([next(done) for _ in range(count)])
@@ -226,6 +230,11 @@ _worker_analyzer: PassageAnalyzer | None = None
 
 def _start_worker(settings: AnalyzerSettings, headers: Headers) -> None:
     global _worker_analyzer
+    # Ctrl-C reaches every process of the terminal's group: only the parent answers it, by
+    # ending the pool (SIGTERM, which a worker obeys at once), so no worker prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupts.let_in()
     _worker_analyzer = PassageAnalyzer(settings, headers)
 
 

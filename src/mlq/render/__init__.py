@@ -130,10 +130,18 @@ class Printer:
 
 
 def make_printer(
-    format_name: str, *, terminal: bool, color: bool, out: BinaryIO, files_only: bool = False, header: bool = False
+    format_name: str,
+    *,
+    terminal: bool,
+    color: bool,
+    out: BinaryIO,
+    files_only: bool = False,
+    header: bool = False,
+    pager: str | None = None,
 ) -> Printer:
     """The printer for the options given: ``terminal`` is whether stdout is one, ``color``
-    whether to style (decided from ``--color`` and ``NO_COLOR`` by the caller)."""
+    whether to style (decided from ``--color`` and ``NO_COLOR`` by the caller), ``pager`` the
+    command that long terminal output goes through (None: none)."""
     if files_only:
         from .plain import FilesPrinter
 
@@ -154,7 +162,7 @@ def make_printer(
         # rich is imported only for a terminal: a twentieth of a second saved on piped runs.
         from .terminal import TerminalPrinter
 
-        return TerminalPrinter(color=color)
+        return TerminalPrinter(color=color, pager=pager)
     from .plain import PlainPrinter
 
     return PlainPrinter(out, color=color)

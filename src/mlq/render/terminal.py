@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.progress import (
@@ -20,7 +21,8 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import Printer, as_read, details, explanation_lines, format_score, shown
+from . import Printer, as_read, details, explanation_lines, format_score, paging, shown
+from .wrapping import wrap
 
 HIGHLIGHT = "bold yellow"
 
@@ -30,71 +32,151 @@ def visible(text: str) -> Text:
 
 
 class TerminalPrinter(Printer):
-    """Prints through rich to stdout; overrides every view, so it needs no byte stream."""
+    """Prints through rich to stdout; overrides every view, so it needs no byte stream. Lines
+    are broken for a Japanese reader (:mod:`.wrapping`) and fitted to the width, whatever it
+    is from 40 columns on; output taller than the screen goes through ``pager`` if one is
+    given (:mod:`.paging`)."""
 
     shows_explanations = True
 
-    def __init__(self, color: bool = True) -> None:
+    def __init__(self, color: bool = True, pager: str | None = None, console: Console | None = None) -> None:
         # color_system=None makes rich write no escape codes at all, bold included.
-        self.console = Console(color_system="auto" if color else None, highlight=False)
+        self.console = console or Console(color_system="auto" if color else None, highlight=False)
+        self.pager = pager
+
+    def _print(self, *renderables: RenderableType) -> None:
+        if self.pager is None:
+            self.console.print(*renderables)
+            return
+        with self.console.capture() as captured:
+            self.console.print(*renderables)
+        paging.page(captured.get(), self.console.height, self.pager)
 
     def hits(self, found: Sequence[Hit], query: str, query_id: str | None = None, terms: Sequence[str] = ()) -> None:
+        width = self.console.width
         blocks: list[RenderableType] = []
         if query_id is not None:
             blocks.append(Text.assemble((shown(f"[{query_id}] "), "dim"), (shown(query), "bold magenta")))
         for hit in found:
-            section = _below_title(hit.section, hit.title)
-            blocks.append(
-                Text.assemble(
-                    (f"{hit.rank:>2}. ", "dim"),
-                    (shown(f"{hit.doc_id}#{hit.passage}"), "bold cyan"),
-                    "  ",
-                    (shown(hit.title), "bold"),
-                    (shown(f" › {section}") if section else "", "magenta"),
-                    ("  score " if hit.ranked else "", "dim"),
-                    (format_score(hit.score) if hit.ranked else "", "green"),
-                )
-            )
-            explained = [Text(line, style="dim") for line in explanation_lines(hit)]
-            before = [Text(shown(as_read(p.text, (), hit.path)[0]), style="dim") for p in hit.before]
-            after = [Text(shown(as_read(p.text, (), hit.path)[0]), style="dim") for p in hit.after]
-            body = Group(*before, highlighted(*as_read(hit.text, hit.highlights, hit.path)), *after, *explained)
-            blocks.append(Padding(body, (0, 0, 1, 4)))
-        self.console.print(Group(*blocks))
+            blocks.append(hit_header(hit, width))
+            inner = width - _INDENT
+            explained = [wrapped(Text(line, style="dim"), inner) for line in explanation_lines(hit)]
+            before = [wrapped(Text(shown(as_read(p.text, (), hit.path)[0]), style="dim"), inner) for p in hit.before]
+            after = [wrapped(Text(shown(as_read(p.text, (), hit.path)[0]), style="dim"), inner) for p in hit.after]
+            body = Group(*before, wrapped(highlighted(*as_read(hit.text, hit.highlights, hit.path)), inner), *after, *explained)
+            blocks.append(Padding(body, (0, 0, 1, _INDENT)))
+        self._print(Group(*blocks))
 
     def document(self, document: Document, passages: Sequence[Passage], passage: Passage | None = None) -> None:
         facts = Table.grid(padding=(0, 2))
-        facts.add_column(style="dim")
-        facts.add_column()
+        facts.add_column(style="dim", no_wrap=True)
+        facts.add_column(overflow="fold")  # a path is folded, never cut: it must stay whole to copy
         for key, value in details(document, passages):
             facts.add_row(visible(key), visible(value))
         if passage is not None:
             facts.add_row("passage", f"{passage.number} of {len(passages)} (characters {passage.start}–{passage.end})")
         body = passage.text if passage is not None else document.body.strip("\n")
-        self.console.print(Group(Text(shown(document.title), style="bold"), facts, Text(""), visible(body)))
+        width = self.console.width
+        self._print(Group(wrapped(Text(shown(document.title), style="bold"), width), facts, Text(""), wrapped(visible(body), width)))
 
     def tokens(self, tokens: Sequence[Token]) -> None:
-        self.console.print(_token_table(tokens))
+        rows = [
+            (t.term, "indexed" if t.indexed else "dropped", t.field, t.surface, t.part_of_speech, f"{t.start}–{t.end}", t.indexed)
+            for t in tokens
+        ]
+        width = self.console.width
+        if _natural_width([row[:6] for row in rows], ("term", "", "field", "surface", "part of speech", "span")) > width:
+            # Too narrow for the table: each token's term and fate on a line, the rest below it.
+            lines = []
+            for term, fate, field, surface, pos, span, indexed in rows:
+                style = None if indexed else "dim"
+                lines.append(Text.assemble((shown(term), style or "bold"), "  ", (fate, style or "green")))
+                rest = " · ".join(part for part in (field, surface, pos, span) if part)
+                lines.append(wrapped(Text(shown(rest), style="dim"), width - _INDENT, indent=_INDENT))
+            self._print(Group(*lines))
+            return
+        table = Table(box=None, header_style="bold")
+        table.add_column("term", no_wrap=True)
+        table.add_column("", no_wrap=True)
+        for column in ("field", "surface", "part of speech", "span"):
+            table.add_column(column, no_wrap=True)
+        for term, fate, field, surface, pos, span, indexed in rows:
+            table.add_row(*(visible(cell) for cell in (term, fate, field, surface, pos, span)), style=None if indexed else "dim")
+        self._print(table)
 
     def listing(self, rows: Sequence[tuple[Document, int]]) -> None:
+        width = self.console.width
+        keys = _natural_width([(document.doc_id, str(count)) for document, count in rows], ("document", "passages"))
+        if keys + _ROOM_FOR_TITLES > width:
+            # Too narrow for the table: each document's id (and passage count, where it fits),
+            # then its title.
+            lines = []
+            for document, passage_count in rows:
+                doc_id = shown(document.doc_id)
+                count = next(c for c in (f"  {passage_count} passages", f"  {passage_count}", "") if cell_len(doc_id + c) <= width)
+                line = Text.assemble((doc_id, "cyan"), (count, "dim"))
+                line.no_wrap, line.overflow = True, "fold"
+                lines.append(line)
+                lines.append(wrapped(visible(document.title), width - _INDENT, indent=_INDENT))
+            self._print(Group(*lines))
+            return
         table = Table(box=None, header_style="bold")
         table.add_column("document", style="cyan", no_wrap=True)
-        table.add_column("passages", justify="right")
-        table.add_column("title")
+        table.add_column("passages", justify="right", no_wrap=True)
+        table.add_column("title", overflow="fold")
         for document, passage_count in rows:
             table.add_row(visible(document.doc_id), str(passage_count), visible(document.title))
-        self.console.print(table)
+        self._print(table)
 
 
-def _token_table(tokens: Sequence[Token]) -> Table:
-    table = Table(box=None, header_style="bold")
-    for column in ("field", "surface", "term", "part of speech", "span", ""):
-        table.add_column(column)
-    for t in tokens:
-        style = None if t.indexed else "dim"
-        cells = (t.field, t.surface, t.term, t.part_of_speech, f"{t.start}–{t.end}", "indexed" if t.indexed else "dropped")
-        table.add_row(*(visible(cell) for cell in cells), style=style)
-    return table
+def _natural_width(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> int:
+    """The cells a borderless rich table of ``rows`` needs to show every cell on one line."""
+    widths = [max([cell_len(header), *(cell_len(shown(row[i])) for row in rows)]) for i, header in enumerate(headers)]
+    return sum(widths) + 2 * len(widths)  # a cell's padding: one space each side
+
+
+#: The indent of a hit's passage under its header.
+_INDENT = 4
+#: The fewest cells `mlq list` leaves its titles before it stacks them under their ids.
+_ROOM_FOR_TITLES = 20
+
+
+def hit_header(hit: Hit, width: int) -> Text:
+    """A hit's header on one line of ``width`` cells: rank, id and score, then the title and
+    heading path shortened to what is left (dropped when almost nothing is). Where even those
+    three do not fit, the word "score" goes first, then the score's last two decimals, then the
+    rank; an id wider than the line is the one thing left to cut, in its middle."""
+    ref = shown(f"{hit.doc_id}#{hit.passage}")
+    score = format_score(hit.score) if hit.ranked else ""
+    variants = [(f"{hit.rank:>2}. ", "  score ", score), (f"{hit.rank:>2}. ", " ", score), (f"{hit.rank}. ", " ", f"{hit.score:.2f}"), ("", " ", f"{hit.score:.2f}")]
+    if not hit.ranked:
+        variants = [(f"{hit.rank:>2}. ", "", ""), ("", "", "")]
+    rank, label, score = next((v for v in variants if cell_len(v[0] + ref + v[1] + v[2]) <= width), variants[-1])
+    room = width - cell_len(rank + ref + (label + score if score else ""))
+    if room < 0:  # the id itself: cut in its middle, its #N kept
+        keep = max(width - cell_len(rank + label + score) - 1, 2)
+        ref = ref[: keep // 2] + "…" + ref[len(ref) - (keep - keep // 2) :]
+        room = 0
+    section = _below_title(hit.section, hit.title)
+    title = Text.assemble((shown(hit.title), "bold"), (shown(f" › {section}") if section else "", "magenta"))
+    if room - 2 >= 4:
+        title.truncate(room - 2, overflow="ellipsis")
+        title = Text.assemble("  ", title)
+    else:
+        title = Text("")
+    scored = Text.assemble((label, "dim"), (score, "green")) if score else Text("")
+    header = Text.assemble((rank, "dim"), (ref, "bold cyan"), title, scored)
+    header.no_wrap = True
+    return header
+
+
+def wrapped(text: Text, width: int, indent: int = 0) -> Text:
+    """``text`` broken into lines of ``width`` cells at the places :func:`.wrapping.wrap`
+    allows, its styles (highlights) kept; ``indent`` spaces before each line."""
+    lines = [text[start:end] for start, end in wrap(text.plain, width)]
+    joined = Text("\n").join(Text.assemble(" " * indent, line) if indent else line for line in lines)
+    joined.no_wrap = True
+    return joined
 
 
 def _below_title(section: str, title: str) -> str:

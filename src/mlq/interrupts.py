@@ -1,0 +1,53 @@
+"""How mlq stops on Ctrl-C and SIGTERM: at once, quietly, and without damage.
+
+Ctrl-C raises ``KeyboardInterrupt`` in the main thread, as Python does; :func:`on_sigterm`
+makes SIGTERM raise :class:`Terminated` the same way, so both unwind through the same
+``finally`` blocks: the worker pool is ended, a half-written build is removed, the progress bar
+is put away, and the live index is left as it was. The command line turns either into one line,
+``mlq: interrupted``, and exit status 130 or 143, as a shell reports them.
+
+:func:`held` keeps both signals waiting (not lost) over the few steps that must not be cut in
+the middle: forking workers, starting or redrawing the progress bar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from typing import Iterator
+
+SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the main thread is, like Ctrl-C's ``KeyboardInterrupt`` (not an
+    ``Exception``: nothing that handles errors may swallow it)."""
+
+
+def on_sigterm() -> None:
+    """From now on, SIGTERM raises :class:`Terminated` (for the ``mlq`` command's process)."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back while the block runs, then let in. Where the platform
+    cannot hold signals, the block simply runs."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def let_in() -> None:
+    """Undo :func:`held` in a process forked inside it (a worker, once it has set its handlers)."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)

@@ -1,0 +1,76 @@
+"""Ctrl-C and SIGTERM while mlq indexes: a quick, quiet end that leaves the index as it was."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import bundled_corpus, mlq_command, run_mlq
+from terminal import Terminal
+
+FILES = 300
+
+
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few hundred real Japanese notes, cut from the bundled essays: a build of some seconds
+    on two workers."""
+    root = tmp_path_factory.mktemp("many-notes")
+    texts = [path.read_text(encoding="utf-8") for path in sorted(bundled_corpus().glob("*.md"))]
+    for i in range(FILES):
+        text = texts[i % len(texts)]
+        start = (i * 997) % max(1, len(text) - 3000)
+        (root / f"note-{i:03d}.md").write_text(f"# メモ {i}\n\n{text[start : start + 3000]}\n", encoding="utf-8")
+    return root
+
+
+def files_done(output: bytes) -> int:
+    """The last count the progress bar showed."""
+    counts = re.findall(rb"(\d+)/%d" % FILES, output)
+    return int(counts[-1]) if counts else -1
+
+
+# When the signal comes: as the first files are done (the workers just started), a third of the
+# way through, and near the end (the last files, then the writing of the index).
+MOMENTS = {
+    "first files": lambda output: files_done(output) >= 0,
+    "a third in": lambda output: files_done(output) >= FILES // 3,
+    "near the end": lambda output: files_done(output) >= FILES * 9 // 10,
+}
+
+
+def clean_output(notes: Path, tmp_path: Path) -> str:
+    """What a search answers after a clean build, in a cache of its own."""
+    cache = {"MLQ_CACHE_DIR": str(tmp_path / "clean-cache")}
+    subprocess.run([mlq_command(), "index", "--corpus", str(notes)], env={**os.environ, **cache}, check=True, capture_output=True)
+    done = subprocess.run([mlq_command(), "search", "面接 インターン", "--json", "--corpus", str(notes)], env={**os.environ, **cache}, capture_output=True, text=True)
+    return done.stdout
+
+
+@pytest.mark.parametrize("signal_name, status", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_stopped_index_build_ends_within_a_second_and_keeps_the_index(notes: Path, tmp_path: Path, cache_dir: Path, signal_name: str, status: int) -> None:
+    assert run_mlq("index", "--corpus", str(notes)).returncode == 0  # the previous index
+    (entry,) = cache_dir.iterdir()
+    live = (entry / "current").read_text().strip()
+    expected = clean_output(notes, tmp_path)
+    assert expected.count("\n") >= 5
+    for moment, ready in MOMENTS.items():
+        terminal = Terminal("index", "--rebuild", "--jobs", "2", "--corpus", str(notes), columns=80, rows=24)
+        assert terminal.read_until(ready), moment
+        terminal.interrupt() if signal_name == "SIGINT" else terminal.terminate()
+        took = terminal.wait()
+        left = terminal.group_left()
+        run = terminal.finish()
+        assert run.status == status and took < 1.0, (moment, run.status, took)
+        assert left == [], (moment, left)  # every worker ended with it
+        assert b"Traceback" not in run.output and b"Process ForkPoolWorker" not in run.output, moment
+        assert [row.strip() for row in run.lines if row.strip() and row.strip() != "^C"] == ["mlq: interrupted"], (moment, run.lines)
+        # The previous index stands, whole; nothing half-written is left beside it.
+        assert (entry / "current").read_text().strip() == live, moment
+        assert sorted(p.name for p in entry.iterdir() if p.name.startswith("build-")) == [live], moment
+        assert not any(p.name.startswith(".") for p in entry.iterdir()), moment
+        assert run_mlq("index", "--verify", "--corpus", str(notes)).returncode == 0, moment
+        assert run_mlq("search", "面接 インターン", "--json", "--corpus", str(notes)).stdout == expected, moment
