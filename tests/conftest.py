@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlq import Analyzer, bundled_corpus, load_corpus
+from mlq import Analyzer, bundled_corpus, load_corpus, open_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -25,6 +25,28 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # would wait for ever.
     monkeypatch.setenv("MLQ_PAGER", "")
     return path
+
+
+@pytest.fixture(scope="session")
+def _bundled_entry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled essays' cache entry, built once for the whole run."""
+    cache = tmp_path_factory.mktemp("bundled-cache")
+    saved = os.environ.get("MLQ_CACHE_DIR")
+    os.environ["MLQ_CACHE_DIR"] = str(cache)
+    try:
+        open_corpus()
+    finally:
+        os.environ["MLQ_CACHE_DIR"] = saved or ""
+    (entry,) = cache.iterdir()
+    return entry
+
+
+@pytest.fixture()
+def bundled_indexed(cache_dir: Path, _bundled_entry: Path) -> Path:
+    """This test's cache holds the bundled essays' index already (a copy): for the many tests
+    of what mlq prints, which need not each index the essays again."""
+    shutil.copytree(_bundled_entry, cache_dir / _bundled_entry.name)
+    return cache_dir
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ def hits_of(stdout: str) -> list[tuple[str, int, float, str]]:
     return parsed
 
 
-def test_search_lists_ranked_passages_of_the_internship_essays(tmp_path: Path) -> None:
+def test_search_lists_ranked_passages_of_the_internship_essays(tmp_path: Path, bundled_indexed: Path) -> None:
     result = run_mlq("search", "インターン 面接", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     hits = hits_of(result.stdout)
@@ -43,7 +43,7 @@ def test_search_lists_ranked_passages_of_the_internship_essays(tmp_path: Path) -
     assert all("インターン" in p or "面接" in p for p in passages)
 
 
-def test_piped_output_is_plain_and_stable(tmp_path: Path) -> None:
+def test_piped_output_is_plain_and_stable(tmp_path: Path, bundled_indexed: Path) -> None:
     first = run_mlq("search", "機械学習", "エンジニア", "-n", "5", cwd=tmp_path)
     second = run_mlq("search", "機械学習 エンジニア", "-n", "5", cwd=tmp_path)
     assert first.returncode == 0
@@ -52,20 +52,20 @@ def test_piped_output_is_plain_and_stable(tmp_path: Path) -> None:
     assert len(hits_of(first.stdout)) == 5
 
 
-def test_limit_and_per_doc(tmp_path: Path) -> None:
+def test_limit_and_per_doc(tmp_path: Path, bundled_indexed: Path) -> None:
     result = run_mlq("search", "機械学習", "-n", "4", "--per-doc", "1", cwd=tmp_path)
     hits = hits_of(result.stdout)
     assert len(hits) == 4
     assert len({doc_id for doc_id, *_ in hits}) == 4
 
 
-def test_terminal_output_highlights_the_matched_terms() -> None:
+def test_terminal_output_highlights_the_matched_terms(bundled_indexed: Path) -> None:
     text = on_terminal("search", "インターン 面接", "-n", "5")
     assert "\x1b[1;33mインターン\x1b[0m" in text  # highlighted exactly, not the whole word around it
     assert "\x1b[1;33m面接\x1b[0m" in text
 
 
-def test_show_prints_the_whole_essay(tmp_path: Path) -> None:
+def test_show_prints_the_whole_essay(tmp_path: Path, bundled_indexed: Path) -> None:
     result = run_mlq("show", "msr-internship-2024", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -82,7 +82,7 @@ def test_show_prints_the_whole_essay(tmp_path: Path) -> None:
     assert "title:" not in result.stdout.split("\n\n", 1)[1]
 
 
-def test_show_one_passage_by_hash_or_option_or_prefix(tmp_path: Path) -> None:
+def test_show_one_passage_by_hash_or_option_or_prefix(tmp_path: Path, bundled_indexed: Path) -> None:
     by_hash = run_mlq("show", "msr-internship-2024#1", cwd=tmp_path)
     by_option = run_mlq("show", "msr", "--passage", "1", cwd=tmp_path)
     assert by_hash.returncode == 0 and by_option.returncode == 0
@@ -93,13 +93,13 @@ def test_show_one_passage_by_hash_or_option_or_prefix(tmp_path: Path) -> None:
     assert "シアトル" not in body  # only passage 1, not the essay
 
 
-def test_search_hit_can_be_shown(tmp_path: Path) -> None:
+def test_search_hit_can_be_shown(tmp_path: Path, bundled_indexed: Path) -> None:
     first = hits_of(run_mlq("search", "ビザ面接", "-n", "1", cwd=tmp_path).stdout)[0]
     shown = run_mlq("show", f"{first[0]}#{first[1]}", cwd=tmp_path)
     assert shown.returncode == 0 and "面接" in shown.stdout
 
 
-def test_list_shows_ids_passage_counts_and_titles(tmp_path: Path) -> None:
+def test_list_shows_ids_passage_counts_and_titles(tmp_path: Path, bundled_indexed: Path) -> None:
     result = run_mlq("list", cwd=tmp_path)
     rows = [line.split("\t") for line in result.stdout.splitlines()]
     assert [r[0] for r in rows][-1] == "msr-internship-2024"
@@ -136,7 +136,7 @@ def test_own_corpus_by_option_and_environment(tmp_path: Path) -> None:
     assert by_env.stdout.startswith("tech/rust\t1\t")
 
 
-def test_no_match_exits_1_with_a_note(tmp_path: Path) -> None:
+def test_no_match_exits_1_with_a_note(tmp_path: Path, bundled_indexed: Path) -> None:
     result = run_mlq("search", "量子色力学", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
@@ -157,8 +157,8 @@ def test_no_match_exits_1_with_a_note(tmp_path: Path) -> None:
         (["frobnicate"], "No such command"),
     ],
 )
-def test_errors_are_one_line_on_stderr_with_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
-    assert run_mlq("index", cwd=tmp_path).returncode == 0  # so that no indexing note precedes
+def test_errors_are_one_line_on_stderr_with_exit_2(tmp_path: Path, args: list[str], message: str, bundled_indexed: Path) -> None:
+    # Indexed already, so that no indexing note precedes the error.
     result = run_mlq(*args, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stdout == ""
@@ -175,7 +175,7 @@ def test_a_bad_query_fails_before_any_indexing(tmp_path: Path, cache_dir: Path) 
     assert not cache_dir.exists()
 
 
-def test_unknown_document_names_the_closest_ids(tmp_path: Path) -> None:
+def test_unknown_document_names_the_closest_ids(tmp_path: Path, bundled_indexed: Path) -> None:
     result = run_mlq("show", "msr-internship-2023", cwd=tmp_path)
     assert result.returncode == 2
     assert "closest: msr-internship-2024" in result.stderr

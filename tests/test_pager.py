@@ -9,6 +9,11 @@ import pytest
 from conftest import run_mlq
 from terminal import run
 
+
+@pytest.fixture(autouse=True)
+def _indexed(bundled_indexed: Path) -> None:
+    """The bundled essays are indexed already: these tests are about what mlq prints."""
+
 LONG = ("show", "landing-an-ml-job")  # some 300 rows on 80 columns
 
 
