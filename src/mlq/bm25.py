@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from ._numpy import np
+from .backends import NUMPY, Backend
 from .scoring import BM25Params, scores as bm25_scores
 
 
@@ -41,10 +42,11 @@ class Vocabulary:
     """The distinct terms of a field, ordered by hash: ``hashes`` (sorted ``uint64``) and
     their texts as one UTF-8 blob with offsets. Loads without building a dict of every term."""
 
-    def __init__(self, hashes: np.ndarray, blob: np.ndarray, offsets: np.ndarray) -> None:
+    def __init__(self, hashes: np.ndarray, blob: np.ndarray, offsets: np.ndarray, backend: Backend = NUMPY) -> None:
         self.hashes = hashes
         self.blob = blob
         self.offsets = offsets
+        self.backend = backend
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -54,10 +56,7 @@ class Vocabulary:
 
     def id_of(self, term: str) -> int | None:
         h = term_hash(term)
-        if isinstance(self.hashes, memoryview):  # a small index, read without numpy
-            i = bisect.bisect_left(self.hashes, h)
-        else:
-            i = int(np.searchsorted(self.hashes, np.uint64(h)))
+        i = self.backend.position(self.hashes, h)
         return i if i < len(self) and self.hashes[i] == h and self[i] == term else None
 
     def texts_of(self, hashes: np.ndarray, sources: Sequence[TermTexts]) -> Vocabulary:
@@ -166,6 +165,10 @@ class FieldIndex:
     tf: np.ndarray
     scores: np.ndarray
     lengths: np.ndarray
+    #: How its arrays are read (see :mod:`mlq.backends`): its vocabulary's.
+    @property
+    def backend(self) -> Backend:
+        return self.vocabulary.backend
 
     @property
     def term_count(self) -> int:
@@ -202,9 +205,7 @@ class FieldIndex:
 
     def document_frequencies(self) -> Sequence[int]:
         """Every term's document frequency (a list for a small index read without numpy)."""
-        if isinstance(self.indptr, memoryview):
-            return [self.indptr[i + 1] - self.indptr[i] for i in range(len(self.indptr) - 1)]
-        return np.diff(self.indptr)
+        return self.backend.differences(self.indptr)
 
     def entries(self, keep: np.ndarray, renumber: np.ndarray) -> Entries:
         """The counts of the passages where ``keep`` is true, numbered ``renumber[p]``: what an

@@ -34,7 +34,8 @@ from ._numpy import np
 from .bm25 import FieldIndex, Index, Vocabulary
 from .corpus import Selection, SourceFile, Warn, sha256, walk
 from .fields import NAMES
-from .index import CorpusIndex, DocumentTable, IndexSettings, PassageTable, Progress, build_index
+from .backends import NUMPY, PLAIN
+from .index import PASSAGE_COLUMNS, CorpusIndex, DocumentTable, IndexSettings, PassageTable, Progress, build_index
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
 FORMAT_VERSION = 13
@@ -43,7 +44,6 @@ _POINTER = "current"
 _LOCK = "lock"
 _MANIFEST = "manifest.json"
 _BUILD_NAME = re.compile(r"build-[0-9a-f]{12}")
-_PASSAGE_COLUMNS = tuple(f.name for f in dataclasses.fields(PassageTable))
 _FIELD_ARRAYS = ("hashes", "vocab", "vocab_offsets", "indptr", "postings", "tf", "scores", "lengths")
 
 
@@ -210,18 +210,19 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
         for name, (size, _) in manifest.contents.items():
             if (build / name).stat().st_size != size:
                 raise ValueError(f"{name} is {(build / name).stat().st_size} bytes, the manifest says {size}")
-        load = _map_plainly if _plain(manifest) else _load_array
+        backend = PLAIN if _plain(manifest) else NUMPY  # chosen once, for every part of the index
+        load = _map_plainly if backend is PLAIN else _load_array
         arrays = {name: load(build, name, expected) for name, expected in manifest.arrays.items()}
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"damaged cache entry ({error})") from None
     documents = DocumentTable(arrays["records"], arrays["records.offsets"], arrays["texts"], arrays["texts.offsets"])
-    passages = PassageTable(**{column: arrays[f"passages.{column}"] for column in _PASSAGE_COLUMNS})
+    passages = PassageTable(**{column: arrays[f"passages.{column}"] for column in PASSAGE_COLUMNS}, backend=backend)
     if len(passages) != manifest.counts["passages"] or len(documents) != manifest.counts["documents"]:
         raise CacheError("damaged cache entry (counts differ from the manifest)")
     fields = {}
     for name in NAMES:
         part = {key: arrays[f"{name}.{key}"] for key in _FIELD_ARRAYS}
-        vocabulary = Vocabulary(part["hashes"], part["vocab"], part["vocab_offsets"])
+        vocabulary = Vocabulary(part["hashes"], part["vocab"], part["vocab_offsets"], backend)
         fields[name] = FieldIndex(vocabulary, part["indptr"], part["postings"], part["tf"], part["scores"], part["lengths"])
     bm25 = Index(fields, dict(settings.weights), len(passages))
     return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings), manifest
@@ -272,7 +273,7 @@ def _load_array(build: Path, name: str, expected: list[Any]) -> np.ndarray:
 
 
 def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
-    arrays = {f"passages.{column}": getattr(index.passages, column) for column in _PASSAGE_COLUMNS}
+    arrays = {f"passages.{column}": getattr(index.passages, column) for column in PASSAGE_COLUMNS}
     documents = index.documents
     arrays.update({"records": documents.records_blob, "records.offsets": documents.record_offsets})
     arrays.update({"texts": documents.blob, "texts.offsets": documents.offsets})

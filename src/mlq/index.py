@@ -8,7 +8,6 @@ only the files that changed since a previous index and taking the rest over from
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import os
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from . import passages as passage_rules
 from ._numpy import np
+from .backends import NUMPY, Backend
 from .analysis import AnalyzerSettings, Headers, versions
 from .bm25 import Entries, FieldIndex, Index, Vocabulary, assemble_field, count_terms, pack
 from .fields import DOCUMENT_FIELDS, FIELDS, PASSAGE_FIELDS, field as field_named
@@ -168,6 +168,8 @@ class PassageTable:
     #: The distinct heading paths, as a UTF-8 blob with offsets.
     section_blob: np.ndarray
     section_offsets: np.ndarray
+    #: How its arrays are read (see :mod:`mlq.backends`); not a column.
+    backend: Backend = field(default=NUMPY, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.doc)
@@ -177,11 +179,12 @@ class PassageTable:
 
     def rows_of(self, doc_index: int) -> range:
         """Rows that belong to document ``doc_index``."""
-        if isinstance(self.doc, memoryview):  # a small index, read without numpy
-            return range(bisect.bisect_left(self.doc, doc_index), bisect.bisect_left(self.doc, doc_index + 1))
-        lo, hi = np.searchsorted(self.doc, [doc_index, doc_index + 1])
-        return range(int(lo), int(hi))
+        return range(self.backend.position(self.doc, doc_index), self.backend.position(self.doc, doc_index + 1))
 
+
+
+#: The arrays of a :class:`PassageTable`, as saved.
+PASSAGE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(PassageTable) if f.name != "backend")
 
 @dataclass(frozen=True)
 class CorpusIndex:
@@ -213,10 +216,15 @@ class CorpusIndex:
     def term_count(self) -> int:
         return sum(f.term_count for f in self.bm25.fields.values())
 
+    @property
+    def backend(self) -> Backend:
+        """How its arrays are read, chosen when it was opened (see :mod:`mlq.backends`)."""
+        return self.passages.backend
+
     def with_numpy_arrays(self) -> CorpusIndex:
         """The same index over numpy arrays (views, no copies), for the numpy work of a build:
         a small index is read as memoryviews (see :mod:`mlq.cache`)."""
-        if not isinstance(self.passages.doc, memoryview):
+        if self.backend.numpy:
             return self
 
         def arrays(item: Any, names: Sequence[str]) -> dict[str, Any]:
@@ -224,7 +232,7 @@ class CorpusIndex:
 
         old = self.documents
         documents = DocumentTable(*map(np.asarray, (old.records_blob, old.record_offsets, old.blob, old.offsets)))
-        passages = PassageTable(**arrays(self.passages, [f.name for f in fields(PassageTable)]))
+        passages = PassageTable(**arrays(self.passages, PASSAGE_COLUMNS))
         bm25 = Index(
             {
                 name: FieldIndex(

@@ -16,8 +16,9 @@ every check passed), and only the candidates that could make the top are checked
 — and only for the surfaces whose term they lack (a part of a compound, a join, a word inside
 a longer one).
 
-Postings are read through a :class:`Backend` chosen once: numpy for an ordinary index, plain
-Python for a small one read without numpy (see :mod:`mlq.cache`); both sum in the same order.
+Postings are combined by the index's backend (:mod:`mlq.backends`), chosen once when it was
+opened: numpy for an ordinary index, plain Python for a small one read without numpy; both sum in
+the same order.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from ._numpy import np
+from .backends import NUMPY, Backend
 from .analysis import QueryWord
 from .bm25 import FieldIndex, Postings
 from .fields import EVIDENCE_FIELDS, field
@@ -121,10 +122,10 @@ def candidates(
     passage_doc: Sequence[int],
     words: Sequence[tuple[QueryWord, int]],
     check: Check,
+    backend: Backend = NUMPY,
 ) -> Candidates:
     """Every passage that may match one of ``words`` (with their counts), and its score's upper
     bound: words + bigrams (of surfaces it holds every bigram of) + its evidence fields'."""
-    backend = PLAIN if isinstance(passage_doc, memoryview) else NUMPY
     parts: list[tuple[Sequence[int], Sequence[float], float]] = []
     terms = []
     pending = []
@@ -172,104 +173,6 @@ def candidates(
     return Candidates(ids, bounds, tuple(pending), tuple(terms), check)
 
 
-class Backend:
-    """How postings are combined: numpy arrays, or plain sequences of a small index."""
-
-    def summed(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
-        """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor."""
-        raise NotImplementedError
-
-    def in_all(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
-        """The ids in every one of ``parts``, sorted, with their summed scores."""
-        raise NotImplementedError
-
-    def take(self, values: Sequence[int], ids: Sequence[int]) -> Sequence[int]:
-        """``values[i]`` for each of ``ids``."""
-        raise NotImplementedError
-
-    def plus(self, scores: Sequence[float], units: Sequence[int], found: tuple[Sequence[int], Sequence[float]]) -> Sequence[float]:
-        """``scores`` plus, for each, the score ``found`` (sorted units and their scores) gives
-        its unit (0 if none)."""
-        raise NotImplementedError
-
-
-class _Numpy(Backend):
-    def summed(self, parts):  # type: ignore[override]
-        if not parts:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
-        all_ids = np.concatenate([ids for ids, _, _ in parts])
-        all_scores = np.concatenate([np.asarray(scores) * factor for _, scores, factor in parts])
-        top = int(all_ids.max()) + 1 if len(all_ids) else 0
-        if len(all_ids) * 8 < top:
-            # Few postings: sorting them costs less than a pass over every id below the largest.
-            matched, slot = np.unique(all_ids, return_inverse=True)
-            return matched, np.bincount(slot, weights=all_scores, minlength=len(matched))
-        totals = np.bincount(all_ids, weights=all_scores, minlength=top)
-        touched = np.zeros(top, dtype=bool)
-        touched[all_ids] = True
-        matched = np.flatnonzero(touched)
-        return matched, totals[matched]
-
-    def in_all(self, parts):  # type: ignore[override]
-        # From the shortest postings, each other's looked up by binary search: the cost follows
-        # the rarest bigram, not the commonest. Sums run in the order of ``parts``, as the plain
-        # backend's do.
-        order = sorted(range(len(parts)), key=lambda k: len(parts[k][0]))
-        ids, scores = map(np.asarray, parts[order[0]][:2])
-        kept = np.ones(len(ids), dtype=bool)
-        at_of = {}
-        for k in order[1:]:
-            other_ids, other_scores = map(np.asarray, parts[k][:2])
-            at = np.minimum(np.searchsorted(other_ids, ids), max(len(other_ids) - 1, 0))
-            kept &= other_ids[at] == ids if len(other_ids) else False
-            at_of[k] = (at, other_scores)
-        ids = ids[kept]
-        sums = np.zeros(len(ids))
-        for k, (_, _, factor) in enumerate(parts):
-            found = scores[kept] if k == order[0] else at_of[k][1][at_of[k][0][kept]]
-            sums += np.asarray(found, dtype=np.float64) * factor
-        return ids, sums
-
-    def take(self, values, ids):  # type: ignore[override]
-        return np.asarray(values)[ids]
-
-    def plus(self, scores, units, found):  # type: ignore[override]
-        found_units, found_scores = found
-        if not len(found_units):
-            return scores
-        at = np.minimum(np.searchsorted(found_units, units), len(found_units) - 1)
-        return scores + np.where(found_units[at] == units, found_scores[at], 0.0)
-
-
-class _Plain(Backend):
-    """The same sums in plain Python, in the order ``np.bincount`` adds them: the same floats."""
-
-    def summed(self, parts):  # type: ignore[override]
-        totals: dict[int, float] = {}
-        get = totals.get
-        for ids, scores, factor in parts:
-            for i, score in zip(ids, scores):
-                totals[i] = get(i, 0.0) + score * factor
-        matched = sorted(totals)
-        return matched, [totals[i] for i in matched]
-
-    def in_all(self, parts):  # type: ignore[override]
-        if len(parts) == 1:  # postings are in id order already
-            ids, scores, factor = parts[0]
-            return list(ids), [score * factor for score in scores]
-        common = set(parts[0][0]).intersection(*(set(ids) for ids, _, _ in parts[1:]))
-        ids, sums = self.summed([([i for i in ids if i in common], [s for i, s in zip(ids, scores) if i in common], f) for ids, scores, f in parts])
-        return ids, sums
-
-    def take(self, values, ids):  # type: ignore[override]
-        return [values[i] for i in ids]
-
-    def plus(self, scores, units, found):  # type: ignore[override]
-        by_unit = dict(zip(*found))
-        return [score + by_unit.get(unit, 0.0) for unit, score in zip(units, scores)]
-
-
-NUMPY, PLAIN = _Numpy(), _Plain()
 
 
 def field_scores(index_field: FieldIndex, terms: Sequence[str]) -> dict[int, float]:

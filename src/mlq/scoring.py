@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ._numpy import np
+from .backends import NUMPY, Backend
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,12 @@ def raw_idf(units: int, df: np.ndarray | float) -> np.ndarray | float:
     return np.log(units - df + 0.5) - np.log(df + 0.5)
 
 
-def stats(lengths: Sequence[int], df: Sequence[int]) -> FieldStats:
+def stats(lengths: Sequence[int], df: Sequence[int], backend: Backend = NUMPY) -> FieldStats:
     """A field's :class:`FieldStats` from its units' lengths and its terms' document
-    frequencies (numpy arrays, or memoryviews of a small index read without numpy)."""
+    frequencies, read by ``backend`` (see :mod:`mlq.backends`)."""
     units = len(lengths)
-    if isinstance(lengths, memoryview):
-        total = sum(lengths)
-        idfs = [raw_idf(units, d) for d in df]
-        mean = math.fsum(idfs) / len(idfs) if idfs else 0.0
-    else:
-        total = int(np.asarray(lengths).sum())
-        mean = float(raw_idf(units, np.asarray(df)).mean()) if len(df) else 0.0
+    total = backend.total(lengths)
+    mean = backend.mean_of(lambda found: raw_idf(units, found), df)
     return FieldStats(units, total / units if units and total else 1.0, mean)
 
 

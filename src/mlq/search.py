@@ -330,7 +330,7 @@ class Searcher:
 
     def _field_stats(self, name: str, field: FieldIndex) -> scoring.FieldStats:
         if name not in self._stats:
-            self._stats[name] = scoring.stats(field.lengths, field.document_frequencies())
+            self._stats[name] = scoring.stats(field.lengths, field.document_frequencies(), field.backend)
         return self._stats[name]
 
     def similar(
@@ -395,7 +395,7 @@ class Searcher:
             self.index = self.index.with_numpy_arrays()
             self._stats.clear()
         bm25 = self.index.bm25
-        found = matching.candidates(bm25.fields, bm25.weights, self.index.passages.doc, words, self.place_of)
+        found = matching.candidates(bm25.fields, bm25.weights, self.index.passages.doc, words, self.place_of, self.index.backend)
         # Own words, surfaces, phrases, + and - (``exact``, ``keep``) are checked best first, only
         # as far as the hits shown need.
         ids, scores = select_top(found.ids, found.scores, limit, self.index.passages.doc, per_doc, allowed, keep, found.exact)

@@ -1,0 +1,159 @@
+"""How an index's arrays are read and combined: with numpy, or in plain Python for a small index
+read without numpy (its arrays mapped as ``memoryview``s: importing numpy alone costs more than
+such a search; see :mod:`mlq.cache`). The choice is made once, when the index is opened, and the
+index's parts carry it (:attr:`mlq.index.CorpusIndex.backend`); nothing else asks what kind of
+array it holds. Both backends sum in the same order, so they give the same floats.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import Any, Callable, Sequence
+
+from ._numpy import np
+
+
+class Backend:
+    """How arrays are searched and postings combined: numpy arrays, or plain sequences."""
+
+    #: Whether its arrays are numpy's.
+    numpy = True
+
+    def position(self, ordered: Sequence[Any], value: int) -> int:
+        """Where ``value`` goes in the ascending ``ordered`` (``bisect_left``)."""
+        raise NotImplementedError
+
+    def differences(self, values: Sequence[int]) -> Sequence[int]:
+        """``values[i + 1] - values[i]`` for each ``i``."""
+        raise NotImplementedError
+
+    def mean_of(self, function: Callable[[Any], Any], values: Sequence[int]) -> float:
+        """The mean of ``function`` over ``values`` (0 if there are none); ``function`` takes
+        a whole numpy array, or one value at a time."""
+        raise NotImplementedError
+
+    def total(self, values: Sequence[int]) -> int:
+        raise NotImplementedError
+
+    def summed(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
+        """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor."""
+        raise NotImplementedError
+
+    def in_all(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
+        """The ids in every one of ``parts``, sorted, with their summed scores."""
+        raise NotImplementedError
+
+    def take(self, values: Sequence[int], ids: Sequence[int]) -> Sequence[int]:
+        """``values[i]`` for each of ``ids``."""
+        raise NotImplementedError
+
+    def plus(self, scores: Sequence[float], units: Sequence[int], found: tuple[Sequence[int], Sequence[float]]) -> Sequence[float]:
+        """``scores`` plus, for each, the score ``found`` (sorted units and their scores) gives
+        its unit (0 if none)."""
+        raise NotImplementedError
+
+
+class _Numpy(Backend):
+    def position(self, ordered, value):  # type: ignore[override]
+        return int(np.searchsorted(ordered, np.asarray(value, dtype=np.asarray(ordered).dtype)))
+
+    def differences(self, values):  # type: ignore[override]
+        return np.diff(values)
+
+    def mean_of(self, function, values):  # type: ignore[override]
+        return float(function(np.asarray(values)).mean()) if len(values) else 0.0
+
+    def total(self, values):  # type: ignore[override]
+        return int(np.asarray(values).sum())
+
+    def summed(self, parts):  # type: ignore[override]
+        if not parts:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+        all_ids = np.concatenate([ids for ids, _, _ in parts])
+        all_scores = np.concatenate([np.asarray(scores) * factor for _, scores, factor in parts])
+        top = int(all_ids.max()) + 1 if len(all_ids) else 0
+        if len(all_ids) * 8 < top:
+            # Few postings: sorting them costs less than a pass over every id below the largest.
+            matched, slot = np.unique(all_ids, return_inverse=True)
+            return matched, np.bincount(slot, weights=all_scores, minlength=len(matched))
+        totals = np.bincount(all_ids, weights=all_scores, minlength=top)
+        touched = np.zeros(top, dtype=bool)
+        touched[all_ids] = True
+        matched = np.flatnonzero(touched)
+        return matched, totals[matched]
+
+    def in_all(self, parts):  # type: ignore[override]
+        # From the shortest postings, each other's looked up by binary search: the cost follows
+        # the rarest bigram, not the commonest. Sums run in the order of ``parts``, as the plain
+        # backend's do.
+        order = sorted(range(len(parts)), key=lambda k: len(parts[k][0]))
+        ids, scores = map(np.asarray, parts[order[0]][:2])
+        kept = np.ones(len(ids), dtype=bool)
+        at_of = {}
+        for k in order[1:]:
+            other_ids, other_scores = map(np.asarray, parts[k][:2])
+            at = np.minimum(np.searchsorted(other_ids, ids), max(len(other_ids) - 1, 0))
+            kept &= other_ids[at] == ids if len(other_ids) else False
+            at_of[k] = (at, other_scores)
+        ids = ids[kept]
+        sums = np.zeros(len(ids))
+        for k, (_, _, factor) in enumerate(parts):
+            found = scores[kept] if k == order[0] else at_of[k][1][at_of[k][0][kept]]
+            sums += np.asarray(found, dtype=np.float64) * factor
+        return ids, sums
+
+    def take(self, values, ids):  # type: ignore[override]
+        return np.asarray(values)[ids]
+
+    def plus(self, scores, units, found):  # type: ignore[override]
+        found_units, found_scores = found
+        if not len(found_units):
+            return scores
+        at = np.minimum(np.searchsorted(found_units, units), len(found_units) - 1)
+        return scores + np.where(found_units[at] == units, found_scores[at], 0.0)
+
+
+class _Plain(Backend):
+    """The same sums in plain Python, in the order ``np.bincount`` adds them: the same floats."""
+
+    numpy = False
+
+    def position(self, ordered, value):  # type: ignore[override]
+        return bisect.bisect_left(ordered, value)
+
+    def differences(self, values):  # type: ignore[override]
+        return [values[i + 1] - values[i] for i in range(len(values) - 1)]
+
+    def mean_of(self, function, values):  # type: ignore[override]
+        return math.fsum(function(value) for value in values) / len(values) if len(values) else 0.0
+
+    def total(self, values):  # type: ignore[override]
+        return sum(values)
+
+    def summed(self, parts):  # type: ignore[override]
+        totals: dict[int, float] = {}
+        get = totals.get
+        for ids, scores, factor in parts:
+            for i, score in zip(ids, scores):
+                totals[i] = get(i, 0.0) + score * factor
+        matched = sorted(totals)
+        return matched, [totals[i] for i in matched]
+
+    def in_all(self, parts):  # type: ignore[override]
+        if len(parts) == 1:  # postings are in id order already
+            ids, scores, factor = parts[0]
+            return list(ids), [score * factor for score in scores]
+        common = set(parts[0][0]).intersection(*(set(ids) for ids, _, _ in parts[1:]))
+        ids, sums = self.summed([([i for i in ids if i in common], [s for i, s in zip(ids, scores) if i in common], f) for ids, scores, f in parts])
+        return ids, sums
+
+    def take(self, values, ids):  # type: ignore[override]
+        return [values[i] for i in ids]
+
+    def plus(self, scores, units, found):  # type: ignore[override]
+        by_unit = dict(zip(*found))
+        return [score + by_unit.get(unit, 0.0) for unit, score in zip(units, scores)]
+
+
+NUMPY, PLAIN = _Numpy(), _Plain()
