@@ -301,3 +301,25 @@ def test_a_search_of_the_bundled_essays_does_not_import_numpy(tmp_path: Path) ->
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "False"
+
+
+def test_counts_are_stored_small_and_survive_an_incremental_build(tmp_path: Path) -> None:
+    """A term frequency is stored in the smallest type that holds it (a byte, mostly); when an
+    edit brings one too large for the counts taken over, the incremental build counts it right."""
+    root = tmp_path / "notes"
+    root.mkdir()
+    (root / "many.md").write_text("# 面接\n\n今日も面接。\n", encoding="utf-8")
+    (root / "other.md").write_text("# 別\n\n面接の話。\n", encoding="utf-8")
+    first = open_corpus(root)
+    assert all(np.asarray(field.tf).dtype == np.uint8 for field in first.index.bm25.fields.values())
+    (root / "many.md").write_text("# 面接\n\n" + "面接 " * 300 + "\n", encoding="utf-8")  # one passage, 300 times
+    again = open_corpus(root)  # "other" taken over, its counts a byte each; "many" counted anew
+    assert again.built is not None and again.built.analysed_files == 1
+    clean = open_corpus(root, rebuild=True)
+    row = again.index.passages.rows_of(again.catalog.numbers["many"]).stop - 1
+    for name in ("words", "body"):
+        unit = row if name == "words" else again.catalog.numbers["many"]
+        tf, _ = again.index.bm25.fields[name].posting("面接", unit)
+        assert tf >= 300 and np.asarray(again.index.bm25.fields[name].tf).dtype == np.uint16, name
+        assert (tf, _) == clean.index.bm25.fields[name].posting("面接", unit), name
+    assert [hit.score for hit in again.search("面接")] == [hit.score for hit in clean.search("面接")]

@@ -212,7 +212,7 @@ class FieldIndex:
         incremental build takes over from the previous index. Grouped by term hash."""
         kept = keep[self.postings]
         hashes = np.repeat(self.vocabulary.hashes, np.diff(self.indptr))[kept]
-        return Entries(hashes, renumber[self.postings[kept]], self.tf[kept])
+        return Entries(hashes, renumber[self.postings[kept]], self.tf[kept].astype(np.int32))  # widened: see _narrowest
 
 
     def entries_of(self, sources: np.ndarray, targets: np.ndarray) -> Entries:
@@ -224,7 +224,7 @@ class FieldIndex:
         taken = by_passage[_ranges(starts[sources], counts[sources])]
         terms = np.repeat(np.arange(len(self.vocabulary)), np.diff(self.indptr))[taken]
         passages = np.repeat(targets.astype(np.int32), counts[sources])
-        return Entries(self.vocabulary.hashes[terms], passages, self.tf[taken])
+        return Entries(self.vocabulary.hashes[terms], passages, self.tf[taken].astype(np.int32))
 
 
 class TermCounter:
@@ -308,7 +308,16 @@ def assemble_field(
     scores = bm25_scores(tf, passages, lengths, df, params)
     known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
     vocabulary = known.texts_of(hashes[starts], texts)
-    return FieldIndex(vocabulary, indptr, passages.astype(np.int32, copy=False), tf, scores, lengths.astype(np.int32, copy=False))
+    return FieldIndex(vocabulary, indptr, passages.astype(np.int32, copy=False), _narrowest(tf), scores, lengths.astype(np.int32, copy=False))
+
+
+def _narrowest(counts: np.ndarray) -> np.ndarray:
+    """``counts`` (term frequencies) in the smallest unsigned type that holds them: most fields
+    fit a byte a posting instead of four. Whatever reads them back for counting widens them
+    again (:meth:`FieldIndex.entries`), so that no sum can wrap."""
+    top = int(counts.max()) if len(counts) else 0
+    dtype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int32
+    return counts.astype(dtype, copy=False)
 
 
 def _by_term_and_unit(entries: Entries) -> Entries:

@@ -231,7 +231,7 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
 #: Up to this many passages, an index is read without numpy (see :func:`_map_plainly`).
 PLAIN_MAX_PASSAGES = 20_000
 #: The dtypes mlq writes, as ``memoryview`` formats.
-_FORMATS = {"<i4": "i", "<i8": "q", "<u8": "Q", "<f8": "d", "|u1": "B"}
+_FORMATS = {"<i4": "i", "<i8": "q", "<u8": "Q", "<f8": "d", "|u1": "B", "<u2": "H"}
 
 
 def _plain(manifest: Manifest) -> bool:
