@@ -56,7 +56,7 @@ class Backend:
 
 class _Numpy(Backend):
     def position(self, ordered, value):  # type: ignore[override]
-        return int(np.searchsorted(ordered, np.asarray(value, dtype=np.asarray(ordered).dtype)))
+        return int(np.searchsorted(ordered, np.asarray(value, dtype=ordered.dtype)))  # a uint64 hash stays one
 
     def differences(self, values):  # type: ignore[override]
         return np.diff(values)

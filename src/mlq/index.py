@@ -182,9 +182,9 @@ class PassageTable:
         return range(self.backend.position(self.doc, doc_index), self.backend.position(self.doc, doc_index + 1))
 
 
-
 #: The arrays of a :class:`PassageTable`, as saved.
 PASSAGE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(PassageTable) if f.name != "backend")
+
 
 @dataclass(frozen=True)
 class CorpusIndex:

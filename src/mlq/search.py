@@ -12,7 +12,7 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from . import cache, matching, scoring
 from .cache import BuildReport
@@ -73,8 +73,23 @@ class Hit:
 
 
 SORTS = ("score", "date", "doc")
-#: How many passages' normalized prose a searcher keeps, for checking surfaces.
-_NORMALIZED_KEPT = 4096
+#: How many entries each of a searcher's caches keeps (passages' normalized prose and headers'
+#: bigrams, for checking surfaces; clauses' texts as words).
+_KEPT = 4096
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remembered(cache: dict[K, V], key: K, make: Callable[[], V]) -> V:
+    """``cache[key]``, made by ``make`` the first time; the oldest entry goes once there are
+    :data:`_KEPT`."""
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _KEPT:
+            cache.pop(next(iter(cache)))
+        found = cache[key] = make()
+    return found
 
 
 def analyze_query(analyzer: Analyzer, query: str, filtered: bool = False) -> tuple[Query, list[QueryWord]]:
@@ -219,12 +234,7 @@ class Searcher:
     def words(self, text: str) -> list[str]:
         """``text`` as the words field indexes it (kept for the few texts asked again and again:
         a clause's, per passage it looks at)."""
-        found = self._analysed.get(text)
-        if found is None:
-            if len(self._analysed) >= _NORMALIZED_KEPT:
-                self._analysed.pop(next(iter(self._analysed)))
-            found = self._analysed[text] = self._words(text)
-        return found
+        return _remembered(self._analysed, text, lambda: self._words(text))
 
     def documents_holding(self, run: Sequence[str]) -> set[int]:
         """The documents with a passage holding ``run`` (consecutive words) as ranking counts
@@ -266,12 +276,8 @@ class Searcher:
     def _header_bigrams(self, row: int) -> Counter[str]:
         """The bigrams passage ``row``'s header adds to its bigram field, as indexing made them."""
         key = (int(self.index.passages.doc[row]), int(self.index.passages.section[row]))
-        found = self._header_counts.get(key)
-        if found is None:
-            if len(self._header_counts) >= _NORMALIZED_KEPT:
-                self._header_counts.pop(next(iter(self._header_counts)))
-            found = self._header_counts[key] = Counter(bigram_texts(self._header_text(row), self.index.settings.analyzer.latin_bigrams))
-        return found
+        latin = self.index.settings.analyzer.latin_bigrams
+        return _remembered(self._header_counts, key, lambda: Counter(bigram_texts(self._header_text(row), latin)))
 
     def _header_text(self, row: int) -> str:
         """Passage ``row``'s header as indexing counted it with the passage (see
@@ -280,13 +286,10 @@ class Searcher:
         return self.index.settings.headers.header(title, self.index.passages.section_text(int(self.index.passages.section[row])))
 
     def _normalized_text(self, row: int, place: str) -> str:
-        text = self._normalized.get((row, place))
-        if text is None:
-            if len(self._normalized) >= _NORMALIZED_KEPT:
-                self._normalized.pop(next(iter(self._normalized)))
-            raw = self.index.prose(row) if place == "prose" else self._header_text(row)
-            text = self._normalized[(row, place)] = normalize(raw)[0]
-        return text
+        def make() -> str:
+            return normalize(self.index.prose(row) if place == "prose" else self._header_text(row))[0]
+
+        return _remembered(self._normalized, (row, place), make)
 
     def explain(self, words: Sequence[tuple[QueryWord, int]], row: int) -> tuple[scoring.Part, ...]:
         """What each of the query's words adds to passage ``row``'s score, field by field, from
