@@ -8,6 +8,7 @@ array it holds. Both backends sum in the same order, so they give the same float
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from typing import Any, Callable, Sequence
 
@@ -51,6 +52,24 @@ class Backend:
     def plus(self, scores: Sequence[float], units: Sequence[int], found: tuple[Sequence[int], Sequence[float]]) -> Sequence[float]:
         """``scores`` plus, for each, the score ``found`` (sorted units and their scores) gives
         its unit (0 if none)."""
+        raise NotImplementedError
+
+    def running_sum(self, first: int, gaps: Sequence[int]) -> Sequence[int]:
+        """``first``, then ``first`` plus each running total of ``gaps``: a posting list's
+        units from its first one and the gaps (see :mod:`mlq.postings`)."""
+        raise NotImplementedError
+
+    def nibbles(self, packed: Sequence[int], lo: int, hi: int) -> Sequence[int]:
+        """Half-bytes ``lo`` to ``hi`` of ``packed``, the low half of each byte first."""
+        raise NotImplementedError
+
+    def put(self, values: Sequence[int], at: Sequence[int], base: int, new: Sequence[int]) -> Sequence[int]:
+        """A copy of ``values`` with ``values[at[k] - base] = new[k]``."""
+        raise NotImplementedError
+
+    def bm25(self, units: Sequence[int], tf: Sequence[int], lengths: Sequence[int], scale: float, shift: float, boost: float, idf: float) -> Sequence[float]:
+        """``idf · tf·boost / (lengths[u]·scale + shift + tf)`` for each posting: the formula of
+        :mod:`mlq.scoring`, with its constants worked out, in that order of operations."""
         raise NotImplementedError
 
 
@@ -113,6 +132,32 @@ class _Numpy(Backend):
         at = np.minimum(np.searchsorted(found_units, units), len(found_units) - 1)
         return scores + np.where(found_units[at] == units, found_scores[at], 0.0)
 
+    def running_sum(self, first, gaps):  # type: ignore[override]
+        units = np.empty(len(gaps) + 1, dtype=np.int32)
+        units[0] = first
+        units[1:] = gaps
+        return np.cumsum(units, out=units)
+
+    def nibbles(self, packed, lo, hi):  # type: ignore[override]
+        pairs = np.asarray(packed[lo >> 1 : (hi + 1) >> 1])
+        values = np.empty((len(pairs), 2), dtype=np.uint8)
+        np.bitwise_and(pairs, 15, out=values[:, 0])
+        np.right_shift(pairs, 4, out=values[:, 1])
+        return values.reshape(-1)[lo & 1 : (lo & 1) + hi - lo]
+
+    def put(self, values, at, base, new):  # type: ignore[override]
+        values = values.astype(np.int32)
+        values[np.asarray(at) - base] = new
+        return values
+
+    def bm25(self, units, tf, lengths, scale, shift, boost, idf):  # type: ignore[override]
+        out = np.asarray(lengths)[units] * scale
+        out += shift
+        out += tf
+        np.divide(tf * boost, out, out=out)
+        out *= idf
+        return out
+
 
 class _Plain(Backend):
     """The same sums in plain Python, in the order ``np.bincount`` adds them: the same floats."""
@@ -154,6 +199,21 @@ class _Plain(Backend):
     def plus(self, scores, units, found):  # type: ignore[override]
         by_unit = dict(zip(*found))
         return [score + by_unit.get(unit, 0.0) for unit, score in zip(units, scores)]
+
+    def running_sum(self, first, gaps):  # type: ignore[override]
+        return list(itertools.accumulate(gaps, initial=first))
+
+    def nibbles(self, packed, lo, hi):  # type: ignore[override]
+        return [(packed[k >> 1] >> ((k & 1) << 2)) & 15 for k in range(lo, hi)]
+
+    def put(self, values, at, base, new):  # type: ignore[override]
+        values = list(values)
+        for k, value in zip(at, new):
+            values[k - base] = value
+        return values
+
+    def bm25(self, units, tf, lengths, scale, shift, boost, idf):  # type: ignore[override]
+        return [t * boost / (lengths[u] * scale + shift + t) * idf for u, t in zip(units, tf)]
 
 
 NUMPY, PLAIN = _Numpy(), _Plain()

@@ -2,9 +2,9 @@
 
 Each field is one BM25Okapi (the formula of ``rank_bm25.BM25Okapi``, epsilon floor for
 negative IDF included) stored as arrays: a vocabulary of term hashes (sorted, with the terms'
-text beside them), and per term its postings (passage numbers) with the term frequency and the
-term's BM25 contribution to each passage, precomputed at build time. A query then costs in
-proportion to the postings of its terms: gather their slices, sum per passage with
+text beside them), and per term its postings (passage numbers and term frequencies, stored
+small: :mod:`mlq.postings`). A query then costs in proportion to the postings of its terms:
+decode them, work out their BM25 weights (:func:`mlq.scoring.weights`), sum per passage with
 ``np.bincount``, and pick the best few with a partial sort. Nothing loops over every passage.
 
 Terms are identified by a 64-bit hash (BLAKE2b) rather than by their text, so that an index
@@ -21,11 +21,12 @@ import heapq
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from ._numpy import np
 from .backends import NUMPY, Backend
-from .scoring import BM25Params, scores as bm25_scores
+from .postings import PostingLists
+from .scoring import BM25Params, FieldStats, stats, weights
 
 
 @functools.lru_cache(maxsize=1 << 20)
@@ -155,16 +156,16 @@ class Postings(NamedTuple):
 
 @dataclass(frozen=True)
 class FieldIndex:
-    """One field's BM25: postings of term ``i`` are ``postings[indptr[i]:indptr[i+1]]``, with
-    term frequencies in ``tf`` and precomputed scores in ``scores`` at the same positions;
-    ``lengths[p]`` is passage ``p``'s number of terms (its BM25 document length)."""
+    """One field's BM25: term ``i`` of ``vocabulary`` is in the units of ``postings.units(i)``;
+    ``lengths[u]`` is unit ``u``'s number of terms (its BM25 document length); ``stats`` and
+    ``params`` are what its scores are worked out from when a query asks."""
 
     vocabulary: Vocabulary
-    indptr: np.ndarray
-    postings: np.ndarray
-    tf: np.ndarray
-    scores: np.ndarray
+    postings: PostingLists
     lengths: np.ndarray
+    stats: FieldStats
+    params: BM25Params
+
     #: How its arrays are read (see :mod:`mlq.backends`): its vocabulary's.
     @property
     def backend(self) -> Backend:
@@ -174,14 +175,33 @@ class FieldIndex:
     def term_count(self) -> int:
         return len(self.vocabulary)
 
+    def arrays(self) -> dict[str, Any]:
+        """Its arrays by name, as saved (see :meth:`from_arrays`)."""
+        vocabulary = self.vocabulary
+        stats = np.array([self.stats.units, self.stats.average_length, self.stats.mean_idf], dtype=np.float64)
+        own = {"hashes": vocabulary.hashes, "vocab": vocabulary.blob, "vocab_offsets": vocabulary.offsets, "lengths": self.lengths, "stats": stats}
+        return {**own, **self.postings.arrays()}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, Any], params: BM25Params, backend: Backend = NUMPY) -> FieldIndex:
+        vocabulary = Vocabulary(arrays["hashes"], arrays["vocab"], arrays["vocab_offsets"], backend)
+        units, average, mean = arrays["stats"]
+        stats = FieldStats(int(units), float(average), float(mean))
+        return cls(vocabulary, PostingLists.from_arrays(arrays, backend), arrays["lengths"], stats, params)
+
+    def with_numpy(self) -> FieldIndex:
+        """The same field over numpy arrays (views, no copies)."""
+        return FieldIndex.from_arrays({name: np.asarray(a) for name, a in self.arrays().items()}, self.params)
+
     def lookup(self, term: str) -> Postings | None:
-        """``term``'s postings (slices of the arrays: numpy arrays, or memoryviews for a small
-        index), or None for an unknown term."""
+        """``term``'s postings (numpy arrays, or lists for a small index), or None for an
+        unknown term."""
         i = self.vocabulary.id_of(term)
         if i is None:
             return None
-        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
-        return Postings(self.postings[lo:hi], self.scores[lo:hi], self.tf[lo:hi])
+        units, tf = self.postings.units(i), self.postings.frequencies(i)
+        scores = weights(units, tf, self.lengths, len(units), self.stats, self.params, self.backend)
+        return Postings(units, scores, tf)
 
     def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Passage numbers containing ``term`` and the term's BM25 score in each, or None for an
@@ -192,39 +212,40 @@ class FieldIndex:
     def posting(self, term: str, unit: int) -> tuple[int, int] | None:
         """``term``'s frequency in unit ``unit`` and its document frequency, or None if the unit
         does not hold it."""
-        found = self.lookup(term)
-        if found is None:
+        i = self.vocabulary.id_of(term)
+        if i is None:
             return None
-        units = found.ids
+        units = self.postings.units(i)
         at = bisect.bisect_left(units, unit)  # postings are in unit order (see assemble_field)
-        return (int(found.tf[at]), len(units)) if at < len(units) and units[at] == unit else None
+        return (int(self.postings.frequencies(i)[at]), len(units)) if at < len(units) and units[at] == unit else None
 
     def document_frequency(self, term: str) -> int:
         i = self.vocabulary.id_of(term)
-        return 0 if i is None else int(self.indptr[i + 1]) - int(self.indptr[i])
+        return 0 if i is None else self.postings.count(i)
 
     def document_frequencies(self) -> Sequence[int]:
         """Every term's document frequency (a list for a small index read without numpy)."""
-        return self.backend.differences(self.indptr)
+        return self.backend.differences(self.postings.indptr)
 
     def entries(self, keep: np.ndarray, renumber: np.ndarray) -> Entries:
         """The counts of the passages where ``keep`` is true, numbered ``renumber[p]``: what an
         incremental build takes over from the previous index. Grouped by term hash."""
-        kept = keep[self.postings]
-        hashes = np.repeat(self.vocabulary.hashes, np.diff(self.indptr))[kept]
-        return Entries(hashes, renumber[self.postings[kept]], self.tf[kept].astype(np.int32))  # widened: see _narrowest
-
+        units, tf = self.postings.decoded()
+        kept = keep[units]
+        hashes = np.repeat(self.vocabulary.hashes, np.diff(self.postings.indptr))[kept]
+        return Entries(hashes, renumber[units[kept]], tf[kept])
 
     def entries_of(self, sources: np.ndarray, targets: np.ndarray) -> Entries:
         """The counts of passage ``sources[i]`` as passage ``targets[i]``, where a passage may
         be taken several times. Grouped by passage, not by term."""
-        by_passage = np.argsort(self.postings, kind="stable")
-        counts = np.bincount(self.postings, minlength=len(self.lengths))
+        units, tf = self.postings.decoded()
+        by_passage = np.argsort(units, kind="stable")
+        counts = np.bincount(units, minlength=len(self.lengths))
         starts = np.cumsum(counts) - counts
         taken = by_passage[_ranges(starts[sources], counts[sources])]
-        terms = np.repeat(np.arange(len(self.vocabulary)), np.diff(self.indptr))[taken]
+        terms = np.repeat(np.arange(len(self.vocabulary)), np.diff(self.postings.indptr))[taken]
         passages = np.repeat(targets.astype(np.int32), counts[sources])
-        return Entries(self.vocabulary.hashes[terms], passages, self.tf[taken].astype(np.int32))
+        return Entries(self.vocabulary.hashes[terms], passages, tf[taken])
 
 
 class TermCounter:
@@ -305,16 +326,16 @@ def assemble_field(
     indptr = np.zeros(len(starts) + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
 
-    scores = bm25_scores(tf, passages, lengths, df, params)
     known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
     vocabulary = known.texts_of(hashes[starts], texts)
-    return FieldIndex(vocabulary, indptr, passages.astype(np.int32, copy=False), _narrowest(tf), scores, lengths.astype(np.int32, copy=False))
+    lengths = _narrowest(lengths)
+    field_stats = stats(lengths, df)
+    return FieldIndex(vocabulary, PostingLists.encode(indptr, passages, tf), lengths, field_stats, params)
 
 
 def _narrowest(counts: np.ndarray) -> np.ndarray:
-    """``counts`` (term frequencies) in the smallest unsigned type that holds them: most fields
-    fit a byte a posting instead of four. Whatever reads them back for counting widens them
-    again (:meth:`FieldIndex.entries`), so that no sum can wrap."""
+    """``counts`` (passage lengths) in the smallest unsigned type that holds them: most fit two
+    bytes a passage instead of four. Whatever sums them widens them (numpy does)."""
     top = int(counts.max()) if len(counts) else 0
     dtype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int32
     return counts.astype(dtype, copy=False)

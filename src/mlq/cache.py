@@ -31,20 +31,19 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator
 
 from ._numpy import np
-from .bm25 import FieldIndex, Index, Vocabulary
+from .bm25 import FieldIndex, Index
 from .corpus import Selection, SourceFile, Warn, sha256, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import PASSAGE_COLUMNS, CorpusIndex, DocumentTable, IndexSettings, PassageTable, Progress, build_index
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 13
+FORMAT_VERSION = 14
 
 _POINTER = "current"
 _LOCK = "lock"
 _MANIFEST = "manifest.json"
 _BUILD_NAME = re.compile(r"build-[0-9a-f]{12}")
-_FIELD_ARRAYS = ("hashes", "vocab", "vocab_offsets", "indptr", "postings", "tf", "scores", "lengths")
 
 
 def cache_root() -> Path:
@@ -221,9 +220,11 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
         raise CacheError("damaged cache entry (counts differ from the manifest)")
     fields = {}
     for name in NAMES:
-        part = {key: arrays[f"{name}.{key}"] for key in _FIELD_ARRAYS}
-        vocabulary = Vocabulary(part["hashes"], part["vocab"], part["vocab_offsets"], backend)
-        fields[name] = FieldIndex(vocabulary, part["indptr"], part["postings"], part["tf"], part["scores"], part["lengths"])
+        part = {key[len(name) + 1 :]: array for key, array in arrays.items() if key.startswith(f"{name}.")}
+        try:
+            fields[name] = FieldIndex.from_arrays(part, settings.params(name), backend)
+        except (KeyError, TypeError, ValueError) as error:
+            raise CacheError(f"damaged cache entry ({name}: {error})") from None
     bm25 = Index(fields, dict(settings.weights), len(passages))
     return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings), manifest
 
@@ -231,7 +232,7 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
 #: Up to this many passages, an index is read without numpy (see :func:`_map_plainly`).
 PLAIN_MAX_PASSAGES = 20_000
 #: The dtypes mlq writes, as ``memoryview`` formats.
-_FORMATS = {"<i4": "i", "<i8": "q", "<u8": "Q", "<f8": "d", "|u1": "B", "<u2": "H"}
+_FORMATS = {"<i4": "i", "<i8": "q", "<u8": "Q", "<f8": "d", "|u1": "B", "<u2": "H", "<u4": "I"}
 
 
 def _plain(manifest: Manifest) -> bool:
@@ -278,9 +279,7 @@ def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
     arrays.update({"records": documents.records_blob, "records.offsets": documents.record_offsets})
     arrays.update({"texts": documents.blob, "texts.offsets": documents.offsets})
     for name, field in index.bm25.fields.items():
-        vocabulary = field.vocabulary
-        parts = (vocabulary.hashes, vocabulary.blob, vocabulary.offsets, field.indptr, field.postings, field.tf, field.scores, field.lengths)
-        arrays.update({f"{name}.{part}": array for part, array in zip(_FIELD_ARRAYS, parts)})
+        arrays.update({f"{name}.{part}": array for part, array in field.arrays().items()})
     return {name: np.ascontiguousarray(array) for name, array in arrays.items()}
 
 

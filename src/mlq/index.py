@@ -233,17 +233,7 @@ class CorpusIndex:
         old = self.documents
         documents = DocumentTable(*map(np.asarray, (old.records_blob, old.record_offsets, old.blob, old.offsets)))
         passages = PassageTable(**arrays(self.passages, PASSAGE_COLUMNS))
-        bm25 = Index(
-            {
-                name: FieldIndex(
-                    Vocabulary(**arrays(field.vocabulary, ("hashes", "blob", "offsets"))),
-                    **arrays(field, ("indptr", "postings", "tf", "scores", "lengths")),
-                )
-                for name, field in self.bm25.fields.items()
-            },
-            self.bm25.weights,
-            self.bm25.passage_count,
-        )
+        bm25 = Index({name: field.with_numpy() for name, field in self.bm25.fields.items()}, self.bm25.weights, self.bm25.passage_count)
         return replace(self, documents=documents, passages=passages, bm25=bm25)
 
 

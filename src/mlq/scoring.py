@@ -7,7 +7,7 @@ whole documents): a term ``t`` in a unit ``u`` weighs
     idf(t) = ln((N − df + 0.5) / (df + 0.5)),    floored at ε·mean(idf) when negative
 
 where N is the number of units, df the units holding ``t`` and ``len(u)`` the number of terms
-of ``u``. :func:`scores` computes it for millions of postings when an index is built;
+of ``u``. :func:`weights` computes it for every posting of a query's term;
 :func:`explain` computes it for one posting, with every factor kept, for ``--explain`` and
 the tests; they sit side by side so that what is explained is what was scored
 (tantivy's ``BM25Weight`` keeps ``score`` and ``explain`` together for the same reason).
@@ -67,22 +67,14 @@ def norm(length: int, stats: FieldStats, params: BM25Params) -> float:
     return 1 - params.b + params.b * length / stats.average_length
 
 
-def scores(tf: np.ndarray, units: np.ndarray, lengths: np.ndarray, df: np.ndarray, params: BM25Params) -> np.ndarray:
-    """The weight of every posting of a field: its ``tf`` and its unit (postings grouped by
-    term), every unit's length, and each term's document frequency ``df``. Computed in place:
-    on millions of postings every temporary array costs more than the arithmetic."""
-    idfs = raw_idf(len(lengths), df)
-    if len(idfs):
-        idfs[idfs < 0] = params.epsilon * idfs.mean()
-    total = int(lengths.sum())
-    average = total / len(lengths) if len(lengths) and total else 1.0
-    out = lengths[units].astype(np.float64)
-    out *= params.k1 * params.b / average
-    out += params.k1 * (1 - params.b)
-    out += tf
-    np.divide(tf * (params.k1 + 1), out, out=out)
-    out *= np.repeat(idfs, df)
-    return out
+def weights(
+    units: Sequence[int], tf: Sequence[int], lengths: Sequence[int], df: int, stats: FieldStats, params: BM25Params, backend: Backend = NUMPY
+) -> Sequence[float]:
+    """The weight of one term in each unit holding it (``units``, where it occurs ``tf``
+    times), every unit's length, and its document frequency ``df``: worked out when a query
+    asks, from counts, so that an index stores no score (see :mod:`mlq.postings`)."""
+    scale, shift = params.k1 * params.b / stats.average_length, params.k1 * (1 - params.b)
+    return backend.bm25(units, tf, lengths, scale, shift, params.k1 + 1, idf(stats, df, params))
 
 
 @dataclass(frozen=True)
@@ -107,7 +99,7 @@ class Part:
 def explain(
     field: str, unit: str, term: str, count: int, weight: float, tf: int, df: int, length: int, stats: FieldStats, params: BM25Params
 ) -> Part:
-    """:func:`scores` for one posting, with its factors."""
+    """:func:`weights` for one posting, with its factors."""
     term_idf, term_norm = idf(stats, df, params), norm(length, stats, params)
     saturated = tf * (params.k1 + 1) / (tf + params.k1 * term_norm)
     return Part(field, unit, term, count, weight, tf, term_idf, term_norm, weight * count * term_idf * saturated)

@@ -120,7 +120,6 @@ class Searcher:
         self.analyzer = analyzer or Analyzer(index.settings.analyzer)
         self.built = built
         self._searches = 0
-        self._stats: dict[str, scoring.FieldStats] = {}  # a cache, for explain
         self._normalized: dict[tuple[int, str], str] = {}  # a cache of passages' prose and headers, NFKC and lower-cased
         self._header_counts: dict[tuple[int, int], Counter[str]] = {}  # a cache of headers' bigrams, by (document, section)
         self._analysed: dict[str, list[str]] = {}  # a cache of clauses' texts as words
@@ -326,15 +325,10 @@ class Searcher:
             return []
         tf, df = posting
         params = self.index.settings.params(name)
-        stats = self._field_stats(name, field)
+        stats = field.stats
         weight = self.index.bm25.weights[name]
         unit_name = field_named(name).unit
         return [scoring.explain(name, unit_name, term, count, weight, tf, df, int(field.lengths[unit]), stats, params)]
-
-    def _field_stats(self, name: str, field: FieldIndex) -> scoring.FieldStats:
-        if name not in self._stats:
-            self._stats[name] = scoring.stats(field.lengths, field.document_frequencies(), field.backend)
-        return self._stats[name]
 
     def similar(
         self,
@@ -396,7 +390,6 @@ class Searcher:
             # A small index is read without numpy, which suits one search; from a second one on
             # (a batch, a program), importing numpy once costs less than summing in Python.
             self.index = self.index.with_numpy_arrays()
-            self._stats.clear()
         bm25 = self.index.bm25
         found = matching.candidates(bm25.fields, bm25.weights, self.index.passages.doc, words, self.place_of, self.index.backend)
         # Own words, surfaces, phrases, + and - (``exact``, ``keep``) are checked best first, only

@@ -1,0 +1,164 @@
+"""Posting lists stored small: which units hold each term of a field, and how often.
+
+A term's units are ascending, so they are kept as the first unit and the gaps to the next
+ones, in the narrowest of ``uint8``, ``uint16`` and ``uint32`` that holds that term's largest
+gap (one stream per width): the common terms, which hold most postings, have small gaps and
+fit one or two bytes a posting, instead of four for the unit and eight for a precomputed score
+(scores are worked out at query time, see :mod:`mlq.scoring`). Term frequencies go two to a
+byte; the few above 15 are written 0 there and kept aside, sorted by position. Lucene and
+tantivy do the same per block of 128 postings; per term keeps the decoding one cumulative sum
+over a slice, with numpy or in plain Python (:mod:`mlq.backends`), and every part a plain array
+that is memory-mapped, loaded without pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping, Sequence
+
+from ._numpy import np
+from .backends import NUMPY, Backend
+
+#: The widths gaps are stored in, and their dtypes.
+WIDTHS = {1: "uint8", 2: "uint16", 4: "uint32"}
+#: Term frequencies above this are kept aside (a nibble holds 1..15; 0 means "aside").
+_NIBBLE_MAX = 15
+
+
+@dataclass(frozen=True)
+class PostingLists:
+    """Term ``i``'s postings are positions ``indptr[i]:indptr[i + 1]``: its first unit is
+    ``firsts[i]``, then come ``indptr[i + 1] - indptr[i] - 1`` gaps from ``gap_starts[i]`` in the
+    stream of width ``widths[i]``. Frequencies: nibble ``p`` of ``tf_nibbles`` (low half first),
+    or, where that is 0, ``tf_aside[k]`` for ``tf_aside_at[k] == p``."""
+
+    indptr: Any
+    firsts: Any
+    widths: Any
+    gap_starts: Any
+    gaps1: Any
+    gaps2: Any
+    gaps4: Any
+    tf_nibbles: Any
+    tf_aside_at: Any
+    tf_aside: Any
+    #: How its arrays are read (see :mod:`mlq.backends`); not an array.
+    backend: Backend = NUMPY
+
+    @classmethod
+    def encode(cls, indptr: np.ndarray, units: np.ndarray, tf: np.ndarray) -> PostingLists:
+        """The lists of ``units`` and ``tf`` (grouped by term as ``indptr`` says, ascending
+        within a term)."""
+        units = np.asarray(units, dtype=np.int64)
+        counts = np.diff(indptr)
+        terms = len(counts)
+        starts = indptr[:-1]
+        gaps = np.diff(units, prepend=0)
+        following = np.ones(len(units), dtype=bool)
+        following[starts[counts > 0]] = False  # a term's first unit is no gap
+        largest = np.zeros(terms, dtype=np.int64)
+        has_gaps = counts > 1
+        if has_gaps.any():
+            gaps_only = np.where(following, gaps, 0)
+            largest[has_gaps] = np.maximum.reduceat(gaps_only, starts)[has_gaps] if len(units) else 0
+        widths = np.where(largest < 2**8, 1, np.where(largest < 2**16, 2, 4)).astype(np.uint8)
+        width_of = np.repeat(widths, counts)
+        streams = {}
+        gap_starts = np.zeros(terms, dtype=np.int64)
+        for width, dtype in WIDTHS.items():
+            mine = widths == width
+            taken = np.where(mine, counts - 1, 0)
+            gap_starts[mine] = (np.cumsum(taken) - taken)[mine]
+            streams[width] = gaps[following & (width_of == width)].astype(dtype)
+        firsts = units[starts[counts > 0]] if terms else np.zeros(0, np.int64)
+        aside = tf > _NIBBLE_MAX
+        nibbles = np.where(aside, 0, tf).astype(np.uint8)
+        if len(nibbles) % 2:
+            nibbles = np.r_[nibbles, np.uint8(0)]
+        packed = (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
+        return cls(
+            indptr=_smallest_index(indptr),
+            firsts=firsts.astype(np.int32),
+            widths=widths,
+            gap_starts=_smallest_index(gap_starts),
+            gaps1=streams[1],
+            gaps2=streams[2],
+            gaps4=streams[4],
+            tf_nibbles=packed,
+            tf_aside_at=np.flatnonzero(aside).astype(np.int64),
+            tf_aside=tf[aside].astype(np.uint32),
+        )
+
+    def arrays(self) -> dict[str, Any]:
+        """Its arrays by name, as saved (see :func:`from_arrays`)."""
+        return {name: getattr(self, name) for name in ARRAY_NAMES}
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, Any], backend: Backend = NUMPY) -> PostingLists:
+        return cls(**{name: arrays[name] for name in ARRAY_NAMES}, backend=backend)
+
+    def with_numpy(self) -> PostingLists:
+        """The same lists over numpy arrays (views of what it holds, no copies)."""
+        return replace(self, **{name: np.asarray(getattr(self, name)) for name in ARRAY_NAMES}, backend=NUMPY)
+
+    def __len__(self) -> int:
+        """How many terms."""
+        return len(self.firsts)
+
+    @property
+    def size(self) -> int:
+        """How many postings, over every term."""
+        return int(self.indptr[len(self.indptr) - 1])
+
+    def count(self, term: int) -> int:
+        """Term ``term``'s document frequency: how many units hold it."""
+        return int(self.indptr[term + 1]) - int(self.indptr[term])
+
+    def units(self, term: int) -> Sequence[int]:
+        """The units holding term ``term``, ascending (an ``int32`` array, or a list)."""
+        lo, hi = int(self.indptr[term]), int(self.indptr[term + 1])
+        if hi == lo:
+            return self.backend.running_sum(0, self.gaps1[0:0])
+        width, start = int(self.widths[term]), int(self.gap_starts[term])
+        stream = self.gaps1 if width == 1 else self.gaps2 if width == 2 else self.gaps4
+        return self.backend.running_sum(int(self.firsts[term]), stream[start : start + hi - lo - 1])
+
+    def frequencies(self, term: int) -> Sequence[int]:
+        """Term ``term``'s frequency in each of :meth:`units`, in the same order."""
+        return self._frequencies(int(self.indptr[term]), int(self.indptr[term + 1]))
+
+    def _frequencies(self, lo: int, hi: int) -> Sequence[int]:
+        values = self.backend.nibbles(self.tf_nibbles, lo, hi)
+        first, last = self.backend.position(self.tf_aside_at, lo), self.backend.position(self.tf_aside_at, hi)
+        if first == last:
+            return values
+        return self.backend.put(values, self.tf_aside_at[first:last], lo, self.tf_aside[first:last])
+
+    def decoded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every posting's unit (``int32``) and frequency (``int32``), term after term: what a
+        build takes over from the previous index. With numpy, whatever the size."""
+        lists = self.with_numpy()
+        indptr = lists.indptr.astype(np.int64)
+        counts = np.diff(indptr)
+        starts = indptr[:-1][counts > 0]
+        gaps = np.zeros(lists.size, dtype=np.int64)
+        width_of = np.repeat(lists.widths, counts)
+        following = np.ones(lists.size, dtype=bool)
+        following[starts] = False
+        for width in WIDTHS:
+            gaps[following & (width_of == width)] = getattr(lists, f"gaps{width}")
+        gaps[starts] = lists.firsts[counts > 0]
+        running = np.cumsum(gaps)
+        units = running - np.repeat(running[starts] - gaps[starts], counts[counts > 0])
+        tf = lists._frequencies(0, lists.size).astype(np.int32)
+        return units.astype(np.int32), tf
+
+
+#: The arrays of :class:`PostingLists`, as saved.
+ARRAY_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PostingLists) if f.name != "backend")
+
+
+def _smallest_index(values: np.ndarray) -> np.ndarray:
+    """Offsets as ``int32`` when they fit (they do but in a huge field), else ``int64``."""
+    values = np.asarray(values, dtype=np.int64)
+    return values.astype(np.int32) if not len(values) or int(values.max()) < 2**31 else values
