@@ -33,8 +33,7 @@ def test_analyze_shows_what_the_index_holds_for_a_passage(tmp_path: Path) -> Non
             said = Counter(t["term"] for t in tokens if t["field"] == field_name and t["indexed"])
             held = {}
             for term_id in range(len(field.vocabulary)):
-                lo, hi = int(field.indptr[term_id]), int(field.indptr[term_id + 1])
-                for passage, tf in zip(list(field.postings[lo:hi]), list(field.tf[lo:hi])):
+                for passage, tf in zip(list(field.postings.units(term_id)), list(field.postings.frequencies(term_id))):
                     if passage == row:
                         held[field.vocabulary[term_id]] = int(tf)
             assert said == held, (name, field_name)

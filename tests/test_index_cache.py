@@ -73,10 +73,10 @@ def test_an_index_updated_by_edits_renames_and_copies_is_the_one_a_full_build_ma
     assert full.built is not None and full.built.analysed_files == 61
     for name, field in full.index.bm25.fields.items():
         other = updated.index.bm25.fields[name]
-        for array in ("indptr", "postings", "tf", "scores", "lengths"):
-            assert np.array_equal(np.asarray(getattr(other, array)), np.asarray(getattr(field, array))), (name, array)
-        assert np.array_equal(np.asarray(other.vocabulary.hashes), np.asarray(field.vocabulary.hashes)), name
-        ids, starts = np.asarray(field.postings), np.asarray(field.indptr)
+        for array, values in field.arrays().items():
+            assert np.array_equal(np.asarray(other.arrays()[array]), np.asarray(values)), (name, array)
+        assert other.stats == field.stats, name
+        ids, starts = field.postings.decoded()[0], np.asarray(field.postings.indptr)
         inside = np.ones(len(ids) - 1, dtype=bool)
         inside[starts[1:-1][starts[1:-1] > 0] - 1] = False  # the step from one term's postings to the next
         assert (ids[1:][inside] > ids[:-1][inside]).all(), name
@@ -94,13 +94,13 @@ def test_renamed_file_is_taken_over_without_analysis(many_files: Path) -> None:
 def test_touched_files_are_not_rebuilt_and_not_hashed_again(many_files: Path) -> None:
     open_corpus(many_files, jobs=1)
     build = live_build(many_files)
-    scores_inode = (build / "words.scores.npy").stat().st_ino
+    scores_inode = (build / "words.tf_nibbles.npy").stat().st_ino
     for path in list(many_files.rglob("*.md"))[:5]:
         os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
     assert open_corpus(many_files).built is None
     # The new times are recorded (a new build of hard links), so the next run needs no hashing.
     assert live_build(many_files) != build
-    assert (live_build(many_files) / "words.scores.npy").stat().st_ino == scores_inode
+    assert (live_build(many_files) / "words.tf_nibbles.npy").stat().st_ino == scores_inode
     _, manifest = load(entry_dir(many_files.resolve()), IndexSettings())
     recorded = {f.path: f.mtime_ns for f in manifest.files}
     assert all(recorded[p.relative_to(many_files).as_posix()] == p.stat().st_mtime_ns for p in many_files.rglob("*.md"))
@@ -153,7 +153,7 @@ def test_loading_does_no_work_per_passage(many_files: Path, monkeypatch: pytest.
         return isinstance(array.base, np.memmap) and not array.flags.owndata
 
     assert mapped(index.passages.doc) and mapped(index.documents.blob)
-    assert all(mapped(f.postings) and mapped(f.scores) and mapped(f.vocabulary.hashes) for f in index.bm25.fields.values())
+    assert all(mapped(f.postings.gaps1) and mapped(f.postings.tf_nibbles) and mapped(f.vocabulary.hashes) for f in index.bm25.fields.values())
     assert index.documents._decoded == {}  # no document record read yet
     searcher = open_corpus(many_files)
     hits = searcher.search("面接", limit=3)
@@ -229,13 +229,13 @@ def test_manifest_tampering_is_caught_and_rebuilt(corpus: Path) -> None:
 
 def test_verify_finds_a_flipped_byte_that_loading_does_not_check(corpus: Path, tmp_path: Path) -> None:
     assert run_mlq("index", "--corpus", str(corpus)).returncode == 0
-    path = live_build(corpus) / "bigrams.scores.npy"
+    path = live_build(corpus) / "bigrams.tf_nibbles.npy"
     data = bytearray(path.read_bytes())
     data[-3] ^= 0xFF
     path.write_bytes(bytes(data))
     result = run_mlq("index", "--verify", "--corpus", str(corpus))
     assert result.returncode == 2
-    assert "bigrams.scores.npy: checksum does not match" in result.stderr
+    assert "bigrams.tf_nibbles.npy: checksum does not match" in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert run_mlq("index", "--rebuild", "--corpus", str(corpus)).returncode == 0
     assert run_mlq("index", "--verify", "--corpus", str(corpus)).returncode == 0
@@ -304,14 +304,16 @@ def test_a_search_of_the_bundled_essays_does_not_import_numpy(tmp_path: Path) ->
 
 
 def test_counts_are_stored_small_and_survive_an_incremental_build(tmp_path: Path) -> None:
-    """A term frequency is stored in the smallest type that holds it (a byte, mostly); when an
-    edit brings one too large for the counts taken over, the incremental build counts it right."""
+    """A term frequency is stored in half a byte, those over 15 aside; when an edit brings one
+    too large for half a byte, the incremental build counts it right."""
     root = tmp_path / "notes"
     root.mkdir()
     (root / "many.md").write_text("# 面接\n\n今日も面接。\n", encoding="utf-8")
     (root / "other.md").write_text("# 別\n\n面接の話。\n", encoding="utf-8")
     first = open_corpus(root)
-    assert all(np.asarray(field.tf).dtype == np.uint8 for field in first.index.bm25.fields.values())
+    for field in first.index.bm25.fields.values():
+        lists = field.postings
+        assert len(lists.tf_nibbles) == (lists.size + 1) // 2 and len(lists.tf_aside) == 0
     (root / "many.md").write_text("# 面接\n\n" + "面接 " * 300 + "\n", encoding="utf-8")  # one passage, 300 times
     again = open_corpus(root)  # "other" taken over, its counts a byte each; "many" counted anew
     assert again.built is not None and again.built.analysed_files == 1
@@ -320,6 +322,6 @@ def test_counts_are_stored_small_and_survive_an_incremental_build(tmp_path: Path
     for name in ("words", "body"):
         unit = row if name == "words" else again.catalog.numbers["many"]
         tf, _ = again.index.bm25.fields[name].posting("面接", unit)
-        assert tf >= 300 and np.asarray(again.index.bm25.fields[name].tf).dtype == np.uint16, name
+        assert tf >= 300 and tf in list(again.index.bm25.fields[name].postings.tf_aside), name
         assert (tf, _) == clean.index.bm25.fields[name].posting("面接", unit), name
     assert [hit.score for hit in again.search("面接")] == [hit.score for hit in clean.search("面接")]

@@ -176,22 +176,20 @@ class FieldIndex:
         return len(self.vocabulary)
 
     def arrays(self) -> dict[str, Any]:
-        """Its arrays by name, as saved (see :meth:`from_arrays`)."""
+        """Its arrays by name, as saved (see :meth:`from_arrays`; its ``stats`` are saved
+        beside them, not as an array)."""
         vocabulary = self.vocabulary
-        stats = np.array([self.stats.units, self.stats.average_length, self.stats.mean_idf], dtype=np.float64)
-        own = {"hashes": vocabulary.hashes, "vocab": vocabulary.blob, "vocab_offsets": vocabulary.offsets, "lengths": self.lengths, "stats": stats}
+        own = {"hashes": vocabulary.hashes, "vocab": vocabulary.blob, "vocab_offsets": vocabulary.offsets, "lengths": self.lengths}
         return {**own, **self.postings.arrays()}
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, Any], params: BM25Params, backend: Backend = NUMPY) -> FieldIndex:
+    def from_arrays(cls, arrays: Mapping[str, Any], stats: FieldStats, params: BM25Params, backend: Backend = NUMPY) -> FieldIndex:
         vocabulary = Vocabulary(arrays["hashes"], arrays["vocab"], arrays["vocab_offsets"], backend)
-        units, average, mean = arrays["stats"]
-        stats = FieldStats(int(units), float(average), float(mean))
         return cls(vocabulary, PostingLists.from_arrays(arrays, backend), arrays["lengths"], stats, params)
 
     def with_numpy(self) -> FieldIndex:
         """The same field over numpy arrays (views, no copies)."""
-        return FieldIndex.from_arrays({name: np.asarray(a) for name, a in self.arrays().items()}, self.params)
+        return FieldIndex.from_arrays({name: np.asarray(a) for name, a in self.arrays().items()}, self.stats, self.params)
 
     def lookup(self, term: str) -> Postings | None:
         """``term``'s postings (numpy arrays, or lists for a small index), or None for an

@@ -32,6 +32,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 
 from ._numpy import np
 from .bm25 import FieldIndex, Index
+from .scoring import FieldStats
 from .corpus import Selection, SourceFile, Warn, sha256, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
@@ -90,6 +91,8 @@ class Manifest:
     contents: dict[str, list[Any]]
     #: name → [dtype, shape] of every array, checked against each array's header on load.
     arrays: dict[str, list[Any]]
+    #: field → [units, average length, mean idf]: what its scores are worked out from.
+    field_stats: dict[str, list[float]]
 
     def to_bytes(self) -> bytes:
         """``{"sha256": "<hash of the body>", "manifest": <body>}``, the body's bytes exactly as
@@ -222,7 +225,8 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
     for name in NAMES:
         part = {key[len(name) + 1 :]: array for key, array in arrays.items() if key.startswith(f"{name}.")}
         try:
-            fields[name] = FieldIndex.from_arrays(part, settings.params(name), backend)
+            units, average, mean = manifest.field_stats[name]
+            fields[name] = FieldIndex.from_arrays(part, FieldStats(int(units), average, mean), settings.params(name), backend)
         except (KeyError, TypeError, ValueError) as error:
             raise CacheError(f"damaged cache entry ({name}: {error})") from None
     bm25 = Index(fields, dict(settings.weights), len(passages))
@@ -303,6 +307,7 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
             counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
             contents=contents,
             arrays={name: [array.dtype.str, list(array.shape)] for name, array in arrays.items()},
+            field_stats={name: [f.stats.units, f.stats.average_length, f.stats.mean_idf] for name, f in index.bm25.fields.items()},
         )
 
     _publish(entry, fill)

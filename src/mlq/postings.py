@@ -77,10 +77,10 @@ class PostingLists:
             nibbles = np.r_[nibbles, np.uint8(0)]
         packed = (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
         return cls(
-            indptr=_smallest_index(indptr),
+            indptr=offsets_array(indptr),
             firsts=firsts.astype(np.int32),
             widths=widths,
-            gap_starts=_smallest_index(gap_starts),
+            gap_starts=offsets_array(gap_starts),
             gaps1=streams[1],
             gaps2=streams[2],
             gaps4=streams[4],
@@ -158,7 +158,8 @@ class PostingLists:
 ARRAY_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PostingLists) if f.name != "backend")
 
 
-def _smallest_index(values: np.ndarray) -> np.ndarray:
-    """Offsets as ``int32`` when they fit (they do but in a huge field), else ``int64``."""
+def offsets_array(values: np.ndarray) -> np.ndarray:
+    """Offsets or positions as ``int32`` (half the bytes) when they fit, as they do but in a
+    huge field or document, else ``int64``."""
     values = np.asarray(values, dtype=np.int64)
     return values.astype(np.int32) if not len(values) or int(values.max()) < 2**31 else values
