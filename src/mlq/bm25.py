@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Seque
 
 from ._numpy import np
 from .backends import NUMPY, Backend
-from .postings import PostingLists
+from .postings import PostingLists, offsets_array
 from .scoring import BM25Params, FieldStats, stats, weights
 
 
@@ -326,6 +326,7 @@ def assemble_field(
 
     known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
     vocabulary = known.texts_of(hashes[starts], texts)
+    vocabulary = Vocabulary(vocabulary.hashes, vocabulary.blob, offsets_array(vocabulary.offsets))
     lengths = _narrowest(lengths)
     field_stats = stats(lengths, df)
     return FieldIndex(vocabulary, PostingLists.encode(indptr, passages, tf), lengths, field_stats, params)

@@ -129,6 +129,8 @@ class PostingLists:
 
     def _frequencies(self, lo: int, hi: int) -> Sequence[int]:
         values = self.backend.nibbles(self.tf_nibbles, lo, hi)
+        if not len(self.tf_aside_at):
+            return values
         first, last = self.backend.position(self.tf_aside_at, lo), self.backend.position(self.tf_aside_at, hi)
         if first == last:
             return values

@@ -1,0 +1,55 @@
+"""Posting lists stored small (mlq.postings): every list reads back exactly as it was given,
+with numpy and in plain Python alike, whatever its gaps and frequencies."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import example, given, settings, strategies as st
+
+from mlq.backends import NUMPY, PLAIN
+from mlq.postings import PostingLists
+
+# A term's units: ascending and distinct, with gaps of every width (to 2**20) and frequencies
+# up to well past what half a byte holds.
+term_lists = st.lists(
+    st.lists(st.tuples(st.integers(1, 2**20), st.integers(1, 400)), min_size=1, max_size=40),
+    max_size=30,
+)
+
+
+def _encoded(terms: list[list[tuple[int, int]]]) -> tuple[PostingLists, list[list[int]], list[list[int]]]:
+    units = [list(np.cumsum([gap for gap, _ in term]) - 1) for term in terms]
+    tf = [[count for _, count in term] for term in terms]
+    indptr = np.cumsum([0] + [len(term) for term in terms])
+    flat_units = np.array([u for term in units for u in term], dtype=np.int64)
+    flat_tf = np.array([t for term in tf for t in term], dtype=np.int32)
+    return PostingLists.encode(indptr, flat_units, flat_tf), units, tf
+
+
+def _plain(lists: PostingLists) -> PostingLists:
+    """The same lists as a small index is read: memoryviews, summed in plain Python."""
+    views = {name: memoryview(np.ascontiguousarray(array)).cast("B").cast(np.asarray(array).dtype.char) for name, array in lists.arrays().items()}
+    return PostingLists.from_arrays(views, PLAIN)
+
+
+@settings(max_examples=200, deadline=None)
+@given(term_lists)
+@example([[(1, 1)] * 3 + [(300, 16)], [(70_000, 1), (1, 15)]])  # one of each width, tf just over a nibble
+def test_every_list_reads_back_as_written_with_numpy_and_without(terms: list[list[tuple[int, int]]]) -> None:
+    lists, units, tf = _encoded(terms)
+    for read in (lists, _plain(lists)):
+        assert len(read) == len(terms)
+        for i in range(len(terms)):
+            assert list(read.units(i)) == units[i], i
+            assert list(read.frequencies(i)) == tf[i], i
+            assert read.count(i) == len(units[i])
+    all_units, all_tf = lists.decoded()
+    assert all_units.tolist() == [u for term in units for u in term]
+    assert all_tf.tolist() == [t for term in tf for t in term]
+
+
+def test_gaps_take_the_narrowest_width_that_holds_them() -> None:
+    lists, _, _ = _encoded([[(1, 1)] * 50, [(5, 1), (255, 1)], [(1, 1), (256, 1)], [(1, 1), (70_000, 1)], [(9, 2)]])
+    assert lists.widths.tolist()[:4] == [1, 1, 2, 4]
+    assert (len(lists.gaps1), len(lists.gaps2), len(lists.gaps4)) == (49 + 1, 1, 1)
+    assert len(lists.tf_nibbles) == (lists.size + 1) // 2  # two frequencies a byte
