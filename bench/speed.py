@@ -237,9 +237,8 @@ def rank_bm25_baseline(searcher, queries: list[str]) -> dict[str, float]:
         lists: list[list[str]] = [[] for _ in range(len(index.passages))]
         vocabulary = [field.vocabulary[i] for i in range(len(field.vocabulary))]
         for term_id in range(len(vocabulary)):
-            lo, hi = field.indptr[term_id], field.indptr[term_id + 1]
             term = vocabulary[term_id]
-            for passage, tf in zip(field.postings[lo:hi].tolist(), field.tf[lo:hi].tolist()):
+            for passage, tf in zip(field.postings.units(term_id).tolist(), field.postings.frequencies(term_id).tolist()):
                 lists[passage].extend([term] * tf)
         params = settings.params(spec.name)
         models[spec.name] = (spec.analysis, BM25Okapi(lists, k1=params.k1, b=params.b, epsilon=params.epsilon))

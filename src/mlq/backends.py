@@ -41,8 +41,10 @@ class Backend:
         """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor."""
         raise NotImplementedError
 
-    def in_all(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
-        """The ids in every one of ``parts``, sorted, with their summed scores."""
+    def in_all(self, parts: Sequence[tuple[Any, float]]) -> tuple[Sequence[int], Sequence[float]]:
+        """The ids in every one of ``parts`` (postings, factor), sorted, with their summed
+        scores × factor. Postings have ``ids`` and ``scores_at(positions)``: only the scores of
+        the ids kept are worked out."""
         raise NotImplementedError
 
     def take(self, values: Sequence[int], ids: Sequence[int]) -> Sequence[int]:
@@ -106,20 +108,19 @@ class _Numpy(Backend):
         # From the shortest postings, each other's looked up by binary search: the cost follows
         # the rarest bigram, not the commonest. Sums run in the order of ``parts``, as the plain
         # backend's do.
-        order = sorted(range(len(parts)), key=lambda k: len(parts[k][0]))
-        ids, scores = map(np.asarray, parts[order[0]][:2])
+        order = sorted(range(len(parts)), key=lambda k: len(parts[k][0].ids))
+        ids = np.asarray(parts[order[0]][0].ids)
         kept = np.ones(len(ids), dtype=bool)
-        at_of = {}
+        at_of = {order[0]: np.arange(len(ids))}
         for k in order[1:]:
-            other_ids, other_scores = map(np.asarray, parts[k][:2])
+            other_ids = np.asarray(parts[k][0].ids)
             at = np.minimum(np.searchsorted(other_ids, ids), max(len(other_ids) - 1, 0))
             kept &= other_ids[at] == ids if len(other_ids) else False
-            at_of[k] = (at, other_scores)
+            at_of[k] = at
         ids = ids[kept]
         sums = np.zeros(len(ids))
-        for k, (_, _, factor) in enumerate(parts):
-            found = scores[kept] if k == order[0] else at_of[k][1][at_of[k][0][kept]]
-            sums += np.asarray(found, dtype=np.float64) * factor
+        for k, (postings, factor) in enumerate(parts):
+            sums += np.asarray(postings.scores_at(at_of[k][kept]), dtype=np.float64) * factor
         return ids, sums
 
     def take(self, values, ids):  # type: ignore[override]
@@ -186,12 +187,12 @@ class _Plain(Backend):
         return matched, [totals[i] for i in matched]
 
     def in_all(self, parts):  # type: ignore[override]
-        if len(parts) == 1:  # postings are in id order already
-            ids, scores, factor = parts[0]
-            return list(ids), [score * factor for score in scores]
-        common = set(parts[0][0]).intersection(*(set(ids) for ids, _, _ in parts[1:]))
-        ids, sums = self.summed([([i for i in ids if i in common], [s for i, s in zip(ids, scores) if i in common], f) for ids, scores, f in parts])
-        return ids, sums
+        common = set(parts[0][0].ids).intersection(*(set(postings.ids) for postings, _ in parts[1:]))
+        sums: list[float] | None = None
+        for postings, factor in parts:
+            scores = postings.scores_at([k for k, i in enumerate(postings.ids) if i in common])
+            sums = [score * factor for score in scores] if sums is None else [total + score * factor for total, score in zip(sums, scores)]
+        return sorted(common), sums or []
 
     def take(self, values, ids):  # type: ignore[override]
         return [values[i] for i in ids]

@@ -21,7 +21,7 @@ import heapq
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ._numpy import np
 from .backends import NUMPY, Backend
@@ -145,13 +145,25 @@ class Entries:
         return Entries(hashes[first], units[first], np.add.reduceat(tf, np.flatnonzero(first)).astype(tf.dtype) if len(tf) else tf)
 
 
-class Postings(NamedTuple):
-    """A term's postings in one field: the units holding it, its BM25 score and its frequency
-    in each, at the same positions."""
+@dataclass(frozen=True)
+class Postings:
+    """A term's postings in one field: the units holding it and its frequency in each, at the
+    same positions, and its BM25 score in each, worked out when first asked for — all of them
+    (:attr:`scores`), or only those of the units an intersection kept (:meth:`scores_at`)."""
 
-    ids: np.ndarray
-    scores: np.ndarray
-    tf: np.ndarray
+    ids: Sequence[int]
+    tf: Sequence[int]
+    df: int
+    field: FieldIndex
+
+    @functools.cached_property
+    def scores(self) -> Sequence[float]:
+        return self.field.weights(self.ids, self.tf, self.df)
+
+    def scores_at(self, positions: Sequence[int]) -> Sequence[float]:
+        """The scores at ``positions`` (ascending) of :attr:`ids`."""
+        backend = self.field.backend
+        return self.field.weights(backend.take(self.ids, positions), backend.take(self.tf, positions), self.df)
 
 
 @dataclass(frozen=True)
@@ -197,9 +209,13 @@ class FieldIndex:
         i = self.vocabulary.id_of(term)
         if i is None:
             return None
-        units, tf = self.postings.units(i), self.postings.frequencies(i)
-        scores = weights(units, tf, self.lengths, len(units), self.stats, self.params, self.backend)
-        return Postings(units, scores, tf)
+        units = self.postings.units(i)
+        return Postings(units, self.postings.frequencies(i), len(units), self)
+
+    def weights(self, units: Sequence[int], tf: Sequence[int], df: int) -> Sequence[float]:
+        """The BM25 weights of a term with document frequency ``df`` in ``units``, where it
+        occurs ``tf`` times."""
+        return weights(units, tf, self.lengths, df, self.stats, self.params, self.backend)
 
     def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Passage numbers containing ``term`` and the term's BM25 score in each, or None for an

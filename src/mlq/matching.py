@@ -141,14 +141,14 @@ def candidates(
         if any(p is None for p in postings):
             continue
         factor = weights["bigrams"] * count
-        held = [(p.ids, p.scores, factor * times) for p, times in zip(postings, distinct.values())]  # type: ignore[union-attr]
+        held = [(p, factor * times) for p, times in zip(postings, distinct.values())]  # type: ignore[misc]
         latin = word.term is not None and word.surface.isascii() and word.surface.isalnum()
         if latin:
             # A Latin word is held whole only between non-letters, where the analyzer made it a
             # term: only passages holding the term can hold it (its stem's other forms too).
             if found is None:
                 continue
-            held.append((found.ids, found.scores, 0.0))
+            held.append((found, 0.0))
         ids, added = backend.in_all(held)
         if not len(ids):
             continue

@@ -239,10 +239,10 @@ class Searcher:
         """The documents with a passage holding ``run`` (consecutive words) as ranking counts
         it: found through the words field, read only where the run is longer than one word."""
         words_field = self.index.bm25.fields["words"]
-        postings = [words_field.postings_of(term) for term in dict.fromkeys(run)]
+        postings = [words_field.lookup(term) for term in dict.fromkeys(run)]
         if not run or any(p is None for p in postings):
             return set()
-        rows = set.intersection(*(set(int(i) for i in p[0]) for p in postings))  # type: ignore[index]
+        rows = set.intersection(*(set(int(i) for i in p.ids) for p in postings))  # type: ignore[union-attr]
         return {int(self.index.passages.doc[row]) for row in rows if len(run) == 1 or holds_run(self._passage_words(row), run)}
 
     def _words(self, text: str) -> list[str]:
