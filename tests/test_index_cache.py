@@ -325,3 +325,36 @@ def test_counts_are_stored_small_and_survive_an_incremental_build(tmp_path: Path
         assert tf >= 300 and tf in list(again.index.bm25.fields[name].postings.tf_aside), name
         assert (tf, _) == clean.index.bm25.fields[name].posting("面接", unit), name
     assert [hit.score for hit in again.search("面接")] == [hit.score for hit in clean.search("面接")]
+
+
+def test_texts_are_stored_compressed_yet_shown_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The index keeps every text compressed (a large one as it is, so that a hit in it costs no
+    decompression of all of it); `mlq show` gives the file's text back to the character, from a
+    cached index, and a damaged text is a one-line error, not a traceback."""
+    from mlq import index as index_module
+
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    essays = [d.text for d in load_corpus(bundled_corpus())]
+    (corpus / "small.md").write_text(essays[0], encoding="utf-8")
+    (corpus / "large.md").write_text("\n\n".join(essays), encoding="utf-8")
+    monkeypatch.setattr(index_module, "_RAW_FROM", len(essays[0].encode("utf-8")) + 1)  # "large" is above it, "small" below
+    open_corpus(corpus, jobs=1)
+    texts = (live_build(corpus) / "texts.npy").stat().st_size
+    small, large = (len(p.read_bytes()) for p in (corpus / "small.md", corpus / "large.md"))
+    assert large < texts < large + small / 2  # the small one compressed to under half, the large one as it is
+    cached = open_corpus(corpus)
+    assert cached.built is None
+    for name in ("small", "large"):
+        written = (corpus / f"{name}.md").read_text(encoding="utf-8")
+        assert cached.document(name).text == written
+        shown = run_mlq("show", name, "--corpus", str(corpus))
+        assert shown.returncode == 0, shown.stderr
+        assert written[cached.document(name).body_start :].strip() in shown.stdout
+    path = live_build(corpus) / "texts.npy"
+    data = bytearray(path.read_bytes())
+    data[-40:-20] = bytes(20)  # inside the last stored text: the small one, compressed
+    path.write_bytes(bytes(data))
+    damaged = run_mlq("show", "small", "--corpus", str(corpus))
+    assert damaged.returncode != 0 and "Traceback" not in damaged.stderr
+    assert damaged.stderr.startswith("mlq: ") and "damaged" in damaged.stderr and len(damaged.stderr.splitlines()) == 1

@@ -83,7 +83,8 @@ _DOCUMENTS_KEPT = 256
 class DocumentTable(Sequence[Document]):
     """The documents as two blobs with offsets: one small JSON record per document (id, path,
     title, metadata, where the body starts, the file's hash) and the texts, each compressed on
-    its own (zlib: a third of the size, and a few microseconds to read back a hit's document).
+    its own (zlib: a third of the size, and a few microseconds to read back a hit's document;
+    see :func:`pack_text`).
     A record or a :class:`Document` is decoded when asked for, so loading a large index decodes
     nothing, and a search only the documents of its hits."""
 
@@ -131,13 +132,16 @@ class DocumentTable(Sequence[Document]):
         return document
 
     def text(self, i: int) -> str:
+        stored = self.blob[self.offsets[i] : self.offsets[i + 1]]
         try:
-            return zlib.decompress(self.packed_text(i)).decode("utf-8")
-        except (zlib.error, UnicodeDecodeError):
+            if stored[0] == _COMPRESSED:
+                return zlib.decompress(stored[1:]).decode("utf-8")
+            return bytes(stored[1:]).decode("utf-8")
+        except (zlib.error, UnicodeDecodeError, IndexError):
             raise MlqError(f"the cached index is damaged (the text of document {i}); run `mlq index --rebuild`") from None
 
     def packed_text(self, i: int) -> bytes:
-        """Document ``i``'s text as stored (compressed): what a build takes over."""
+        """Document ``i``'s text as stored (see :func:`pack_text`): what a build takes over."""
         return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]])
 
     @property
@@ -145,9 +149,19 @@ class DocumentTable(Sequence[Document]):
         return [record["doc_id"] for record in self.records]
 
 
+#: The first byte of a stored text: what follows is zlib's, or the UTF-8 text itself.
+_COMPRESSED, _RAW = 1, 0
+#: Texts of this many bytes or more are stored as they are: a hit in a 50 MB file then costs no
+#: decompression of all of it, and such files are few.
+_RAW_FROM = 1 << 20
+
+
 def pack_text(text: str) -> bytes:
-    """A document's text as :class:`DocumentTable` stores it."""
-    return zlib.compress(text.encode("utf-8"))
+    """A document's text as :class:`DocumentTable` stores it: compressed, unless it is large."""
+    encoded = text.encode("utf-8")
+    if len(encoded) >= _RAW_FROM:
+        return bytes([_RAW]) + encoded
+    return bytes([_COMPRESSED]) + zlib.compress(encoded)
 
 
 def _record(document: Document, digest: str, suffix: str) -> dict[str, Any]:
