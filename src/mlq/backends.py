@@ -65,8 +65,17 @@ class Backend:
         """Half-bytes ``lo`` to ``hi`` of ``packed``, the low half of each byte first."""
         raise NotImplementedError
 
+    def nibbles_at(self, packed: Sequence[int], lo: int, positions: Sequence[int]) -> Sequence[int]:
+        """Half-bytes ``lo + p`` of ``packed`` for each of ``positions``."""
+        raise NotImplementedError
+
     def put(self, values: Sequence[int], at: Sequence[int], base: int, new: Sequence[int]) -> Sequence[int]:
         """A copy of ``values`` with ``values[at[k] - base] = new[k]``."""
+        raise NotImplementedError
+
+    def put_matching(self, values: Sequence[int], positions: Sequence[int], at: Sequence[int], base: int, new: Sequence[int]) -> Sequence[int]:
+        """A copy of ``values`` (one per position of ``positions``, ascending) with the value at
+        position ``at[k] - base`` made ``new[k]``, where that position is among them."""
         raise NotImplementedError
 
     def bm25(self, units: Sequence[int], tf: Sequence[int], lengths: Sequence[int], scale: float, shift: float, boost: float, idf: float) -> Sequence[float]:
@@ -146,9 +155,22 @@ class _Numpy(Backend):
         np.right_shift(pairs, 4, out=values[:, 1])
         return values.reshape(-1)[lo & 1 : (lo & 1) + hi - lo]
 
+    def nibbles_at(self, packed, lo, positions):  # type: ignore[override]
+        at = np.asarray(positions, dtype=np.int64) + lo
+        values = np.asarray(packed)[at >> 1]
+        return (values >> ((at & 1) << 2).astype(np.uint8)) & 15
+
     def put(self, values, at, base, new):  # type: ignore[override]
         values = values.astype(np.int32)
         values[np.asarray(at) - base] = new
+        return values
+
+    def put_matching(self, values, positions, at, base, new):  # type: ignore[override]
+        positions, wanted = np.asarray(positions), np.asarray(at) - base
+        found = np.minimum(np.searchsorted(positions, wanted), max(len(positions) - 1, 0))
+        hit = positions[found] == wanted if len(positions) else np.zeros(len(wanted), dtype=bool)
+        values = values.astype(np.int32)
+        values[found[hit]] = np.asarray(new)[hit]
         return values
 
     def bm25(self, units, tf, lengths, scale, shift, boost, idf):  # type: ignore[override]
@@ -205,7 +227,14 @@ class _Plain(Backend):
         return list(itertools.accumulate(gaps, initial=first))
 
     def nibbles(self, packed, lo, hi):  # type: ignore[override]
-        return [(packed[k >> 1] >> ((k & 1) << 2)) & 15 for k in range(lo, hi)]
+        pairs = bytes(packed[lo >> 1 : (hi + 1) >> 1])
+        values = bytearray(2 * len(pairs))
+        values[0::2] = pairs.translate(_LOW_HALVES)  # byte by byte in C, not in Python
+        values[1::2] = pairs.translate(_HIGH_HALVES)
+        return values[lo & 1 : (lo & 1) + hi - lo]
+
+    def nibbles_at(self, packed, lo, positions):  # type: ignore[override]
+        return [(packed[(lo + p) >> 1] >> (((lo + p) & 1) << 2)) & 15 for p in positions]
 
     def put(self, values, at, base, new):  # type: ignore[override]
         values = list(values)
@@ -213,8 +242,19 @@ class _Plain(Backend):
             values[k - base] = value
         return values
 
+    def put_matching(self, values, positions, at, base, new):  # type: ignore[override]
+        where = {position: k for k, position in enumerate(positions)}
+        values = list(values)
+        for position, value in zip(at, new):
+            if position - base in where:
+                values[where[position - base]] = value
+        return values
+
     def bm25(self, units, tf, lengths, scale, shift, boost, idf):  # type: ignore[override]
         return [t * boost / (lengths[u] * scale + shift + t) * idf for u, t in zip(units, tf)]
 
+
+_LOW_HALVES = bytes(byte & 15 for byte in range(256))
+_HIGH_HALVES = bytes(byte >> 4 for byte in range(256))
 
 NUMPY, PLAIN = _Numpy(), _Plain()

@@ -147,23 +147,27 @@ class Entries:
 
 @dataclass(frozen=True)
 class Postings:
-    """A term's postings in one field: the units holding it and its frequency in each, at the
-    same positions, and its BM25 score in each, worked out when first asked for — all of them
-    (:attr:`scores`), or only those of the units an intersection kept (:meth:`scores_at`)."""
+    """Term ``term`` of a field: the units holding it, and, read when first asked for, its
+    frequency in each (:attr:`tf`) and its BM25 score in each — all of them (:attr:`scores`),
+    or only those of the units an intersection kept (:meth:`scores_at`): an intersection of
+    common bigrams keeps few of their postings."""
 
     ids: Sequence[int]
-    tf: Sequence[int]
-    df: int
+    term: int
     field: FieldIndex
 
     @functools.cached_property
+    def tf(self) -> Sequence[int]:
+        return self.field.postings.frequencies(self.term)
+
+    @functools.cached_property
     def scores(self) -> Sequence[float]:
-        return self.field.weights(self.ids, self.tf, self.df)
+        return self.field.weights(self.ids, self.tf, len(self.ids))
 
     def scores_at(self, positions: Sequence[int]) -> Sequence[float]:
         """The scores at ``positions`` (ascending) of :attr:`ids`."""
-        backend = self.field.backend
-        return self.field.weights(backend.take(self.ids, positions), backend.take(self.tf, positions), self.df)
+        units = self.field.backend.take(self.ids, positions)
+        return self.field.weights(units, self.field.postings.frequencies_at(self.term, positions), len(self.ids))
 
 
 @dataclass(frozen=True)
@@ -209,8 +213,7 @@ class FieldIndex:
         i = self.vocabulary.id_of(term)
         if i is None:
             return None
-        units = self.postings.units(i)
-        return Postings(units, self.postings.frequencies(i), len(units), self)
+        return Postings(self.postings.units(i), i, self)
 
     def weights(self, units: Sequence[int], tf: Sequence[int], df: int) -> Sequence[float]:
         """The BM25 weights of a term with document frequency ``df`` in ``units``, where it
@@ -513,10 +516,16 @@ def _select_lazily(
 
 def _best_first(ids: Sequence[int], scores: Sequence[float], k: int) -> Iterator[tuple[int, float]]:
     """``(id, score)`` best first (ties: lower id first), sorting only as many as are asked."""
-    if isinstance(ids, list):
-        yield from sorted(zip(ids, scores), key=lambda pair: (-pair[1], pair[0]))
-        return
     wanted, done = max(4 * k, 64), 0
+    if isinstance(ids, list):
+        # The best few by a heap, the rest sorted only if they are asked for: most searches
+        # need a dozen of tens of thousands.
+        keyed = [(-score, i) for i, score in zip(ids, scores)]
+        best = heapq.nsmallest(wanted, keyed)
+        yield from ((i, -negative) for negative, i in best)
+        if len(best) < len(keyed):
+            yield from ((i, -negative) for negative, i in sorted(keyed)[len(best) :])
+        return
     while done < len(ids):
         top_ids, top_scores = _best(ids, scores, wanted)
         yield from zip(top_ids[done:].tolist(), top_scores[done:].tolist())

@@ -127,6 +127,18 @@ class PostingLists:
         """Term ``term``'s frequency in each of :meth:`units`, in the same order."""
         return self._frequencies(int(self.indptr[term]), int(self.indptr[term + 1]))
 
+    def frequencies_at(self, term: int, positions: Sequence[int]) -> Sequence[int]:
+        """Term ``term``'s frequency in its units at ``positions`` (ascending) only."""
+        lo = int(self.indptr[term])
+        values = self.backend.nibbles_at(self.tf_nibbles, lo, positions)
+        if not len(self.tf_aside_at):
+            return values
+        hi = int(self.indptr[term + 1])
+        first, last = self.backend.position(self.tf_aside_at, lo), self.backend.position(self.tf_aside_at, hi)
+        if first == last:
+            return values
+        return self.backend.put_matching(values, positions, self.tf_aside_at[first:last], lo, self.tf_aside[first:last])
+
     def _frequencies(self, lo: int, hi: int) -> Sequence[int]:
         values = self.backend.nibbles(self.tf_nibbles, lo, hi)
         if not len(self.tf_aside_at):
