@@ -116,6 +116,14 @@ class TermTexts:
         offsets = np.concatenate([p.offsets[:-1] + base for p, base in zip(parts, bases)] + [[bases[-1] + len(parts[-1].blob)]])
         return cls(np.concatenate([p.hashes for p in parts]), np.concatenate([p.blob for p in parts]), offsets)
 
+    def distinct(self) -> TermTexts:
+        """Each term once (its first text): what the texts of many files come down to."""
+        hashes, first = np.unique(self.hashes, return_index=True)
+        starts, lengths = self.offsets[first], self.offsets[first + 1] - self.offsets[first]
+        offsets = np.zeros(len(hashes) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return TermTexts(hashes, self.blob[_ranges(starts, lengths)], offsets)
+
     def locate(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Start and length in ``blob`` of each of ``wanted`` (hashes that are all here)."""
         order = np.argsort(self.hashes, kind="stable")
@@ -143,6 +151,68 @@ class Entries:
         hashes, units, tf = self.hashes[order], self.passages[order], self.tf[order]
         first = np.r_[True, (hashes[1:] != hashes[:-1]) | (units[1:] != units[:-1])] if len(hashes) else np.zeros(0, bool)
         return Entries(hashes[first], units[first], np.add.reduceat(tf, np.flatnonzero(first)).astype(tf.dtype) if len(tf) else tf)
+
+
+#: Entries are kept in this many buckets, by the top bits of their term's hash (see
+#: :class:`Gathered`).
+_BUCKET_BITS = 6
+_BUCKETS = 1 << _BUCKET_BITS
+
+
+def _bucket_bounds(hashes: np.ndarray) -> np.ndarray:
+    """Where each bucket's terms begin in sorted ``hashes``, and where the last one ends."""
+    firsts = np.arange(_BUCKETS, dtype=np.uint64) << np.uint64(64 - _BUCKET_BITS)
+    return np.r_[np.searchsorted(hashes, firsts), len(hashes)]
+
+
+class Gathered:
+    """One field's entries as the files come, kept in buckets by the top bits of their term's
+    hash, with the texts of their terms, each once. A field is then put together a bucket at a
+    time (:func:`assemble_field`), each sorted on its own: a build never holds a sorted copy of
+    all of a field's entries, nor the texts of every file's terms."""
+
+    #: Entries held back before they are put in their buckets (few, large pieces).
+    PENDING = 1 << 20
+
+    def __init__(self) -> None:
+        self._pending: list[Entries] = []
+        self._pending_entries = 0
+        self._buckets: list[list[Entries]] = [[] for _ in range(_BUCKETS)]
+        self._texts: list[TermTexts] = []
+        self._pending_texts = 0
+
+    def add(self, entries: Entries, texts: TermTexts | None = None) -> None:
+        self._pending.append(entries)
+        self._pending_entries += len(entries.hashes)
+        if self._pending_entries >= self.PENDING:
+            self._flush()
+        if texts is not None:
+            self._texts.append(texts)
+            self._pending_texts += len(texts.hashes)
+            if self._pending_texts >= self.PENDING:
+                self._texts = [TermTexts.concatenate(self._texts).distinct()]
+                self._pending_texts = len(self._texts[0].hashes)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        entries = Entries.concatenate(self._pending)
+        self._pending, self._pending_entries = [], 0
+        bucket = (entries.hashes >> np.uint64(64 - _BUCKET_BITS)).astype(np.int64)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.searchsorted(bucket[order], np.arange(_BUCKETS + 1))
+        for k in np.flatnonzero(np.diff(bounds)).tolist():
+            taken = order[bounds[k] : bounds[k + 1]]
+            self._buckets[k].append(Entries(entries.hashes[taken], entries.passages[taken], entries.tf[taken]))
+
+    def take(self, k: int) -> Entries:
+        """Bucket ``k``'s entries, in the order they came; the bucket is emptied."""
+        self._flush()
+        pieces, self._buckets[k] = self._buckets[k], []
+        return Entries.concatenate(pieces)
+
+    def texts(self) -> TermTexts:
+        return TermTexts.concatenate(self._texts).distinct() if self._texts else TermTexts.concatenate([])
 
 
 @dataclass(frozen=True)
@@ -244,12 +314,15 @@ class FieldIndex:
         """Every term's document frequency (a list for a small index read without numpy)."""
         return self.backend.differences(self.postings.indptr)
 
-    def entries(self, keep: np.ndarray, renumber: np.ndarray) -> Entries:
-        """The counts of the passages where ``keep`` is true, numbered ``renumber[p]``: what an
-        incremental build takes over from the previous index. Grouped by term hash."""
-        units, tf = self.postings.decoded()
+    def entries(self, bucket: int, keep: np.ndarray, renumber: np.ndarray) -> Entries:
+        """The counts of the passages where ``keep`` is true, numbered ``renumber[p]``, for the
+        terms of bucket ``bucket`` (see :class:`Gathered`): what an incremental build takes over
+        from the previous index, a bucket at a time. Grouped by term hash."""
+        bounds = _bucket_bounds(self.vocabulary.hashes)
+        first, last = int(bounds[bucket]), int(bounds[bucket + 1])
+        units, tf = self.postings.decoded(first, last)
         kept = keep[units]
-        hashes = np.repeat(self.vocabulary.hashes, np.diff(self.postings.indptr))[kept]
+        hashes = np.repeat(self.vocabulary.hashes[first:last], np.diff(self.postings.indptr[first : last + 1]))[kept]
         return Entries(hashes, renumber[units[kept]], tf[kept])
 
     def entries_of(self, sources: np.ndarray, targets: np.ndarray) -> Entries:
@@ -314,41 +387,64 @@ def count_terms(term_lists: Iterable[Sequence[str]]) -> tuple[Entries, np.ndarra
 def build_field(term_lists: Sequence[Sequence[str]], params: BM25Params) -> FieldIndex:
     """BM25Okapi over ``term_lists`` (one list of terms per passage)."""
     entries, lengths, texts = count_terms(term_lists)
-    return assemble_field(entries, lengths, params, [texts])
+    gathered = Gathered()
+    gathered.add(entries, texts)
+    return assemble_field(gathered, lengths, params)
 
 
 def assemble_field(
-    new: Entries,
+    gathered: Gathered,
     lengths: np.ndarray,
     params: BM25Params,
-    texts: Sequence[TermTexts],
-    kept: Entries | None = None,
+    previous: tuple[FieldIndex, np.ndarray, np.ndarray] | None = None,
     known: Vocabulary | None = None,
 ) -> FieldIndex:
-    """Group entries by term into postings and score them, each term's postings in the order
-    of their units (which searching relies on). ``kept`` are entries taken over from a previous
-    index, already in that order; ``new`` ones are sorted here and merged in. ``lengths`` holds every passage's
-    length; a term's text comes from ``known`` (the previous vocabulary) or ``texts``."""
-    new = _by_term_and_unit(new)
-    if kept is None or not len(kept.hashes):
-        hashes, passages, tf = new.hashes, new.passages, new.tf
-    else:
-        # Inserting a few new entries into the grouped old ones costs a copy, not a sort.
-        at = _insertion_points(kept, new)
-        hashes = np.insert(kept.hashes, at, new.hashes)
-        passages = np.insert(kept.passages, at, new.passages)
-        tf = np.insert(kept.tf, at, new.tf)
-    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]]) if len(hashes) else np.zeros(0, np.int64)
-    df = np.diff(np.r_[starts, len(hashes)])
-    indptr = np.zeros(len(starts) + 1, dtype=np.int64)
+    """Group entries by term into postings, each term's postings in the order of their units
+    (which searching relies on), a bucket at a time. ``previous`` is a previous index's field
+    with which of its passages to keep and their new numbers (see :meth:`FieldIndex.entries`):
+    its entries, already in that order, are taken a bucket at a time too, and the new ones
+    merged in. ``lengths`` holds every unit's length; a term's text comes from ``known`` (the
+    previous vocabulary) or from ``gathered``."""
+    terms, counts, units, frequencies = [], [], [], []
+    for bucket in range(_BUCKETS):
+        new = _by_term_and_unit(gathered.take(bucket))
+        kept = previous[0].entries(bucket, previous[1], previous[2]) if previous is not None else None
+        if kept is None or not len(kept.hashes):
+            hashes, passages, tf = new.hashes, new.passages, new.tf
+        else:
+            # Inserting a few new entries into the grouped old ones costs a copy, not a sort.
+            at = _insertion_points(kept, new)
+            hashes = np.insert(kept.hashes, at, new.hashes)
+            passages = np.insert(kept.passages, at, new.passages)
+            tf = np.insert(kept.tf, at, new.tf)
+        if not len(hashes):
+            continue
+        starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+        terms.append(hashes[starts])
+        counts.append(np.diff(np.r_[starts, len(hashes)]))
+        units.append(passages.astype(np.int32, copy=False))
+        frequencies.append(tf)
+    df = np.concatenate(counts) if counts else np.zeros(0, np.int64)
+    indptr = np.zeros(len(df) + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
-
+    hashes = np.concatenate(terms) if terms else np.zeros(0, np.uint64)
+    postings = PostingLists.encode(indptr, _joined(units, np.int32), _joined(frequencies, np.int32))
     known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
-    vocabulary = known.texts_of(hashes[starts], texts)
+    vocabulary = known.texts_of(hashes, [gathered.texts()])
     vocabulary = Vocabulary(vocabulary.hashes, vocabulary.blob, offsets_array(vocabulary.offsets))
     lengths = _narrowest(lengths)
-    field_stats = stats(lengths, df)
-    return FieldIndex(vocabulary, PostingLists.encode(indptr, passages, tf), lengths, field_stats, params)
+    return FieldIndex(vocabulary, postings, lengths, stats(lengths, df), params)
+
+
+def _joined(pieces: list[np.ndarray], dtype: type) -> np.ndarray:
+    """``pieces`` end to end, the first one freed as soon as it is copied."""
+    out = np.empty(sum(len(piece) for piece in pieces), dtype=dtype)
+    at = 0
+    while pieces:
+        piece = pieces.pop(0)
+        out[at : at + len(piece)] = piece
+        at += len(piece)
+    return out
 
 
 def _narrowest(counts: np.ndarray) -> np.ndarray:

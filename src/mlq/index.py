@@ -21,7 +21,7 @@ from . import passages as passage_rules
 from ._numpy import np
 from .backends import NUMPY, Backend
 from .analysis import AnalyzerSettings, Headers, versions
-from .bm25 import Entries, FieldIndex, Index, Vocabulary, assemble_field, count_terms, pack
+from .bm25 import Entries, FieldIndex, Gathered, Index, assemble_field, count_terms, pack
 from .fields import DOCUMENT_FIELDS, FIELDS, PASSAGE_FIELDS, field as field_named
 from .scoring import BM25Params
 from .corpus import (
@@ -99,8 +99,7 @@ class DocumentTable(Sequence[Document]):
     @classmethod
     def build(cls, documents: Sequence[_Row]) -> DocumentTable:
         records = [json.dumps(_record(r.document, r.sha256, r.suffix), ensure_ascii=False).encode() for r in documents]
-        texts = [r.packed if r.packed is not None else pack_text(r.document.text) for r in documents]
-        return cls(*pack(records), *pack(texts))
+        return cls(*pack(records), *pack([r.packed for r in documents]))
 
     def record(self, i: int) -> dict[str, Any]:
         if i not in self._decoded:
@@ -275,13 +274,13 @@ class _Reused:
 
 @dataclass(frozen=True)
 class _Row:
-    """A document of the new index: the file's hash, the id's part after the file's id, and
-    the text as stored when it is taken over from the previous index."""
+    """A document of the new index (its text aside): the file's hash, the id's part after the
+    file's id, and the text as stored (see :func:`pack_text`)."""
 
     document: Document
     sha256: str
     suffix: str
-    packed: bytes | None = None
+    packed: bytes
 
 
 def build_index(
@@ -311,22 +310,22 @@ def build_index(
         if progress:
             progress(len(paths), len(paths))
         return replace(previous, files=tuple(reusable[path].source for path in paths), analysed_files=0)
-    order: list[_Reused | FileAnalysis] = []
+    assembly = _Assembly(root, settings, previous, warn)
     # Closed on the way out, whatever stops it (Ctrl-C included): the worker processes end then,
     # not whenever the generator happens to be collected.
     with contextlib.closing(analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes, settings.headers)) as analysed:
         for done, path in enumerate(paths, start=1):
             if path in reusable:
-                order.append(reusable[path])
+                assembly.reuse(reusable[path])
             else:
                 analysis = next(analysed)
                 for message in analysis.warnings:
                     if warn:
                         warn(message)
-                order.append(analysis)
+                assembly.add(analysis)
             if progress:
                 progress(done, len(paths))
-    return _assemble(root, order, settings, previous, warn)
+    return assembly.finish()
 
 
 def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path, _Reused]) -> bool:
@@ -388,123 +387,139 @@ def _stored_files(documents: DocumentTable) -> dict[str, list[tuple[str, range]]
     return stored
 
 
-def _assemble(
-    root: Path,
-    order: list[_Reused | FileAnalysis],
-    settings: IndexSettings,
-    previous: CorpusIndex | None,
-    warn: Warn | None,
-) -> CorpusIndex:
-    """Put the index together: documents in ``order``, passages and term counts taken over
-    from ``previous`` (gathered with numpy, whatever their number) or from new analyses. A
-    document whose id an earlier one has (a JSON Lines record named like a file) is left out."""
-    files: list[SourceFile] = []
-    documents: list[_Row] = []
-    owner: dict[str, str] = {}  # doc id → the file that has it
-    counts: list[int] = []
-    taken: list[np.ndarray] = []  # per document: its rows in the previous index, or -1s
-    fresh: list[tuple[FileAnalysis, np.ndarray]] = []  # each with its passages' new rows (-1: left out)
-    fresh_documents: list[np.ndarray] = []  # per fresh file: its documents' new numbers (-1: left out)
-    same_documents: list[tuple[int, int]] = []  # (new number, row in the previous index), same file
-    moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied
-    total = 0
-    bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
+class _Assembly:
+    """The new index, put together file by file as the analyses come, in file order: each
+    analysis is taken apart at once — its documents numbered, its passages placed, its term
+    counts gathered by field (see :class:`mlq.bm25.Gathered`) — and let go, so that a build holds
+    the corpus' counts once, as numbers, and not its analyses. Documents and passages of
+    unchanged files are taken over from ``previous`` (gathered with numpy, whatever their
+    number). A document whose id an earlier one has (a JSON Lines record named like a file) is
+    left out."""
 
-    def claim(doc_id: str, relative: str) -> bool:
-        if doc_id in owner:
-            if warn:
-                warn(f"{root / relative}: same document id as {root / owner[doc_id]} ({doc_id}); skipping it")
+    def __init__(self, root: Path, settings: IndexSettings, previous: CorpusIndex | None, warn: Warn | None) -> None:
+        self.root, self.settings, self.previous, self.warn = root, settings, previous, warn
+        self.files: list[SourceFile] = []
+        self.documents: list[_Row] = []
+        self.owner: dict[str, str] = {}  # doc id → the file that has it
+        self.counts: list[int] = []
+        self.taken: list[np.ndarray] = []  # per document: its rows in the previous index, or -1s
+        # Per fresh file, what the passage table needs of it (its term counts are gathered).
+        self.fresh: list[tuple[FileAnalysis, np.ndarray]] = []  # each with its passages' new rows (-1: left out)
+        self.lengths: dict[str, list[np.ndarray]] = {name: [] for name in PASSAGE_FIELDS}
+        self.gathered = {name: Gathered() for name in (*PASSAGE_FIELDS, *DOCUMENT_FIELDS)}
+        self.document_lengths: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in DOCUMENT_FIELDS}
+        self.same_documents: list[tuple[int, int]] = []  # (new number, row in the previous index), same file
+        self.moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied
+        self.total = 0
+        self.bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
+
+    def _claim(self, doc_id: str, relative: str) -> bool:
+        if doc_id in self.owner:
+            if self.warn:
+                self.warn(f"{self.root / relative}: same document id as {self.root / self.owner[doc_id]} ({doc_id}); skipping it")
             return False
-        owner[doc_id] = relative
+        self.owner[doc_id] = relative
         return True
 
-    for item in order:
-        files.append(item.source)
-        if isinstance(item, _Reused):
-            assert previous is not None and bounds is not None
-            for row in item.rows:
-                record = previous.documents.record(row)
-                doc_id = doc_id_of(item.relative) + record["suffix"]
-                if not claim(doc_id, item.relative):
-                    continue
-                path = str(root / item.relative)
-                if record["path"] == path:
-                    same_documents.append((len(documents), row))
-                else:  # the document field holds the path's words: worked out again
-                    moved_documents.append((len(documents), row, doc_id_of(item.relative)))
-                document = Document(doc_id, path, record["title"], "", record["body_start"], record["metadata"])
-                suffix, packed = record["suffix"], previous.documents.packed_text(row)
-                documents.append(_Row(document, item.source.sha256, suffix, packed))
-                taken.append(np.arange(bounds[row], bounds[row + 1], dtype=np.int64))
-                counts.append(len(taken[-1]))
-                total += counts[-1]
-            continue
+    def reuse(self, item: _Reused) -> None:
+        """A file whose documents the previous index holds."""
+        previous, bounds = self.previous, self.bounds
+        assert previous is not None and bounds is not None
+        self.files.append(item.source)
+        for row in item.rows:
+            record = previous.documents.record(row)
+            doc_id = doc_id_of(item.relative) + record["suffix"]
+            if not self._claim(doc_id, item.relative):
+                continue
+            path = str(self.root / item.relative)
+            if record["path"] == path:
+                self.same_documents.append((len(self.documents), row))
+            else:  # the document field holds the path's words: worked out again
+                self.moved_documents.append((len(self.documents), row, doc_id_of(item.relative)))
+            document = Document(doc_id, path, record["title"], "", record["body_start"], record["metadata"])
+            suffix, packed = record["suffix"], previous.documents.packed_text(row)
+            self.documents.append(_Row(document, item.source.sha256, suffix, packed))
+            self.taken.append(np.arange(bounds[row], bounds[row + 1], dtype=np.int64))
+            self.counts.append(len(self.taken[-1]))
+            self.total += self.counts[-1]
+
+    def add(self, item: FileAnalysis) -> None:
+        """A file analysed anew."""
+        self.files.append(item.source)
         places = np.full(len(item.spans), -1, dtype=np.int64)
         numbers = np.full(len(item.documents), -1, dtype=np.int64)
         first = 0
         file_id = doc_id_of(item.source.path)
         for number, (document, count) in enumerate(zip(item.documents, item.passage_counts.tolist())):
-            if claim(document.doc_id, item.source.path):
-                numbers[number] = len(documents)
-                documents.append(_Row(document, item.source.sha256, document.doc_id[len(file_id) :]))
-                places[first : first + count] = np.arange(total, total + count)
-                taken.append(np.full(count, -1, dtype=np.int64))
-                counts.append(count)
-                total += count
+            if self._claim(document.doc_id, item.source.path):
+                numbers[number] = len(self.documents)
+                self.documents.append(_Row(document, item.source.sha256, document.doc_id[len(file_id) :], item.texts[number]))
+                places[first : first + count] = np.arange(self.total, self.total + count)
+                self.taken.append(np.full(count, -1, dtype=np.int64))
+                self.counts.append(count)
+                self.total += count
             first += count
-        fresh.append((item, places))
-        fresh_documents.append(numbers)
+        for name in PASSAGE_FIELDS:
+            counts = item.fields[name]
+            self.gathered[name].add(_placed(counts.entries, places), counts.texts)
+            self.lengths[name].append(counts.lengths)
+        for name in DOCUMENT_FIELDS:
+            counts = item.fields[name]
+            self.gathered[name].add(_placed(counts.entries, numbers), counts.texts)
+            self.document_lengths[name].append((numbers, counts.lengths))
+        self.fresh.append((replace(item, documents=(), fields={}, texts=()), places))
 
-    rows = np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
-    old = rows >= 0
-    new_rows = np.flatnonzero(~old)
-    kept_fresh = [places >= 0 for _, places in fresh]
+    def finish(self) -> CorpusIndex:
+        previous, fresh = self.previous, self.fresh
+        rows = np.concatenate(self.taken) if self.taken else np.zeros(0, dtype=np.int64)
+        old = rows >= 0
+        new_rows = np.flatnonzero(~old)
+        kept_fresh = [places >= 0 for _, places in fresh]
 
-    def column(from_previous: Callable[[], np.ndarray], from_fresh: list[np.ndarray], dtype: type) -> np.ndarray:
-        out = np.empty(len(rows), dtype=dtype)
-        if old.any():
-            out[old] = from_previous()[rows[old]]
-        if len(new_rows):
-            out[new_rows] = np.concatenate([values[kept] for values, kept in zip(from_fresh, kept_fresh)])
-        return out
+        def column(from_previous: Callable[[], np.ndarray], from_fresh: list[np.ndarray], dtype: type) -> np.ndarray:
+            out = np.empty(len(rows), dtype=dtype)
+            if old.any():
+                out[old] = from_previous()[rows[old]]
+            if len(new_rows):
+                out[new_rows] = np.concatenate([values[kept] for values, kept in zip(from_fresh, kept_fresh)])
+            return out
 
-    assert previous is not None or not old.any()
-    section_texts, old_sections, new_sections = _sections(previous.passages if previous else None, rows[old], fresh)
-    passages = PassageTable(
-        doc=np.repeat(np.arange(len(documents), dtype=np.int32), counts),
-        number=column(lambda: previous.passages.number, [_numbers(f.passage_counts) for f, _ in fresh], np.int32),
-        start=offsets_array(column(lambda: previous.passages.start, [f.spans[:, 0] for f, _ in fresh], np.int64)),
-        end=offsets_array(column(lambda: previous.passages.end, [f.spans[:, 1] for f, _ in fresh], np.int64)),
-        prose_from=offsets_array(column(lambda: previous.passages.prose_from, [f.prose_starts for f, _ in fresh], np.int64)),
-        section=column(lambda: old_sections, new_sections, np.int32),
-        section_blob=section_texts[0],
-        section_offsets=section_texts[1],
-    )
-    # Passages taken over keep their order unless files were copied or renamed: then their
-    # entries are sorted again with the new ones, since each term's postings go in unit order.
-    taken_rows = rows[old]
-    reordered = len(taken_rows) > 1 and not bool((taken_rows[1:] > taken_rows[:-1]).all())
-    fields = {}
-    for name in PASSAGE_FIELDS:
-        kept, known, copied = None, None, []
-        if previous is not None and old.any():
-            old_field, known = previous.bm25.fields[name], previous.bm25.fields[name].vocabulary
-            if reordered:
-                copied = [old_field.entries_of(taken_rows, np.flatnonzero(old))]
-            else:
-                keep = np.zeros(len(previous.passages), dtype=bool)
-                keep[rows[old]] = True
-                renumber = np.full(len(previous.passages), -1, dtype=np.int32)
-                renumber[rows[old]] = np.flatnonzero(old)
-                kept = old_field.entries(keep, renumber)
-        lengths = column(lambda: previous.bm25.fields[name].lengths, [f.fields[name].lengths for f, _ in fresh], np.int32)
-        new = Entries.concatenate(copied + [_placed(f.fields[name].entries, places) for f, places in fresh])
-        texts = [f.fields[name].texts for f, _ in fresh]
-        fields[name] = assemble_field(new, lengths, settings.params(name), texts, kept, known)
-    about = _DocumentFields(settings, previous, len(documents), same_documents, moved_documents)
-    fields.update(about.assemble([f for f, _ in fresh], fresh_documents))
-    bm25 = Index({name: fields[name] for name in dict(settings.weights)}, dict(settings.weights), len(passages))
-    return CorpusIndex(str(root), DocumentTable.build(documents), tuple(files), passages, bm25, settings, len(fresh))
+        assert previous is not None or not old.any()
+        section_texts, old_sections, new_sections = _sections(previous.passages if previous else None, rows[old], fresh)
+        passages = PassageTable(
+            doc=np.repeat(np.arange(len(self.documents), dtype=np.int32), self.counts),
+            number=column(lambda: previous.passages.number, [_numbers(f.passage_counts) for f, _ in fresh], np.int32),
+            start=offsets_array(column(lambda: previous.passages.start, [f.spans[:, 0] for f, _ in fresh], np.int64)),
+            end=offsets_array(column(lambda: previous.passages.end, [f.spans[:, 1] for f, _ in fresh], np.int64)),
+            prose_from=offsets_array(column(lambda: previous.passages.prose_from, [f.prose_starts for f, _ in fresh], np.int64)),
+            section=column(lambda: old_sections, new_sections, np.int32),
+            section_blob=section_texts[0],
+            section_offsets=section_texts[1],
+        )
+        # Passages taken over keep their order unless files were copied or renamed: then their
+        # entries are sorted again with the new ones, since each term's postings go in unit order.
+        taken_rows = rows[old]
+        reordered = len(taken_rows) > 1 and not bool((taken_rows[1:] > taken_rows[:-1]).all())
+        fields = {}
+        for name in PASSAGE_FIELDS:
+            taken_over, known = None, None
+            if previous is not None and old.any():
+                old_field, known = previous.bm25.fields[name], previous.bm25.fields[name].vocabulary
+                if reordered:
+                    self.gathered[name].add(old_field.entries_of(taken_rows, np.flatnonzero(old)))
+                else:
+                    keep = np.zeros(len(previous.passages), dtype=bool)
+                    keep[rows[old]] = True
+                    renumber = np.full(len(previous.passages), -1, dtype=np.int32)
+                    renumber[rows[old]] = np.flatnonzero(old)
+                    taken_over = (old_field, keep, renumber)
+            lengths = column(lambda: previous.bm25.fields[name].lengths, self.lengths.pop(name), np.int32)
+            fields[name] = assemble_field(self.gathered.pop(name), lengths, self.settings.params(name), taken_over, known)
+        about = _DocumentFields(self.settings, previous, len(self.documents), self.same_documents, self.moved_documents)
+        fields.update(about.assemble(self.gathered, self.document_lengths))
+        bm25 = Index({name: fields[name] for name in dict(self.settings.weights)}, dict(self.settings.weights), len(passages))
+        documents = DocumentTable.build(self.documents)
+        return CorpusIndex(str(self.root), documents, tuple(self.files), passages, bm25, self.settings, len(fresh))
 
 
 #: Document fields that count the words of the file's path.
@@ -546,28 +561,26 @@ class _DocumentFields:
                 found[name].append(terms[field_named(name).analysis])
         return {name: count_terms(lists) for name, lists in found.items()}
 
-    def assemble(self, analyses: list[FileAnalysis], numbers: list[np.ndarray]) -> dict[str, FieldIndex]:
+    def assemble(self, gathered: dict[str, Gathered], fresh: dict[str, list[tuple[np.ndarray, np.ndarray]]]) -> dict[str, FieldIndex]:
+        """The document fields, from the counts ``gathered`` of the files analysed anew (and
+        each one's documents' new numbers, -1 for those left out, with their lengths)."""
         built = {}
         for name in DOCUMENT_FIELDS:
             lengths = np.zeros(self.count, dtype=np.int32)
-            parts, texts, known = [], [], None
+            known = None
             taken = self.same if name in _PATH_FIELDS else np.concatenate([self.same, self.moved])
             if self.previous is not None and len(taken):
                 old = self.previous.bm25.fields[name]
                 known = old.vocabulary
-                parts.append(old.entries_of(taken[:, 1], taken[:, 0]))
+                gathered[name].add(old.entries_of(taken[:, 1], taken[:, 0]))
                 lengths[taken[:, 0]] = np.asarray(old.lengths)[taken[:, 1]]
-            for analysis, placed in zip(analyses, numbers):
-                counts = analysis.fields[name]
-                parts.append(_placed(counts.entries, placed))
-                lengths[placed[placed >= 0]] = counts.lengths[placed >= 0]
-                texts.append(counts.texts)
+            for placed, counts in fresh[name]:
+                lengths[placed[placed >= 0]] = counts[placed >= 0]
             if name in self.moved_terms:
                 entries, moved_lengths, moved_texts = self.moved_terms[name]
-                parts.append(_placed(entries, self.moved[:, 0]))
+                gathered[name].add(_placed(entries, self.moved[:, 0]), moved_texts)
                 lengths[self.moved[:, 0]] = moved_lengths
-                texts.append(moved_texts)
-            built[name] = assemble_field(Entries.concatenate(parts), lengths, self.settings.params(name), texts, known=known)
+            built[name] = assemble_field(gathered.pop(name), lengths, self.settings.params(name), known=known)
         return built
 
 

@@ -23,6 +23,7 @@ from .analysis import Analyzer, AnalyzerSettings, Headers
 from .bm25 import Entries, TermCounter, TermTexts
 from .corpus import Document, SourceFile, doc_id_of, read_file
 from .fields import DOCUMENT_FIELDS, PASSAGE_FIELDS
+from .index import pack_text
 from .fields import field as field_named
 from .passages import split_passages
 
@@ -64,6 +65,9 @@ class FileAnalysis:
     sections: tuple[str, ...]
     fields: dict[str, FieldCounts] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    #: Each document's text as the index stores it (see :func:`mlq.index.pack_text`), packed
+    #: here, in the worker: the documents themselves come without their texts.
+    texts: tuple[bytes, ...] = ()
 
 
 def analyze_file(
@@ -114,13 +118,14 @@ def analyze_file(
     fields = {name: FieldCounts(*counter.counts()) for name, counter in {**counters, **about}.items()}
     return FileAnalysis(
         source,
-        tuple(documents) if part == 0 else (),
+        tuple(replace(document, text="") for document in documents) if part == 0 else (),
         np.array(spans, dtype=np.int64).reshape(-1, 2),
         np.array(passage_counts, dtype=np.int64),
         np.array(prose_starts, dtype=np.int64),
         tuple(sections),
         fields,
         tuple(warnings) if part == 0 else (),
+        tuple(pack_text(document.text) for document in documents) if part == 0 else (),
     )
 
 

@@ -49,28 +49,29 @@ class PostingLists:
     def encode(cls, indptr: np.ndarray, units: np.ndarray, tf: np.ndarray) -> PostingLists:
         """The lists of ``units`` and ``tf`` (grouped by term as ``indptr`` says, ascending
         within a term)."""
-        units = np.asarray(units, dtype=np.int64)
+        units = np.asarray(units, dtype=np.int32)  # unit numbers fit; int64 temporaries would double a build's peak
         counts = np.diff(indptr)
         terms = len(counts)
-        starts = indptr[:-1]
-        gaps = np.diff(units, prepend=0)
-        following = np.ones(len(units), dtype=bool)
-        following[starts[counts > 0]] = False  # a term's first unit is no gap
+        starts = indptr[:-1][counts > 0]
+        firsts = units[starts]
+        gaps = np.diff(units, prepend=np.int32(0))
+        gaps[starts] = 0  # a term's first unit is no gap
         largest = np.zeros(terms, dtype=np.int64)
         has_gaps = counts > 1
         if has_gaps.any():
-            gaps_only = np.where(following, gaps, 0)
-            largest[has_gaps] = np.maximum.reduceat(gaps_only, starts)[has_gaps] if len(units) else 0
+            largest[has_gaps] = np.maximum.reduceat(gaps, indptr[:-1])[has_gaps]
         widths = np.where(largest < 2**8, 1, np.where(largest < 2**16, 2, 4)).astype(np.uint8)
         width_of = np.repeat(widths, counts)
+        width_of[starts] = 0  # in no stream
         streams = {}
         gap_starts = np.zeros(terms, dtype=np.int64)
         for width, dtype in WIDTHS.items():
             mine = widths == width
             taken = np.where(mine, counts - 1, 0)
             gap_starts[mine] = (np.cumsum(taken) - taken)[mine]
-            streams[width] = gaps[following & (width_of == width)].astype(dtype)
-        firsts = units[starts[counts > 0]] if terms else np.zeros(0, np.int64)
+            streams[width] = gaps[width_of == width].astype(dtype)
+        del gaps, width_of
+        tf = np.asarray(tf)
         aside = tf > _NIBBLE_MAX
         nibbles = np.where(aside, 0, tf).astype(np.uint8)
         if len(nibbles) % 2:
@@ -148,23 +149,32 @@ class PostingLists:
             return values
         return self.backend.put(values, self.tf_aside_at[first:last], lo, self.tf_aside[first:last])
 
-    def decoded(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every posting's unit (``int32``) and frequency (``int32``), term after term: what a
-        build takes over from the previous index. With numpy, whatever the size."""
+    def decoded(self, first: int = 0, last: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The unit (``int32``) and frequency (``int32``) of every posting of terms ``first``
+        to ``last`` (default: all), term after term: what a build takes over from the previous
+        index. With numpy, whatever the size."""
         lists = self.with_numpy()
-        indptr = lists.indptr.astype(np.int64)
+        last = len(lists) if last is None else last
+        indptr = lists.indptr[first : last + 1].astype(np.int64)
         counts = np.diff(indptr)
-        starts = indptr[:-1][counts > 0]
-        gaps = np.zeros(lists.size, dtype=np.int64)
-        width_of = np.repeat(lists.widths, counts)
-        following = np.ones(lists.size, dtype=bool)
+        size = int(indptr[-1] - indptr[0]) if len(indptr) else 0
+        starts = (indptr[:-1] - indptr[0])[counts > 0]
+        gaps = np.zeros(size, dtype=np.int64)
+        widths = lists.widths[first:last]
+        width_of = np.repeat(widths, counts)
+        following = np.ones(size, dtype=bool)
         following[starts] = False
         for width in WIDTHS:
-            gaps[following & (width_of == width)] = getattr(lists, f"gaps{width}")
-        gaps[starts] = lists.firsts[counts > 0]
+            mine = np.flatnonzero(widths == width)
+            if not len(mine):
+                continue
+            begin = int(lists.gap_starts[first + mine[0]])
+            end = int(lists.gap_starts[first + mine[-1]]) + int(counts[mine[-1]]) - 1
+            gaps[following & (width_of == width)] = getattr(lists, f"gaps{width}")[begin:end]
+        gaps[starts] = lists.firsts[first:last][counts > 0]
         running = np.cumsum(gaps)
         units = running - np.repeat(running[starts] - gaps[starts], counts[counts > 0])
-        tf = lists._frequencies(0, lists.size).astype(np.int32)
+        tf = lists._frequencies(int(indptr[0]), int(indptr[-1])).astype(np.int32) if size else np.zeros(0, np.int32)
         return units.astype(np.int32), tf
 
 
