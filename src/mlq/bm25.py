@@ -137,7 +137,7 @@ class Entries:
 
     hashes: np.ndarray  # uint64
     passages: np.ndarray  # int32
-    tf: np.ndarray  # int32
+    tf: np.ndarray  # uint8, uint16 or int32: as small as the counts allow
 
     @classmethod
     def concatenate(cls, parts: Sequence[Entries]) -> Entries:
@@ -150,7 +150,8 @@ class Entries:
         order = np.lexsort((self.hashes, self.passages))
         hashes, units, tf = self.hashes[order], self.passages[order], self.tf[order]
         first = np.r_[True, (hashes[1:] != hashes[:-1]) | (units[1:] != units[:-1])] if len(hashes) else np.zeros(0, bool)
-        return Entries(hashes[first], units[first], np.add.reduceat(tf, np.flatnonzero(first)).astype(tf.dtype) if len(tf) else tf)
+        summed = np.add.reduceat(tf.astype(np.int64), np.flatnonzero(first)) if len(tf) else tf  # widened: no sum wraps
+        return Entries(hashes[first], units[first], _narrowest(summed))
 
 
 #: Entries are kept in this many buckets, by the top bits of their term's hash (see
@@ -173,6 +174,9 @@ class Gathered:
 
     #: Entries held back before they are put in their buckets (few, large pieces).
     PENDING = 1 << 20
+    #: Term texts held back before they are brought down to one each: the same terms come
+    #: again file after file, so this bounds what they cost.
+    PENDING_TEXTS = 1 << 16
 
     def __init__(self) -> None:
         self._pending: list[Entries] = []
@@ -180,6 +184,7 @@ class Gathered:
         self._buckets: list[list[Entries]] = [[] for _ in range(_BUCKETS)]
         self._texts: list[TermTexts] = []
         self._pending_texts = 0
+        self._distinct_texts = 0
 
     def add(self, entries: Entries, texts: TermTexts | None = None) -> None:
         self._pending.append(entries)
@@ -189,9 +194,12 @@ class Gathered:
         if texts is not None:
             self._texts.append(texts)
             self._pending_texts += len(texts.hashes)
-            if self._pending_texts >= self.PENDING:
+            if self._pending_texts >= max(self.PENDING_TEXTS, self._distinct_texts):
+                # Brought down when what came since is as large as what was kept: each text is
+                # sorted a few times at most, however many files there are.
                 self._texts = [TermTexts.concatenate(self._texts).distinct()]
-                self._pending_texts = len(self._texts[0].hashes)
+                self._distinct_texts = len(self._texts[0].hashes)
+                self._pending_texts = 0
 
     def _flush(self) -> None:
         if not self._pending:
@@ -368,7 +376,7 @@ class TermCounter:
         entries = Entries(
             np.frombuffer(self._hashes, dtype=np.uint64).copy(),
             np.frombuffer(self._passages, dtype=np.int32).copy(),
-            np.frombuffer(self._tf, dtype=np.int32).copy(),
+            _narrowest(np.frombuffer(self._tf, dtype=np.int32)).copy(),  # a byte each, mostly
         )
         lengths = np.frombuffer(self._lengths, dtype=np.int32).copy()
         terms = list(self._hash_of)
@@ -448,8 +456,8 @@ def _joined(pieces: list[np.ndarray], dtype: type) -> np.ndarray:
 
 
 def _narrowest(counts: np.ndarray) -> np.ndarray:
-    """``counts`` (passage lengths) in the smallest unsigned type that holds them: most fit two
-    bytes a passage instead of four. Whatever sums them widens them (numpy does)."""
+    """``counts`` (term frequencies, unit lengths) in the smallest unsigned type that holds
+    them: most fit a byte or two instead of four. Whatever sums them widens them first."""
     top = int(counts.max()) if len(counts) else 0
     dtype = np.uint8 if top < 2**8 else np.uint16 if top < 2**16 else np.int32
     return counts.astype(dtype, copy=False)
