@@ -358,3 +358,29 @@ def test_texts_are_stored_compressed_yet_shown_exactly(tmp_path: Path, monkeypat
     damaged = run_mlq("show", "small", "--corpus", str(corpus))
     assert damaged.returncode != 0 and "Traceback" not in damaged.stderr
     assert damaged.stderr.startswith("mlq: ") and "damaged" in damaged.stderr and len(damaged.stderr.splitlines()) == 1
+
+
+def test_counts_spilled_to_scratch_files_give_the_same_index(many_files: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large corpus's term counts wait in files beside the cache, not in memory: with the
+    threshold brought down so that every field spills many times, the index is byte for byte
+    the one built in memory, and no scratch file is left."""
+    from mlq.bm25 import Gathered
+
+    builds = []
+    for spill in (False, True):
+        monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / f"cache-{spill}"))
+        spills: list[Path] = []
+        if spill:
+            monkeypatch.setattr(Gathered, "PENDING", 50)
+            monkeypatch.setattr(Gathered, "SPILL", 100)
+            write = Gathered._spill
+            monkeypatch.setattr(Gathered, "_spill", lambda self: (spills.append(self._scratch), write(self)))
+        open_corpus(many_files, jobs=1)
+        builds.append(live_build(many_files))
+        assert len(spills) >= (10 if spill else 0) and len(set(spills)) == (5 if spill else 0), spills  # each field, many times
+    memory, spilled = builds
+    names = sorted(p.name for p in memory.iterdir() if p.name != "manifest.json")
+    assert names == sorted(p.name for p in spilled.iterdir() if p.name != "manifest.json")
+    for name in names:
+        assert (memory / name).read_bytes() == (spilled / name).read_bytes(), name
+    assert sorted(p.name for p in spilled.parent.iterdir() if p.name.startswith(".")) == []  # no scratch left

@@ -55,3 +55,17 @@ def test_gaps_take_the_narrowest_width_that_holds_them() -> None:
     assert lists.widths.tolist()[:4] == [1, 1, 2, 4]
     assert (len(lists.gaps1), len(lists.gaps2), len(lists.gaps4)) == (49 + 1, 1, 1)
     assert len(lists.tf_nibbles) == (lists.size + 1) // 2  # two frequencies a byte
+
+
+@settings(max_examples=100, deadline=None)
+@given(term_lists, st.lists(st.integers(0, 30), max_size=4))
+def test_lists_encoded_in_parts_and_joined_are_the_lists_encoded_at_once(terms: list[list[tuple[int, int]]], cuts: list[int]) -> None:
+    """A build encodes a field a bucket of terms at a time: joined, the parts are array for array
+    what one encoding of all the terms gives."""
+    whole, _, _ = _encoded(terms)
+    bounds = sorted({0, len(terms), *(min(cut, len(terms)) for cut in cuts)})
+    parts = [_encoded(terms[lo:hi])[0] for lo, hi in zip(bounds, bounds[1:])] or [whole]
+    joined = PostingLists.concatenate(parts)
+    for name, array in whole.arrays().items():
+        assert np.array_equal(np.asarray(array), np.asarray(joined.arrays()[name])), name
+        assert np.asarray(array).dtype == np.asarray(joined.arrays()[name]).dtype, name

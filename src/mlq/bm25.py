@@ -21,6 +21,7 @@ import heapq
 from array import array
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ._numpy import np
@@ -160,6 +161,11 @@ _BUCKET_BITS = 6
 _BUCKETS = 1 << _BUCKET_BITS
 
 
+#: An entry as a spilled bucket holds it (see :meth:`Gathered._spill`): raw, read back only by
+#: the build that wrote it.
+_RECORD = [("hash", "<u8"), ("unit", "<i4"), ("tf", "<i4")]
+
+
 def _bucket_bounds(hashes: np.ndarray) -> np.ndarray:
     """Where each bucket's terms begin in sorted ``hashes``, and where the last one ends."""
     firsts = np.arange(_BUCKETS, dtype=np.uint64) << np.uint64(64 - _BUCKET_BITS)
@@ -177,11 +183,17 @@ class Gathered:
     #: Term texts held back before they are brought down to one each: the same terms come
     #: again file after file, so this bounds what they cost.
     PENDING_TEXTS = 1 << 16
+    #: With a ``scratch`` folder, once it holds this many entries, its buckets go to files there
+    #: (one a bucket, appended to), so that a large corpus's counts do not stay in memory.
+    SPILL = 1 << 20
 
-    def __init__(self) -> None:
+    def __init__(self, scratch: Path | None = None) -> None:
         self._pending: list[Entries] = []
         self._pending_entries = 0
         self._buckets: list[list[Entries]] = [[] for _ in range(_BUCKETS)]
+        self._held = 0  # entries in the buckets in memory
+        self._scratch = scratch
+        self._spilled: set[int] = set()  # buckets with entries in a file (the oldest ones)
         self._texts: list[TermTexts] = []
         self._pending_texts = 0
         self._distinct_texts = 0
@@ -212,11 +224,34 @@ class Gathered:
         for k in np.flatnonzero(np.diff(bounds)).tolist():
             taken = order[bounds[k] : bounds[k + 1]]
             self._buckets[k].append(Entries(entries.hashes[taken], entries.passages[taken], entries.tf[taken]))
+        self._held += len(entries.hashes)
+        if self._scratch is not None and self._held >= self.SPILL:
+            self._spill()
+
+    def _spill(self) -> None:
+        assert self._scratch is not None
+        self._scratch.mkdir(parents=True, exist_ok=True)
+        for k, pieces in enumerate(self._buckets):
+            if pieces:
+                entries = Entries.concatenate(pieces)
+                records = np.empty(len(entries.hashes), dtype=_RECORD)
+                records["hash"], records["unit"], records["tf"] = entries.hashes, entries.passages, entries.tf
+                with open(self._scratch / str(k), "ab") as out:
+                    out.write(records.tobytes())
+                self._spilled.add(k)
+        self._buckets = [[] for _ in range(_BUCKETS)]
+        self._held = 0
 
     def take(self, k: int) -> Entries:
         """Bucket ``k``'s entries, in the order they came; the bucket is emptied."""
         self._flush()
         pieces, self._buckets[k] = self._buckets[k], []
+        if k in self._spilled:
+            assert self._scratch is not None
+            records = np.fromfile(self._scratch / str(k), dtype=_RECORD)
+            (self._scratch / str(k)).unlink()
+            self._spilled.discard(k)
+            pieces.insert(0, Entries(records["hash"].copy(), records["unit"].copy(), _narrowest(records["tf"])))
         return Entries.concatenate(pieces)
 
     def texts(self) -> TermTexts:
@@ -413,7 +448,7 @@ def assemble_field(
     its entries, already in that order, are taken a bucket at a time too, and the new ones
     merged in. ``lengths`` holds every unit's length; a term's text comes from ``known`` (the
     previous vocabulary) or from ``gathered``."""
-    terms, counts, units, frequencies = [], [], [], []
+    terms, counts, encoded = [], [], []
     for bucket in range(_BUCKETS):
         new = _by_term_and_unit(gathered.take(bucket))
         kept = previous[0].entries(bucket, previous[1], previous[2]) if previous is not None else None
@@ -428,31 +463,18 @@ def assemble_field(
         if not len(hashes):
             continue
         starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+        df = np.diff(np.r_[starts, len(hashes)])
         terms.append(hashes[starts])
-        counts.append(np.diff(np.r_[starts, len(hashes)]))
-        units.append(passages.astype(np.int32, copy=False))
-        frequencies.append(tf)
+        counts.append(df)
+        encoded.append(PostingLists.encode(np.r_[0, np.cumsum(df)], passages, tf))
     df = np.concatenate(counts) if counts else np.zeros(0, np.int64)
-    indptr = np.zeros(len(df) + 1, dtype=np.int64)
-    np.cumsum(df, out=indptr[1:])
     hashes = np.concatenate(terms) if terms else np.zeros(0, np.uint64)
-    postings = PostingLists.encode(indptr, _joined(units, np.int32), _joined(frequencies, np.int32))
+    postings = PostingLists.concatenate(encoded) if encoded else PostingLists.encode(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
     known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
     vocabulary = known.texts_of(hashes, [gathered.texts()])
     vocabulary = Vocabulary(vocabulary.hashes, vocabulary.blob, offsets_array(vocabulary.offsets))
     lengths = _narrowest(lengths)
     return FieldIndex(vocabulary, postings, lengths, stats(lengths, df), params)
-
-
-def _joined(pieces: list[np.ndarray], dtype: type) -> np.ndarray:
-    """``pieces`` end to end, the first one freed as soon as it is copied."""
-    out = np.empty(sum(len(piece) for piece in pieces), dtype=dtype)
-    at = 0
-    while pieces:
-        piece = pieces.pop(0)
-        out[at : at + len(piece)] = piece
-        at += len(piece)
-    return out
 
 
 def _narrowest(counts: np.ndarray) -> np.ndarray:

@@ -608,12 +608,13 @@ def _build(
     entry: Path | None,
 ) -> tuple[CorpusIndex, BuildReport]:
     started = time.perf_counter()
-    try:
-        index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs)
-    except CacheError as error:  # the previous index turned out damaged while reused
-        if warn:
-            warn(f"{error}; rebuilding from scratch")
-        index = build_index(root, settings, progress, warn, jobs=jobs)
+    with _scratch(entry) as scratch:
+        try:
+            index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch)
+        except CacheError as error:  # the previous index turned out damaged while reused
+            if warn:
+                warn(f"{error}; rebuilding from scratch")
+            index = build_index(root, settings, progress, warn, jobs=jobs, scratch=scratch)
     seconds = time.perf_counter() - started
     cached = False
     if entry is not None:
@@ -626,6 +627,30 @@ def _build(
         except OSError as error:
             _cannot_write(warn, entry, error)
     return index, BuildReport(reason, seconds, cached, index.analysed_files)
+
+
+@contextlib.contextmanager
+def _scratch(entry: Path | None) -> Iterator[Path | None]:
+    """A folder in ``entry`` for a build's term counts to wait in (see :class:`mlq.bm25.Gathered`),
+    removed afterwards, with any a killed build left (the caller holds the lock); None where
+    there is no entry or it cannot be written."""
+    if entry is None:
+        yield None
+        return
+    try:
+        for stale in entry.glob(f"{_SCRATCH}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix=_SCRATCH, dir=entry))
+    except OSError:
+        yield None
+        return
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_SCRATCH = ".counts-"
 
 
 def _cannot_write(warn: Warn | None, entry: Path, error: OSError) -> None:

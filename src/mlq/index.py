@@ -290,11 +290,13 @@ def build_index(
     warn: Warn | None = None,
     previous: CorpusIndex | None = None,
     jobs: int | None = None,
+    scratch: Path | None = None,
 ) -> CorpusIndex:
     """Index every file under ``root`` (an existing, resolved folder). Files whose content a
     ``previous`` index (built with the same settings) already holds are taken over from it —
     unchanged size and modification time are trusted, anything else is hashed — and only the
-    rest is analysed, on ``jobs`` processes (default: every core)."""
+    rest is analysed, on ``jobs`` processes (default: every core). A large corpus's term counts
+    wait in ``scratch`` (a folder the caller removes), if given, rather than in memory."""
     # Imported here: only a build needs worker processes.
     from .ingest import analyze_files, default_jobs
 
@@ -310,7 +312,7 @@ def build_index(
         if progress:
             progress(len(paths), len(paths))
         return replace(previous, files=tuple(reusable[path].source for path in paths), analysed_files=0)
-    assembly = _Assembly(root, settings, previous, warn)
+    assembly = _Assembly(root, settings, previous, warn, scratch)
     # Closed on the way out, whatever stops it (Ctrl-C included): the worker processes end then,
     # not whenever the generator happens to be collected.
     with contextlib.closing(analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes, settings.headers)) as analysed:
@@ -396,7 +398,7 @@ class _Assembly:
     number). A document whose id an earlier one has (a JSON Lines record named like a file) is
     left out."""
 
-    def __init__(self, root: Path, settings: IndexSettings, previous: CorpusIndex | None, warn: Warn | None) -> None:
+    def __init__(self, root: Path, settings: IndexSettings, previous: CorpusIndex | None, warn: Warn | None, scratch: Path | None) -> None:
         self.root, self.settings, self.previous, self.warn = root, settings, previous, warn
         self.files: list[SourceFile] = []
         self.documents: list[_Row] = []
@@ -406,7 +408,7 @@ class _Assembly:
         # Per fresh file, what the passage table needs of it (its term counts are gathered).
         self.fresh: list[tuple[FileAnalysis, np.ndarray]] = []  # each with its passages' new rows (-1: left out)
         self.lengths: dict[str, list[np.ndarray]] = {name: [] for name in PASSAGE_FIELDS}
-        self.gathered = {name: Gathered() for name in (*PASSAGE_FIELDS, *DOCUMENT_FIELDS)}
+        self.gathered = {name: Gathered(scratch / name if scratch else None) for name in (*PASSAGE_FIELDS, *DOCUMENT_FIELDS)}
         self.document_lengths: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in DOCUMENT_FIELDS}
         self.same_documents: list[tuple[int, int]] = []  # (new number, row in the previous index), same file
         self.moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied

@@ -90,6 +90,40 @@ class PostingLists:
             tf_aside=tf[aside].astype(np.uint32),
         )
 
+    @classmethod
+    def concatenate(cls, parts: Sequence[PostingLists]) -> PostingLists:
+        """The terms of ``parts``, one after the other: a field encoded a bucket of terms at a
+        time (see :func:`mlq.bm25.assemble_field`), so that no step holds all its postings in
+        wide integers at once."""
+        if len(parts) == 1:
+            return parts[0]
+        sizes = [part.size for part in parts]
+        bases = np.cumsum([0] + sizes[:-1])
+        indptr = np.concatenate([part.indptr[:-1].astype(np.int64) + base for part, base in zip(parts, bases)] + [[sum(sizes)]])
+        gap_starts, shift = [], {width: 0 for width in WIDTHS}
+        for part in parts:
+            starts = part.gap_starts.astype(np.int64)
+            for width in WIDTHS:
+                mine = part.widths == width
+                starts[mine] += shift[width]
+                shift[width] += len(getattr(part, f"gaps{width}"))
+            gap_starts.append(starts)
+        tf = np.concatenate([NUMPY.nibbles(part.tf_nibbles, 0, part.size) for part in parts])
+        if len(tf) % 2:
+            tf = np.r_[tf, np.uint8(0)]
+        return cls(
+            indptr=offsets_array(indptr),
+            firsts=np.concatenate([part.firsts for part in parts]),
+            widths=np.concatenate([part.widths for part in parts]),
+            gap_starts=offsets_array(np.concatenate(gap_starts)),
+            gaps1=np.concatenate([part.gaps1 for part in parts]),
+            gaps2=np.concatenate([part.gaps2 for part in parts]),
+            gaps4=np.concatenate([part.gaps4 for part in parts]),
+            tf_nibbles=(tf[0::2] | (tf[1::2] << 4)).astype(np.uint8),
+            tf_aside_at=np.concatenate([part.tf_aside_at + base for part, base in zip(parts, bases)]),
+            tf_aside=np.concatenate([part.tf_aside for part in parts]),
+        )
+
     def arrays(self) -> dict[str, Any]:
         """Its arrays by name, as saved (see :func:`from_arrays`)."""
         return {name: getattr(self, name) for name in ARRAY_NAMES}
