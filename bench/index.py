@@ -9,7 +9,9 @@ reports:
   share of the full build with every core;
 * load-and-search: `mlq search` on the cached index, against the same search on the bundled
   five essays measured in the same run;
-* the index's size on disk against the corpus's.
+* the index's size on disk against the corpus's;
+* the peak memory of the full build with every core: of its largest process, and of all of them
+  together as proportional set sizes (the dictionary the workers share counted once).
 
     python bench/index.py [--corpus DIR] [--runs N]
 """
@@ -27,6 +29,7 @@ import time
 from pathlib import Path
 
 from installed import mlq_command, mlq_env
+from processes import run_measured
 
 from mlq.cache import entry_dir
 
@@ -71,7 +74,8 @@ def main() -> None:
         on = ["--corpus", str(corpus)]
 
         one_job = wall(["index", "--rebuild", "--jobs", "1", *on], env)
-        all_jobs = wall(["index", "--rebuild", "--jobs", str(cores), *on], env)
+        build = run_measured([mlq_command(), "index", "--rebuild", "--jobs", str(cores), *on], env)
+        all_jobs, largest_rss, tree_pss = build.seconds, build.largest_mb, build.peak_mb
 
         edited = files[len(files) // 2]
         with open(edited, "a", encoding="utf-8") as out:
@@ -93,6 +97,7 @@ def main() -> None:
     print("wall seconds of the installed mlq:")
     print(f"  {one_job:7.2f}  full build, --jobs 1")
     print(f"  {all_jobs:7.2f}  full build, --jobs {cores}   → {one_job / all_jobs:.2f}× faster than one job")
+    print(f"           peak memory: {largest_rss:.0f} MB the largest process, {tree_pss:.0f} MB all of them (PSS)")
     print(f"  {after_edit:7.2f}  rebuild after editing one file   → {after_edit / all_jobs:.1%} of a full build")
     print(f"  {after_touch:7.2f}  rebuild after touching one file  → {after_touch / all_jobs:.1%} of a full build")
     print(f"  {search_large:7.2f}  mlq search '{QUERY}' on this index (median of {args.runs})")

@@ -8,8 +8,9 @@ the same queries: nouns of the documents' titles, one or two at a time, as a rea
 a page (``--queries``, default 200; fixed seed). Each is measured in a process of its own:
 
 * **build**: wall seconds to index the passages from scratch;
-* **peak memory**: the highest resident memory of the building process and its children
-  (sampled every 20 ms from /proc);
+* **peak memory**: the highest memory of the building process and its children together, as
+  proportional set sizes (pages they share counted once; sampled every 50 ms: see
+  ``bench/processes.py``);
 * **on disk**: the disk space of the index (allocated blocks; with the texts, where the system
   stores them);
 * **cold query**: wall seconds of a fresh process that opens the index and answers one query;
@@ -32,65 +33,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from installed import mlq_command, mlq_env
+from processes import run_measured
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
-
-# ---------------------------------------------------------------------------------------------
-# Measuring a process
-
-
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of process ``root`` and all its descendants, in kB."""
-    parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            status = Path(f"/proc/{entry}/status").read_text()
-        except OSError:
-            continue
-        parents[int(entry)] = int(stat[1])
-        rss[int(entry)] = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    tree, changed = {root}, True
-    while changed:
-        changed = False
-        for pid, parent in parents.items():
-            if parent in tree and pid not in tree:
-                tree.add(pid)
-                changed = True
-    return sum(rss.get(pid, 0) for pid in tree)
-
-
-def run_measured(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak MB of the process tree, and stdout of ``command``."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = process.communicate()
-    seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    if process.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command[:4])}…: {err.strip()[-500:]}")
-    return seconds, peak / 1024, out
 
 
 def size_mb(path: Path) -> float:
@@ -265,7 +215,7 @@ def prepare(corpus: Path, work: Path, count: int) -> dict[str, float]:
     """Build mlq's index (measured), and write its passages' prose and the queries for the peers."""
     mlq = mlq_command()
     env = mlq_env(work / "mlq-cache")
-    seconds, peak, _ = run_measured([mlq, "index", "--rebuild", "--jobs", "2", "--corpus", str(corpus)], env)
+    seconds, peak = run_measured([mlq, "index", "--rebuild", "--jobs", "2", "--corpus", str(corpus)], env)[:2]
     os.environ["MLQ_CACHE_DIR"] = str(work / "mlq-cache")
     import mlq as library
 
@@ -284,7 +234,7 @@ def prepare(corpus: Path, work: Path, count: int) -> dict[str, float]:
         if words:
             queries.append(" ".join(rng.sample(words, min(len(words), rng.choice((1, 2))))))
     (work / "queries.json").write_text(json.dumps(queries, ensure_ascii=False), encoding="utf-8")
-    cold = statistics.median(run_measured([mlq, "search", queries[0], "--corpus", str(corpus)], env)[0] for _ in range(5))
+    cold = statistics.median(run_measured([mlq, "search", queries[0], "--corpus", str(corpus)], env).seconds for _ in range(5))
     warm = _timed(lambda q: searcher.search(q, limit=10), queries)
     cache_size = size_mb(work / "mlq-cache")
     return {"build_s": seconds, "peak_mb": peak, "size_mb": cache_size, "cold_s": cold, **warm}
@@ -295,10 +245,10 @@ def measure_peer(name: str, work: Path) -> dict[str, float] | str:
     if missing:
         return missing
     me = [sys.executable, __file__, "--peer", name, "--work", str(work)]
-    seconds, peak, out = run_measured([*me, "--phase", "build"])
-    size = json.loads(out)["size_mb"]
-    cold = statistics.median(run_measured([*me, "--phase", "cold"])[0] for _ in range(5))
-    warm = json.loads(run_measured([*me, "--phase", "warm"])[2])
+    build = run_measured([*me, "--phase", "build"])
+    seconds, peak, size = build.seconds, build.peak_mb, json.loads(build.stdout)["size_mb"]
+    cold = statistics.median(run_measured([*me, "--phase", "cold"]).seconds for _ in range(5))
+    warm = json.loads(run_measured([*me, "--phase", "warm"]).stdout)
     return {"build_s": seconds, "peak_mb": peak, "size_mb": size, "cold_s": cold, **warm}
 
 

@@ -33,7 +33,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 from ._numpy import np
 from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
-from .corpus import Selection, SourceFile, Warn, sha256, walk
+from .corpus import IGNORE_FILE, Selection, SourceFile, Warn, listing_unchanged, sha256, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import PASSAGE_COLUMNS, CorpusIndex, DocumentTable, IndexSettings, PassageTable, Progress, build_index
@@ -148,41 +148,134 @@ def read_manifest(entry: Path) -> tuple[Path, Manifest]:
     return build, manifest
 
 
-def staleness(
-    manifest: Manifest, corpus_root: Path, selection: Selection = Selection()
-) -> tuple[str | None, list[SourceFile] | None]:
-    """What changed in the corpus since the index in ``manifest`` was built (``None`` if
-    nothing), and, when files were only touched — new times, same content — the corpus as it
-    now is, so that the manifest can be brought up to date.
+#: A folder modified this close (ns) to when it was listed may change again within the same
+#: tick of a coarse clock (FAT's is two seconds) without its time showing it.
+_RACY_NS = 2_000_000_000
+
+
+def listing_of(corpus_root: Path, selection: Selection = Selection()) -> dict[str, Any]:
+    """The corpus's folders with their modification times, and the ignore file's size and time,
+    taken now: recorded before a build, they let a later check see that no file was added,
+    removed or renamed without listing any folder (see :func:`staleness`)."""
+    listing = _listing_started(corpus_root)
+    for _ in walk(corpus_root, selection, listing["folders"]):
+        pass
+    return listing
+
+
+def _listing_started(corpus_root: Path) -> dict[str, Any]:
+    try:
+        ignore = os.stat(corpus_root / IGNORE_FILE)
+        ignore_state: list[int] | None = [ignore.st_size, ignore.st_mtime_ns]
+    except OSError:
+        ignore_state = None
+    return {"trusted_before": time.time_ns() - _RACY_NS, "folders": {}, "ignore": ignore_state}
+
+
+def _listing_holds(corpus_root: Path, listing: dict[str, Any]) -> bool:
+    """Whether ``listing`` is still the corpus's, folder for folder (see
+    :func:`mlq.corpus.listing_unchanged`), and the ignore file as it was."""
+    if not listing or not listing.get("folders"):
+        return False
+    ignore = listing["ignore"]
+    try:
+        stat = os.stat(corpus_root / IGNORE_FILE)
+        now: list[int] | None = [stat.st_size, stat.st_mtime_ns]
+    except OSError:
+        now = None
+    if now != ignore or (ignore is not None and ignore[1] >= listing["trusted_before"]):
+        return False
+    return listing_unchanged(corpus_root, listing["folders"], listing["trusted_before"])
+
+
+def write_listing(entry: Path, manifest: Manifest, listing: dict[str, Any]) -> None:
+    """Record ``listing`` (see :func:`listing_of`) beside the live build whose manifest this
+    is: a file of its own, replaced atomically, so that recording it publishes no new build.
+    Call it holding :func:`lock`."""
+    _replace_text(entry / _LISTING, json.dumps({"built_at": manifest.built_at, "listing": listing}))
+
+
+def read_listing(entry: Path, manifest: Manifest) -> dict[str, Any]:
+    """The listing recorded for the build of ``manifest``, or {} (none, another build's, or
+    not as mlq writes it: then every folder is listed, as without one)."""
+    try:
+        data = json.loads((entry / _LISTING).read_text(encoding="utf-8"))
+        listing = data["listing"]
+        folders, trusted, ignore = listing["folders"], listing["trusted_before"], listing["ignore"]
+        valid = (
+            data["built_at"] == manifest.built_at
+            and isinstance(trusted, int)
+            and isinstance(folders, dict)
+            and all(isinstance(k, str) and isinstance(v, int) for k, v in folders.items())
+            and (ignore is None or (isinstance(ignore, list) and len(ignore) == 2 and all(isinstance(v, int) for v in ignore)))
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+    return listing if valid else {}
+
+
+_LISTING = "listing.json"
+
+
+@dataclass(frozen=True)
+class Staleness:
+    """What :func:`staleness` found: why the index is stale (None if it is not); when files
+    were only touched — new times, same content — the corpus as it now is; and a new listing
+    of its folders worth recording, when the recorded one could not be used and this one can."""
+
+    reason: str | None
+    touched: list[SourceFile] | None = None
+    listing: dict[str, Any] | None = None
+
+
+def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Selection(), recorded: dict[str, Any] | None = None) -> Staleness:
+    """What changed in the corpus since the index in ``manifest`` was built.
 
     Size and modification time are compared first; a file is hashed only when they differ,
-    so an unchanged corpus costs one ``stat`` per file."""
+    so an unchanged corpus costs one ``stat`` per file. While the folders are as recorded (no
+    entry added, removed or renamed in any), only the recorded files are looked at; otherwise
+    every folder is listed. ``recorded`` is the listing recorded for this build, if any (see
+    :func:`read_listing`)."""
+    if recorded and _listing_holds(corpus_root, recorded):
+        prefix = str(corpus_root) + os.sep
+        met: Iterator[tuple[str, str]] = ((f.path, prefix + f.path) for f in manifest.files)
+        return _compared(manifest, met)
+    listing = _listing_started(corpus_root)
+    walked = ((relative, entry.path) for relative, entry in walk(corpus_root, selection, listing["folders"]))
+    found = _compared(manifest, walked)
+    newest = max(listing["folders"].values(), default=0)
+    worth = found.reason is None and newest < listing["trusted_before"]
+    return dataclasses.replace(found, listing=listing if worth else None)
+
+
+def _compared(manifest: Manifest, met: Iterator[tuple[str, str]]) -> Staleness:
+    """:func:`staleness` over the files ``met`` (relative path, path), all that the corpus holds."""
     unseen = {f.path: f for f in manifest.files}  # those not met yet in the folder
     added, changed, touched = 0, 0, {}
-    for relative, entry in walk(corpus_root, selection):  # compared as met: no list of them all
+    for relative, path in met:  # compared as met: no list of them all
         old = unseen.pop(relative, None)
         if old is None:
             added += 1
             continue
-        now = _now(entry, old)
+        now = _now(path, old)
         if now is None:
             changed += 1
         elif now != old:
             touched[relative] = now
     if added or unseen or changed:
-        return f"+{added} ~{changed} -{len(unseen)} files", None
+        return Staleness(f"+{added} ~{changed} -{len(unseen)} files")
     if touched:
-        return None, [touched.get(f.path, f) for f in manifest.files]
-    return None, None
+        return Staleness(None, [touched.get(f.path, f) for f in manifest.files])
+    return Staleness(None)
 
 
-def _now(entry: os.DirEntry[str], recorded: SourceFile) -> SourceFile | None:
+def _now(path: str, recorded: SourceFile) -> SourceFile | None:
     """The file as it is now if its content is what was recorded, else None."""
     try:
-        stat = entry.stat()
+        stat = os.stat(path)
         if stat.st_size == recorded.size and stat.st_mtime_ns == recorded.mtime_ns:
             return recorded
-        digest = sha256(Path(entry.path).read_bytes())
+        digest = sha256(Path(path).read_bytes())
     except OSError:
         return recorded if recorded.size == -1 else None
     if digest != recorded.sha256:
@@ -289,7 +382,7 @@ def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
     return {name: np.ascontiguousarray(array) for name, array in arrays.items()}
 
 
-def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
+def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
     """Write ``index`` as a new build folder of ``entry`` and make it the live one. Call it
     holding :func:`lock`. Readers that have the replaced build open keep their memory maps;
     one that read ``current`` just before the switch retries (see :func:`load`)."""
@@ -312,10 +405,10 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> None:
             field_stats={name: [f.stats.units, f.stats.average_length, f.stats.mean_idf] for name, f in index.bm25.fields.items()},
         )
 
-    _publish(entry, fill)
+    return _publish(entry, fill)
 
 
-def refresh(entry: Path, files: list[SourceFile]) -> None:
+def refresh(entry: Path, files: list[SourceFile]) -> Manifest:
     """Make a new live build that is the current one with ``files`` as its record of the
     corpus: for files that were touched but not changed. The arrays are hard-linked, not
     rewritten (copied where links are not possible). Call it holding :func:`lock`."""
@@ -329,10 +422,10 @@ def refresh(entry: Path, files: list[SourceFile]) -> None:
                 shutil.copy2(current / name, build / name)
         return dataclasses.replace(manifest, files=files)
 
-    _publish(entry, fill)
+    return _publish(entry, fill)
 
 
-def _publish(entry: Path, fill: Callable[[Path], Manifest]) -> None:
+def _publish(entry: Path, fill: Callable[[Path], Manifest]) -> Manifest:
     """Let ``fill`` write a new build folder and describe it, write its manifest, sync, and
     make it the live build; then remove the others. A failure leaves the live build as it was."""
     entry.mkdir(parents=True, exist_ok=True)
@@ -347,6 +440,7 @@ def _publish(entry: Path, fill: Callable[[Path], Manifest]) -> None:
         shutil.rmtree(build, ignore_errors=True)
         raise
     _remove_old_builds(entry, keep=build.name)
+    return manifest
 
 
 def _remove_old_builds(entry: Path, keep: str) -> None:
@@ -580,19 +674,22 @@ def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None)
         if warn:
             warn(f"{error}; rebuilding")
         return None, None, str(error)
-    reason, touched = staleness(manifest, root, settings.selection)
-    if touched is not None:
-        _record_touched(entry, touched, warn)
-    return (None if reason else index), index, reason or ""
+    found = staleness(manifest, root, settings.selection, read_listing(entry, manifest))
+    if found.touched is not None or found.listing is not None:
+        _record(entry, manifest, found.touched, found.listing)
+    return (None if found.reason else index), index, found.reason or ""
 
 
-def _record_touched(entry: Path, files: list[SourceFile], warn: Warn | None) -> None:
-    """Note new file times in the cache, so the touched files are not hashed on every run.
-    Best effort: skipped when another process holds the lock or the cache is read-only."""
+def _record(entry: Path, manifest: Manifest, files: list[SourceFile] | None, listing: dict[str, Any] | None) -> None:
+    """Note new file times in the cache, so the touched files are not hashed on every run, and
+    a new listing of the folders, so they are not all listed on every run. Best effort:
+    skipped when another process holds the lock or the cache is read-only."""
     try:
         with lock(entry, blocking=False) as held:
-            if held:
-                refresh(entry, files)
+            if held and files is not None:
+                manifest = refresh(entry, files)
+            if held and listing is not None:
+                write_listing(entry, manifest, listing)
     except (OSError, CacheError):
         pass
 
@@ -608,6 +705,7 @@ def _build(
     entry: Path | None,
 ) -> tuple[CorpusIndex, BuildReport]:
     started = time.perf_counter()
+    listing = listing_of(root, settings.selection)  # before the build looks: a change after it shows
     with _scratch(entry) as scratch:
         try:
             index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch)
@@ -620,9 +718,11 @@ def _build(
     if entry is not None:
         try:
             if previous is not None and index.bm25 is previous.bm25:
-                refresh(entry, list(index.files))
+                manifest = refresh(entry, list(index.files))
             else:
-                save(entry, index, seconds)
+                manifest = save(entry, index, seconds)
+            with contextlib.suppress(OSError):  # without it, the next check lists every folder
+                write_listing(entry, manifest, listing)
             cached = True
         except OSError as error:
             _cannot_write(warn, entry, error)
@@ -686,7 +786,7 @@ def status(root: Path, settings: IndexSettings) -> Status:
         return Status(root, entry, "none")
     except CacheError as error:
         return Status(root, entry, "damaged", str(error))
-    reason, _ = staleness(manifest, root, settings.selection)
+    reason = staleness(manifest, root, settings.selection).reason
     return Status(
         root, entry, "fresh" if reason is None else "stale", reason or "", size_on_disk(entry), manifest.built_at, manifest.build_seconds, manifest.counts
     )

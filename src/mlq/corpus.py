@@ -91,20 +91,26 @@ def scan(root: Path, selection: Selection = Selection()) -> list[tuple[str, os.D
     return sorted(walk(root, selection), key=lambda pair: pair[0])
 
 
-def walk(root: Path, selection: Selection = Selection()) -> Iterator[tuple[str, os.DirEntry[str]]]:
+def walk(
+    root: Path, selection: Selection = Selection(), times: dict[str, int] | None = None
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """:func:`scan`'s files in no particular order, one folder's listing held at a time.
     Symbolic links are followed, each real folder entered once, so a link loop ends. Plain
     strings and ``os.scandir``: a large corpus is walked on every run to see whether it
-    changed, and pathlib would cost several times more."""
+    changed, and pathlib would cost several times more. With ``times``, each folder walked is
+    recorded there (its path relative to ``root``, "" for the root) with its modification time
+    as it was just before it was listed."""
     ignored = _ignore_rules(root, selection.exclude)
     included = _rules(selection.include) if selection.include else None
     folders = [("", str(root))]
-    seen = {_identity(str(root))}
+    seen = {_identity(str(root), times, "")}
     while folders:
         prefix, folder = folders.pop()
         try:
             listing = list(os.scandir(folder))
         except OSError:
+            if times is not None:
+                times.pop(prefix.rstrip("/"), None)  # an unreadable folder is looked at every time
             continue  # unreadable folder: its files cannot be read either
         for item in listing:
             relative = prefix + item.name
@@ -113,7 +119,7 @@ def walk(root: Path, selection: Selection = Selection()) -> Iterator[tuple[str, 
             if item.is_dir():
                 if ignored and ignored.match_file(relative + "/"):
                     continue
-                identity = _identity(item.path)
+                identity = _identity(item.path, times, relative)
                 if identity not in seen:
                     seen.add(identity)
                     folders.append((relative + "/", item.path))
@@ -124,9 +130,29 @@ def walk(root: Path, selection: Selection = Selection()) -> Iterator[tuple[str, 
                     yield relative, item
 
 
-def _identity(folder: str) -> tuple[int, int]:
+def _identity(folder: str, times: dict[str, int] | None = None, relative: str = "") -> tuple[int, int]:
     stat = os.stat(folder)
+    if times is not None:
+        times[relative] = stat.st_mtime_ns
     return stat.st_dev, stat.st_ino
+
+
+def listing_unchanged(root: Path, times: dict[str, int], trusted_before: int) -> bool:
+    """Whether the folders of ``times`` (see :func:`walk`) still hold the entries they held
+    when walked: creating, removing or renaming an entry changes its folder's modification
+    time, so the same times mean the same names (a file edited in place changes its own time,
+    not its folder's). A time at or after ``trusted_before`` proves nothing: a change in the
+    same tick of a coarse clock would not show."""
+    prefix = str(root) + os.sep
+    for relative, recorded in times.items():
+        if recorded >= trusted_before:
+            return False
+        try:
+            if os.stat(prefix + relative if relative else str(root)).st_mtime_ns != recorded:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _ignore_rules(root: Path, exclude: tuple[str, ...]):  # -> pathspec.PathSpec | None

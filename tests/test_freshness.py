@@ -1,0 +1,110 @@
+"""Seeing every change without listing every folder: while no folder's time has moved, a search
+stats only the files the index recorded; anything else lists the folders as before. Each case
+is a real edit of real files, and the search that follows must answer as a fresh build does."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import split_essays
+
+from mlq import cache, open_corpus
+
+
+def _aged(root: Path) -> None:
+    """Every folder's (and the ignore file's) time ten seconds back: older than a coarse
+    clock's tick, so that a listing recorded now can be trusted."""
+    past = time.time_ns() - 10_000_000_000
+    for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+        os.utime(folder, ns=(past, past))
+    if (root / ".mlqignore").exists():
+        os.utime(root / ".mlqignore", ns=(past, past))
+
+
+@pytest.fixture()
+def notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[bool]]:
+    """A corpus of 60 files in subfolders, indexed, with its folders aged; and the record of
+    each freshness check: True where the recorded listing held (no folder was listed)."""
+    root = split_essays(tmp_path / "notes")
+    (root / "deep" / "er").mkdir(parents=True)
+    (root / "deep" / "er" / "leaf.md").write_text("# 葉\n\n深いフォルダのメモ。\n", encoding="utf-8")
+    _aged(root)
+    open_corpus(root, jobs=1)
+    checks: list[bool] = []
+    holds = cache._listing_holds
+    monkeypatch.setattr(cache, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
+    return root, checks
+
+
+def _same_as_fresh_build(root: Path, query: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list:
+    found = open_corpus(root, jobs=1).search(query, limit=10)
+    monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / "fresh"))
+    assert [(h.doc_id, h.score) for h in found] == [(h.doc_id, h.score) for h in open_corpus(root, jobs=1).search(query, limit=10)]
+    return found
+
+
+def test_an_unchanged_corpus_lists_no_folder(notes: tuple[Path, list[bool]]) -> None:
+    root, checks = notes
+    assert open_corpus(root).built is None
+    assert checks == [True]
+
+
+def test_a_file_edited_in_place_deep_down_is_seen_without_listing_folders(
+    notes: tuple[Path, list[bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, checks = notes
+    leaf = root / "deep" / "er" / "leaf.md"
+    with open(leaf, "r+", encoding="utf-8") as file:  # in place: the folder's time stays
+        file.seek(0, os.SEEK_END)
+        file.write("\n追記: ユニコーン企業の面接。\n")
+    searcher = open_corpus(root, jobs=1)
+    assert checks[0] is True and searcher.built is not None and searcher.built.analysed_files == 1
+    hits = _same_as_fresh_build(root, "ユニコーン", tmp_path, monkeypatch)
+    assert hits and hits[0].doc_id == "deep/er/leaf"
+
+
+@pytest.mark.parametrize("change", ["added", "removed", "renamed folder", "ignore file"])
+def test_added_removed_and_renamed_files_change_a_folder_and_are_seen(
+    notes: tuple[Path, list[bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    root, checks = notes
+    if change == "added":
+        (root / "deep" / "er" / "new.md").write_text("# 新\n\nユニコーン企業の話。\n", encoding="utf-8")
+    elif change == "removed":
+        (root / "deep" / "er" / "leaf.md").unlink()
+    elif change == "renamed folder":
+        (root / "deep" / "er").rename(root / "deep" / "moved")
+    else:
+        (root / ".mlqignore").write_text("part1/\n", encoding="utf-8")
+        open_corpus(root, jobs=1)  # the ignore file is new: the root folder changed
+        _aged(root)
+        open_corpus(root, jobs=1)  # the aged listing recorded
+        with open(root / ".mlqignore", "a", encoding="utf-8") as file:  # edited in place
+            file.write("part2/\n")
+        checks.clear()
+    searcher = open_corpus(root, jobs=1)
+    assert checks[0] is False and searcher.built is not None, change
+    ids = {d.doc_id for d in searcher.documents}
+    expected = {
+        "added": "deep/er/new" in ids,
+        "removed": "deep/er/leaf" not in ids,
+        "renamed folder": "deep/moved/leaf" in ids and "deep/er/leaf" not in ids,
+        "ignore file": not any(i.startswith(("part1/", "part2/")) for i in ids),
+    }
+    assert expected[change], (change, sorted(ids)[:5])
+    _same_as_fresh_build(root, "面接", tmp_path, monkeypatch)
+
+
+def test_a_folder_changed_just_now_is_listed_again_until_its_time_is_safely_past(notes: tuple[Path, list[bool]]) -> None:
+    """A folder whose time is within a coarse clock's tick of the listing proves nothing: the
+    check lists the folders (and records a new listing only once that listing can be trusted)."""
+    root, checks = notes
+    (root / "deep" / "er" / "new.md").write_text("# 新\n\n話。\n", encoding="utf-8")
+    assert open_corpus(root, jobs=1).built is not None  # rebuilt, its listing taken just now
+    assert open_corpus(root).built is None and checks[-1] is False  # too recent to trust: listed
+    _aged(root)
+    assert open_corpus(root).built is None and checks[-1] is False  # listed, and the listing recorded
+    assert open_corpus(root).built is None and checks[-1] is True
