@@ -4,6 +4,7 @@ is a real edit of real files, and the search that follows must answer as a fresh
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -108,3 +109,36 @@ def test_a_folder_changed_just_now_is_listed_again_until_its_time_is_safely_past
     _aged(root)
     assert open_corpus(root).built is None and checks[-1] is False  # listed, and the listing recorded
     assert open_corpus(root).built is None and checks[-1] is True
+
+
+@pytest.mark.parametrize("damage", ["garbage", "another build", "wrong types"])
+def test_a_damaged_listing_is_ignored_and_every_folder_listed(notes: tuple[Path, list[bool]], damage: str) -> None:
+    """The listing beside a build is a hint: one that is not as mlq writes it, or another
+    build's, is never trusted; the check lists the folders and still sees every change."""
+    root, checks = notes
+    (entry,) = [p for p in Path(os.environ["MLQ_CACHE_DIR"]).iterdir() if p.is_dir()]
+    listing = entry / "listing.json"
+    data = json.loads(listing.read_text(encoding="utf-8"))
+    if damage == "garbage":
+        listing.write_text("{not json", encoding="utf-8")
+    elif damage == "another build":
+        data["built_at"] += 1
+        listing.write_text(json.dumps(data), encoding="utf-8")
+    else:
+        data["listing"]["folders"] = {name: str(value) for name, value in data["listing"]["folders"].items()}
+        listing.write_text(json.dumps(data), encoding="utf-8")
+    (root / "deep" / "er" / "new.md").write_text("# 新\n\nユニコーン企業の話。\n", encoding="utf-8")
+    searcher = open_corpus(root, jobs=1)
+    assert checks == [] and searcher.built is not None  # not even tried: the folders were listed
+    assert "deep/er/new" in {d.doc_id for d in searcher.documents}
+
+
+def test_scratch_left_by_a_killed_build_is_removed_by_the_next(notes: tuple[Path, list[bool]]) -> None:
+    root, _ = notes
+    (entry,) = [p for p in Path(os.environ["MLQ_CACHE_DIR"]).iterdir() if p.is_dir()]
+    left = entry / ".counts-killed"
+    (left / "words").mkdir(parents=True)
+    (left / "words" / "3").write_bytes(b"\0" * 64)
+    (root / "deep" / "er" / "new.md").write_text("# 新\n\n話。\n", encoding="utf-8")
+    assert open_corpus(root, jobs=1).built is not None
+    assert not left.exists() and not [p for p in entry.iterdir() if p.name.startswith(".counts-")]
