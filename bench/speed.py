@@ -19,6 +19,8 @@ skips cleanly when they are absent):
   `rank_bm25.BM25Okapi.get_scores` + top 10 over the same passages and the same term lists (read
   back from mlq's index), the passage fields weighted as mlq weights them, on a sample of the
   queries (the same BM25 arithmetic over every passage, without mlq's matching rule).
+* **Cold search at each size**: wall time of `mlq search` on each cached index, against the
+  cold search of the bundled essays above.
 * **Memory and size**: peak RSS of `mlq search` on the largest index (``wait4``), and the index's
   size on disk against the corpus's.
 * **Batch throughput**: queries per second of `mlq search --queries FILE --json` on the largest
@@ -263,10 +265,13 @@ def measure_size(mlq: str, corpus: Path, env: dict[str, str], queries: list[str]
     build = time.perf_counter() - started
     searcher = open_corpus(corpus)
     queries = queries or make_queries(searcher, report["query_count"])
+    cold = statistics.median(wall([mlq, "search", QUERY, "--corpus", str(corpus)], env) for _ in range(5))
     row = {
         "passages": len(searcher.index.passages),
         "documents": len(searcher.index.documents),
+        "files": len(searcher.index.files),
         "build_seconds": build,
+        "cold_seconds": cold,
         "build_summary": done.stdout.strip(),
         **latency(searcher, queries),
         "p50_highlighted_ms": latency(searcher, queries[:100], highlight=True)["p50_ms"],
@@ -338,6 +343,13 @@ def print_report(r: dict) -> None:
         print(
             f"  {row['passages']:>9,}   {row['build_seconds']:7.1f}   {row['p50_ms']:6.2f}   {row['p95_ms']:6.2f}"
             f"   {row['p50_highlighted_ms']:10.2f} ms         {row['postings_touched_mean']:,.0f}"
+        )
+    print()
+    print(f"cold search of each corpus ('{QUERY}', cached index, median of 5) against the bundled essays' above")
+    for row in r["sizes"]:
+        print(
+            f"  {row['files']:>7,} files  {row['passages']:>9,} passages   {row['cold_seconds']:.3f} s"
+            f" = {row['cold_seconds'] / cold['search_seconds']:.2f}×"
         )
     for row in r["sizes"]:
         if "rank_bm25" in row:

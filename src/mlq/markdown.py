@@ -57,7 +57,9 @@ def _yaml(source: str) -> Any:
     import yaml  # only needed when indexing: keeps cached runs quick to start
 
     try:
-        return yaml.safe_load(source)
+        # libyaml's parser with the safe constructors where PyYAML was built with it: the same
+        # documents, the same types, at a tenth of the cost of the pure-Python one.
+        return yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise _Invalid(error) from None
 
