@@ -47,6 +47,8 @@ from installed import mlq_command, mlq_env
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 QUERY = "インターン 面接"
+#: A query the corpora of growing size answer (the bundled essays' one finds nothing in MDN).
+CORPUS_QUERY = "非同期 関数"
 _SENTENCE = re.compile(r"[^\s。、！？!?「」（）()\[\]`#*|<>{}=/:.,;\"'-]{6,}")
 
 
@@ -265,7 +267,7 @@ def measure_size(mlq: str, corpus: Path, env: dict[str, str], queries: list[str]
     build = time.perf_counter() - started
     searcher = open_corpus(corpus)
     queries = queries or make_queries(searcher, report["query_count"])
-    cold = statistics.median(wall([mlq, "search", QUERY, "--corpus", str(corpus)], env) for _ in range(5))
+    cold = statistics.median(wall([mlq, "search", CORPUS_QUERY, "--corpus", str(corpus)], env) for _ in range(5))
     row = {
         "passages": len(searcher.index.passages),
         "documents": len(searcher.index.documents),
@@ -344,13 +346,6 @@ def print_report(r: dict) -> None:
             f"  {row['passages']:>9,}   {row['build_seconds']:7.1f}   {row['p50_ms']:6.2f}   {row['p95_ms']:6.2f}"
             f"   {row['p50_highlighted_ms']:10.2f} ms         {row['postings_touched_mean']:,.0f}"
         )
-    print()
-    print(f"cold search of each corpus ('{QUERY}', cached index, median of 5) against the bundled essays' above")
-    for row in r["sizes"]:
-        print(
-            f"  {row['files']:>7,} files  {row['passages']:>9,} passages   {row['cold_seconds']:.3f} s"
-            f" = {row['cold_seconds'] / cold['search_seconds']:.2f}×"
-        )
     for row in r["sizes"]:
         if "rank_bm25" in row:
             base = row["rank_bm25"]
@@ -359,6 +354,13 @@ def print_report(r: dict) -> None:
                 f"({base['queries']} queries, the passage fields' scores and top 10) → "
                 f"mlq is {base['p50_ms'] / row['p50_ms']:,.0f}× faster (target ≥ 100×)"
             )
+    print()
+    print(f"cold search of each corpus ('{CORPUS_QUERY}', cached index, median of 5) against the bundled essays' above")
+    for row in r["sizes"]:
+        print(
+            f"  {row['files']:>7,} files  {row['passages']:>9,} passages   {row['cold_seconds']:.3f} s"
+            f" = {row['cold_seconds'] / cold['search_seconds']:.2f}×"
+        )
     print()
     print(f"memory and size (largest index, {r['sizes'][-1]['passages']:,} passages)")
     print(f"  peak RSS of mlq search             {memory['search_peak_rss_mb']:,.0f} MB (target ≤ 300 MB)")
