@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from ._numpy import np
 
@@ -25,17 +24,8 @@ class Backend:
         """Where ``value`` goes in the ascending ``ordered`` (``bisect_left``)."""
         raise NotImplementedError
 
-    def differences(self, values: Sequence[int]) -> Sequence[int]:
-        """``values[i + 1] - values[i]`` for each ``i``."""
-        raise NotImplementedError
 
-    def mean_of(self, function: Callable[[Any], Any], values: Sequence[int]) -> float:
-        """The mean of ``function`` over ``values`` (0 if there are none); ``function`` takes
-        a whole numpy array, or one value at a time."""
-        raise NotImplementedError
 
-    def total(self, values: Sequence[int]) -> int:
-        raise NotImplementedError
 
     def summed(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
         """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor."""
@@ -88,14 +78,8 @@ class _Numpy(Backend):
     def position(self, ordered, value):  # type: ignore[override]
         return int(np.searchsorted(ordered, np.asarray(value, dtype=ordered.dtype)))  # a uint64 hash stays one
 
-    def differences(self, values):  # type: ignore[override]
-        return np.diff(values)
 
-    def mean_of(self, function, values):  # type: ignore[override]
-        return float(function(np.asarray(values)).mean()) if len(values) else 0.0
 
-    def total(self, values):  # type: ignore[override]
-        return int(np.asarray(values).sum())
 
     def summed(self, parts):  # type: ignore[override]
         if not parts:
@@ -190,14 +174,8 @@ class _Plain(Backend):
     def position(self, ordered, value):  # type: ignore[override]
         return bisect.bisect_left(ordered, value)
 
-    def differences(self, values):  # type: ignore[override]
-        return [values[i + 1] - values[i] for i in range(len(values) - 1)]
 
-    def mean_of(self, function, values):  # type: ignore[override]
-        return math.fsum(function(value) for value in values) / len(values) if len(values) else 0.0
 
-    def total(self, values):  # type: ignore[override]
-        return sum(values)
 
     def summed(self, parts):  # type: ignore[override]
         totals: dict[int, float] = {}

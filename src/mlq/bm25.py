@@ -353,10 +353,6 @@ class FieldIndex:
         i = self.vocabulary.id_of(term)
         return 0 if i is None else self.postings.count(i)
 
-    def document_frequencies(self) -> Sequence[int]:
-        """Every term's document frequency (a list for a small index read without numpy)."""
-        return self.backend.differences(self.postings.indptr)
-
     def entries(self, bucket: int, keep: np.ndarray, renumber: np.ndarray) -> Entries:
         """The counts of the passages where ``keep`` is true, numbered ``renumber[p]``, for the
         terms of bucket ``bucket`` (see :class:`Gathered`): what an incremental build takes over

@@ -49,12 +49,12 @@ def raw_idf(units: int, df: np.ndarray | float) -> np.ndarray | float:
     return np.log(units - df + 0.5) - np.log(df + 0.5)
 
 
-def stats(lengths: Sequence[int], df: Sequence[int], backend: Backend = NUMPY) -> FieldStats:
+def stats(lengths: np.ndarray, df: np.ndarray) -> FieldStats:
     """A field's :class:`FieldStats` from its units' lengths and its terms' document
-    frequencies, read by ``backend`` (see :mod:`mlq.backends`)."""
+    frequencies, worked out once when the field is built and kept with it."""
     units = len(lengths)
-    total = backend.total(lengths)
-    mean = backend.mean_of(lambda found: raw_idf(units, found), df)
+    total = int(np.asarray(lengths).sum())
+    mean = float(raw_idf(units, np.asarray(df)).mean()) if len(df) else 0.0
     return FieldStats(units, total / units if units and total else 1.0, mean)
 
 

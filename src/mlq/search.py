@@ -18,7 +18,7 @@ from . import cache, matching, scoring
 from .cache import BuildReport
 from .clauses import Clause, date_of, from_options, holds_run
 from .analysis import Analyzer, QueryWord, bigram_texts, contains_surface, normalize, surface_spans
-from .bm25 import FieldIndex, select_top
+from .bm25 import select_top
 from .corpus import Document, Warn, check_corpus_dir
 from .errors import MlqError
 from .fields import EVIDENCE_FIELDS, field as field_named
