@@ -199,10 +199,12 @@ class Gathered:
         self._distinct_texts = 0
 
     def add(self, entries: Entries, texts: TermTexts | None = None) -> None:
-        self._pending.append(entries)
-        self._pending_entries += len(entries.hashes)
-        if self._pending_entries >= self.PENDING:
-            self._flush()
+        for at in range(0, len(entries.hashes), self.PENDING):  # a large file's counts a slice at a time (views)
+            piece = Entries(*(getattr(entries, name)[at : at + self.PENDING] for name in ("hashes", "passages", "tf")))
+            self._pending.append(piece)
+            self._pending_entries += len(piece.hashes)
+            if self._pending_entries >= self.PENDING:
+                self._flush()
         if texts is not None:
             self._texts.append(texts)
             self._pending_texts += len(texts.hashes)
@@ -403,13 +405,14 @@ class TermCounter:
 
     def counts(self) -> tuple[Entries, np.ndarray, TermTexts]:
         """Entries (passages numbered from 0 in the order added), passage lengths, and the
-        texts of the terms."""
+        texts of the terms. The arrays are views of the counter's own buffers, not copies (a
+        large file's counts would be held twice): nothing may be added after."""
         entries = Entries(
-            np.frombuffer(self._hashes, dtype=np.uint64).copy(),
-            np.frombuffer(self._passages, dtype=np.int32).copy(),
-            _narrowest(np.frombuffer(self._tf, dtype=np.int32)).copy(),  # a byte each, mostly
+            np.frombuffer(self._hashes, dtype=np.uint64),
+            np.frombuffer(self._passages, dtype=np.int32),
+            _narrowest(np.frombuffer(self._tf, dtype=np.int32)),  # a byte each, mostly
         )
-        lengths = np.frombuffer(self._lengths, dtype=np.int32).copy()
+        lengths = np.frombuffer(self._lengths, dtype=np.int32)
         terms = list(self._hash_of)
         texts = TermTexts(np.fromiter(self._hash_of.values(), np.uint64, len(terms)), *pack([t.encode() for t in terms]))
         return entries, lengths, texts

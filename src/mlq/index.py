@@ -463,11 +463,13 @@ class _Assembly:
             first += count
         for name in PASSAGE_FIELDS:
             counts = item.fields[name]
-            self.gathered[name].add(_placed(counts.entries, places), counts.texts)
+            for k, piece in enumerate(counts.pieces):
+                self.gathered[name].add(_placed(piece, places), None if k else counts.texts)
             self.lengths[name].append(counts.lengths)
         for name in DOCUMENT_FIELDS:
             counts = item.fields[name]
-            self.gathered[name].add(_placed(counts.entries, numbers), counts.texts)
+            for k, piece in enumerate(counts.pieces):
+                self.gathered[name].add(_placed(piece, numbers), None if k else counts.texts)
             self.document_lengths[name].append((numbers, counts.lengths))
         self.fresh.append((replace(item, documents=(), fields={}, texts=()), places))
 

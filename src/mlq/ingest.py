@@ -25,7 +25,7 @@ from .corpus import Document, SourceFile, doc_id_of, read_file
 from .fields import DOCUMENT_FIELDS, PASSAGE_FIELDS
 from .index import pack_text
 from .fields import field as field_named
-from .passages import split_passages
+from .passages import passage_spans
 
 #: Document fields whose terms come from every passage: a file analysed in parts adds them up.
 SUMMED_FIELDS = tuple(name for name in DOCUMENT_FIELDS if field_named(name).text == "body")
@@ -41,11 +41,17 @@ _PART_BYTES = 2 << 20
 @dataclass(frozen=True)
 class FieldCounts:
     """One field of one file: entries with units (passages, or documents for a document
-    field) numbered from 0 within the file, each unit's length, and the texts of its terms."""
+    field) numbered from 0 within the file — in pieces, one for each part of a file analysed
+    in parts, not copied into one — each unit's length, and the texts of its terms."""
 
-    entries: Entries
+    pieces: tuple[Entries, ...]
     lengths: np.ndarray
     texts: TermTexts
+
+    @classmethod
+    def of(cls, counted: tuple[Entries, np.ndarray, TermTexts]) -> FieldCounts:
+        entries, lengths, texts = counted
+        return cls((entries,), lengths, texts)
 
 
 @dataclass(frozen=True)
@@ -84,23 +90,23 @@ def analyze_file(
     passage_counts: list[int] = []
     prose_starts: list[int] = []
     sections: list[str] = []
-    cut = [(document, split_passages(document)) for document in documents]
+    cut = [(document, passage_spans(document)) for document in documents]
     total = sum(len(passages) for _, passages in cut)
     lo, hi = total * part // parts, total * (part + 1) // parts
     first = 0  # the file's number of the document's first passage
     for document, passages in cut:
         prose = document.prose
-        prose_starts += document.prose_starts([p.start for p in passages])
-        sections += [p.section for p in passages]
-        spans += [(p.start, p.end) for p in passages]
+        prose_starts += document.prose_starts([start for start, _, _ in passages])
+        sections += [section for _, _, section in passages]
+        spans += [(start, end) for start, end, _ in passages]
         passage_counts.append(len(passages))
         analyzer.start_document()
         # The body field's terms: the title once (the first part's), each passage's own words.
         title = analyzer.title_terms(document) if part == 0 else {}
         body = {analysis: list(title.get(analysis, ())) for analysis in _SUMMED_ANALYSES}
-        for p in passages[max(lo - first, 0) : max(hi - first, 0)]:
-            header = analyzer.header_terms(document, p.section)
-            own = analyzer.analyzer.texts(prose[p.start : p.end])
+        for start, end, section in passages[max(lo - first, 0) : max(hi - first, 0)]:
+            header = analyzer.header_terms(document, section)
+            own = analyzer.analyzer.texts(prose[start:end])
             terms = {"header": header, "passage": {analysis: own[analysis] + header[analysis] for analysis in own}}
             for name, counter in counters.items():
                 spec = field_named(name)
@@ -109,13 +115,13 @@ def analyze_file(
                 body[analysis] += own[analysis]
         about_terms = {"body": body}
         if part == 0:
-            about_terms["document"] = analyzer.document_terms(document.title, [p.section for p in passages], doc_id_of(source.path))
+            about_terms["document"] = analyzer.document_terms(document.title, [section for _, _, section in passages], doc_id_of(source.path))
         for name, counter in about.items():
             spec = field_named(name)
             if spec.text in about_terms:  # a part after the first adds only to the body
                 counter.add(about_terms[spec.text][spec.analysis])
         first += len(passages)
-    fields = {name: FieldCounts(*counter.counts()) for name, counter in {**counters, **about}.items()}
+    fields = {name: FieldCounts.of(counter.counts()) for name, counter in {**counters, **about}.items()}
     return FileAnalysis(
         source,
         tuple(replace(document, text="") for document in documents) if part == 0 else (),
@@ -137,7 +143,7 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
     for name in SUMMED_FIELDS:
         counts = [part.fields[name] for part in parts]
         fields[name] = FieldCounts(
-            Entries.concatenate([c.entries for c in counts]).summed(),
+            (Entries.concatenate([piece for c in counts for piece in c.pieces]).summed(),),
             np.sum([c.lengths for c in counts], axis=0),
             TermTexts.concatenate([c.texts for c in counts]),
         )
@@ -145,9 +151,7 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
         counts = [part.fields[name] for part in parts]
         firsts = np.cumsum([0] + [len(c.lengths) for c in counts[:-1]])
         fields[name] = FieldCounts(
-            Entries.concatenate(
-                [Entries(c.entries.hashes, c.entries.passages + int(n), c.entries.tf) for c, n in zip(counts, firsts)]
-            ),
+            tuple(Entries(e.hashes, e.passages + int(n), e.tf) for c, n in zip(counts, firsts) for e in c.pieces),
             np.concatenate([c.lengths for c in counts]),
             TermTexts.concatenate([c.texts for c in counts]),
         )

@@ -48,12 +48,18 @@ def split_passages(document: Document) -> list[Passage]:
     """The passages of ``document``'s body, in order, without overlap, covering every
     non-blank character of the body."""
     text = document.text
-    spans = _group(_units(text, document.body_start, len(text)))
-    sections = Sections(document)
     return [
-        Passage(document.doc_id, number, start, end, text[start:end], sections.of(start, end))
-        for number, (start, end) in enumerate(spans, start=1)
+        Passage(document.doc_id, number, start, end, text[start:end], section)
+        for number, (start, end, section) in enumerate(passage_spans(document), start=1)
     ]
+
+
+def passage_spans(document: Document) -> list[tuple[int, int, str]]:
+    """:func:`split_passages`' passages as ``(start, end, section)``, without their texts: what
+    indexing needs, without a second copy of a 50 MB file's text in passage-sized strings."""
+    text = document.text
+    sections = Sections(document)
+    return [(start, end, sections.of(start, end)) for start, end in _group(_units(text, document.body_start, len(text)))]
 
 
 _INLINE_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)")
