@@ -24,9 +24,6 @@ class Backend:
         """Where ``value`` goes in the ascending ``ordered`` (``bisect_left``)."""
         raise NotImplementedError
 
-
-
-
     def summed(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
         """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor."""
         raise NotImplementedError
@@ -77,9 +74,6 @@ class Backend:
 class _Numpy(Backend):
     def position(self, ordered, value):  # type: ignore[override]
         return int(np.searchsorted(ordered, np.asarray(value, dtype=ordered.dtype)))  # a uint64 hash stays one
-
-
-
 
     def summed(self, parts):  # type: ignore[override]
         if not parts:
@@ -173,9 +167,6 @@ class _Plain(Backend):
 
     def position(self, ordered, value):  # type: ignore[override]
         return bisect.bisect_left(ordered, value)
-
-
-
 
     def summed(self, parts):  # type: ignore[override]
         totals: dict[int, float] = {}

@@ -349,7 +349,7 @@ class FieldIndex:
             return None
         units = self.postings.units(i)
         at = bisect.bisect_left(units, unit)  # postings are in unit order (see assemble_field)
-        return (int(self.postings.frequencies(i)[at]), len(units)) if at < len(units) and units[at] == unit else None
+        return (int(self.postings.frequencies_at(i, [at])[0]), len(units)) if at < len(units) and units[at] == unit else None
 
     def document_frequency(self, term: str) -> int:
         i = self.vocabulary.id_of(term)

@@ -73,10 +73,6 @@ class PostingLists:
         del gaps, width_of
         tf = np.asarray(tf)
         aside = tf > _NIBBLE_MAX
-        nibbles = np.where(aside, 0, tf).astype(np.uint8)
-        if len(nibbles) % 2:
-            nibbles = np.r_[nibbles, np.uint8(0)]
-        packed = (nibbles[0::2] | (nibbles[1::2] << 4)).astype(np.uint8)
         return cls(
             indptr=offsets_array(indptr),
             firsts=firsts.astype(np.int32),
@@ -85,7 +81,7 @@ class PostingLists:
             gaps1=streams[1],
             gaps2=streams[2],
             gaps4=streams[4],
-            tf_nibbles=packed,
+            tf_nibbles=_packed_nibbles(np.where(aside, 0, tf)),
             tf_aside_at=np.flatnonzero(aside).astype(np.int64),
             tf_aside=tf[aside].astype(np.uint32),
         )
@@ -108,9 +104,6 @@ class PostingLists:
                 starts[mine] += shift[width]
                 shift[width] += len(getattr(part, f"gaps{width}"))
             gap_starts.append(starts)
-        tf = np.concatenate([NUMPY.nibbles(part.tf_nibbles, 0, part.size) for part in parts])
-        if len(tf) % 2:
-            tf = np.r_[tf, np.uint8(0)]
         return cls(
             indptr=offsets_array(indptr),
             firsts=np.concatenate([part.firsts for part in parts]),
@@ -119,7 +112,7 @@ class PostingLists:
             gaps1=np.concatenate([part.gaps1 for part in parts]),
             gaps2=np.concatenate([part.gaps2 for part in parts]),
             gaps4=np.concatenate([part.gaps4 for part in parts]),
-            tf_nibbles=(tf[0::2] | (tf[1::2] << 4)).astype(np.uint8),
+            tf_nibbles=_packed_nibbles(np.concatenate([NUMPY.nibbles(part.tf_nibbles, 0, part.size) for part in parts])),
             tf_aside_at=np.concatenate([part.tf_aside_at + base for part, base in zip(parts, bases)]),
             tf_aside=np.concatenate([part.tf_aside for part in parts]),
         )
@@ -164,24 +157,23 @@ class PostingLists:
 
     def frequencies_at(self, term: int, positions: Sequence[int]) -> Sequence[int]:
         """Term ``term``'s frequency in its units at ``positions`` (ascending) only."""
-        lo = int(self.indptr[term])
+        lo, hi = int(self.indptr[term]), int(self.indptr[term + 1])
         values = self.backend.nibbles_at(self.tf_nibbles, lo, positions)
-        if not len(self.tf_aside_at):
-            return values
-        hi = int(self.indptr[term + 1])
-        first, last = self.backend.position(self.tf_aside_at, lo), self.backend.position(self.tf_aside_at, hi)
-        if first == last:
-            return values
-        return self.backend.put_matching(values, positions, self.tf_aside_at[first:last], lo, self.tf_aside[first:last])
+        aside = self._aside(lo, hi)
+        return values if aside is None else self.backend.put_matching(values, positions, aside[0], lo, aside[1])
 
     def _frequencies(self, lo: int, hi: int) -> Sequence[int]:
         values = self.backend.nibbles(self.tf_nibbles, lo, hi)
+        aside = self._aside(lo, hi)
+        return values if aside is None else self.backend.put(values, aside[0], lo, aside[1])
+
+    def _aside(self, lo: int, hi: int) -> tuple[Sequence[int], Sequence[int]] | None:
+        """The positions (from ``lo`` to ``hi``) and values of the frequencies kept aside, or
+        None if none of them is."""
         if not len(self.tf_aside_at):
-            return values
+            return None
         first, last = self.backend.position(self.tf_aside_at, lo), self.backend.position(self.tf_aside_at, hi)
-        if first == last:
-            return values
-        return self.backend.put(values, self.tf_aside_at[first:last], lo, self.tf_aside[first:last])
+        return None if first == last else (self.tf_aside_at[first:last], self.tf_aside[first:last])
 
     def decoded(self, first: int = 0, last: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The unit (``int32``) and frequency (``int32``) of every posting of terms ``first``
@@ -214,6 +206,14 @@ class PostingLists:
 
 #: The arrays of :class:`PostingLists`, as saved.
 ARRAY_NAMES: tuple[str, ...] = tuple(f.name for f in fields(PostingLists) if f.name != "backend")
+
+
+def _packed_nibbles(values: np.ndarray) -> np.ndarray:
+    """``values`` (each 0..15) two to a byte, the first in the low half."""
+    values = values.astype(np.uint8)
+    if len(values) % 2:
+        values = np.r_[values, np.uint8(0)]
+    return (values[0::2] | (values[1::2] << 4)).astype(np.uint8)
 
 
 def offsets_array(values: np.ndarray) -> np.ndarray:
