@@ -153,23 +153,21 @@ def read_manifest(entry: Path) -> tuple[Path, Manifest]:
 _RACY_NS = 2_000_000_000
 
 
-def listing_of(corpus_root: Path, selection: Selection = Selection()) -> dict[str, Any]:
-    """The corpus's folders with their modification times, and the ignore file's size and time,
-    taken now: recorded before a build, they let a later check see that no file was added,
-    removed or renamed without listing any folder (see :func:`staleness`)."""
-    listing = _listing_started(corpus_root)
-    for _ in walk(corpus_root, selection, listing["folders"]):
-        pass
-    return listing
+def listing_started(corpus_root: Path) -> dict[str, Any]:
+    """A listing of the corpus's folders about to be taken: the ignore file's size and time now,
+    and ``folders`` for a walk to fill with each folder's time as it lists it (see
+    :func:`mlq.corpus.walk`). Taken by a build's walk, it lets a later check see that no file
+    was added, removed or renamed without listing any folder (see :func:`staleness`)."""
+    return {"trusted_before": time.time_ns() - _RACY_NS, "folders": {}, "ignore": _ignore_state(corpus_root)}
 
 
-def _listing_started(corpus_root: Path) -> dict[str, Any]:
+def _ignore_state(corpus_root: Path) -> list[int] | None:
+    """The ignore file's size and time, or None if there is none."""
     try:
-        ignore = os.stat(corpus_root / IGNORE_FILE)
-        ignore_state: list[int] | None = [ignore.st_size, ignore.st_mtime_ns]
+        stat = os.stat(corpus_root / IGNORE_FILE)
     except OSError:
-        ignore_state = None
-    return {"trusted_before": time.time_ns() - _RACY_NS, "folders": {}, "ignore": ignore_state}
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _listing_holds(corpus_root: Path, listing: dict[str, Any]) -> bool:
@@ -178,18 +176,13 @@ def _listing_holds(corpus_root: Path, listing: dict[str, Any]) -> bool:
     if not listing or not listing.get("folders"):
         return False
     ignore = listing["ignore"]
-    try:
-        stat = os.stat(corpus_root / IGNORE_FILE)
-        now: list[int] | None = [stat.st_size, stat.st_mtime_ns]
-    except OSError:
-        now = None
-    if now != ignore or (ignore is not None and ignore[1] >= listing["trusted_before"]):
+    if _ignore_state(corpus_root) != ignore or (ignore is not None and ignore[1] >= listing["trusted_before"]):
         return False
     return listing_unchanged(corpus_root, listing["folders"], listing["trusted_before"])
 
 
 def write_listing(entry: Path, manifest: Manifest, listing: dict[str, Any]) -> None:
-    """Record ``listing`` (see :func:`listing_of`) beside the live build whose manifest this
+    """Record ``listing`` (see :func:`listing_started`) beside the live build whose manifest this
     is: a file of its own, replaced atomically, so that recording it publishes no new build.
     Call it holding :func:`lock`."""
     _replace_text(entry / _LISTING, json.dumps({"built_at": manifest.built_at, "listing": listing}))
@@ -240,7 +233,7 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
         prefix = str(corpus_root) + os.sep
         met: Iterator[tuple[str, str]] = ((f.path, prefix + f.path) for f in manifest.files)
         return _compared(manifest, met)
-    listing = _listing_started(corpus_root)
+    listing = listing_started(corpus_root)
     walked = ((relative, entry.path) for relative, entry in walk(corpus_root, selection, listing["folders"]))
     found = _compared(manifest, walked)
     newest = max(listing["folders"].values(), default=0)
@@ -705,14 +698,15 @@ def _build(
     entry: Path | None,
 ) -> tuple[CorpusIndex, BuildReport]:
     started = time.perf_counter()
-    listing = listing_of(root, settings.selection)  # before the build looks: a change after it shows
+    listing = listing_started(root)  # filled by the build's own walk, before it reads a file
     with _scratch(entry) as scratch:
         try:
-            index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch)
+            index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
         except CacheError as error:  # the previous index turned out damaged while reused
             if warn:
                 warn(f"{error}; rebuilding from scratch")
-            index = build_index(root, settings, progress, warn, jobs=jobs, scratch=scratch)
+            listing = listing_started(root)
+            index = build_index(root, settings, progress, warn, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
     seconds = time.perf_counter() - started
     cached = False
     if entry is not None:

@@ -80,15 +80,16 @@ class Selection:
     exclude: tuple[str, ...] = ()
 
 
-def corpus_files(root: Path, selection: Selection = Selection()) -> list[Path]:
-    """Every corpus file under ``root``, recursively, sorted by relative path."""
-    return [root / relative for relative, _ in scan(root, selection)]
+def corpus_files(root: Path, selection: Selection = Selection(), times: dict[str, int] | None = None) -> list[Path]:
+    """Every corpus file under ``root``, recursively, sorted by relative path (and, into
+    ``times``, the folders' times: see :func:`walk`)."""
+    return [root / relative for relative, _ in scan(root, selection, times)]
 
 
-def scan(root: Path, selection: Selection = Selection()) -> list[tuple[str, os.DirEntry[str]]]:
+def scan(root: Path, selection: Selection = Selection(), times: dict[str, int] | None = None) -> list[tuple[str, os.DirEntry[str]]]:
     """The corpus files as ``(path relative to root with / separators, directory entry)``,
     sorted by that path."""
-    return sorted(walk(root, selection), key=lambda pair: pair[0])
+    return sorted(walk(root, selection, times), key=lambda pair: pair[0])
 
 
 def walk(

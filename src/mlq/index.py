@@ -291,18 +291,21 @@ def build_index(
     previous: CorpusIndex | None = None,
     jobs: int | None = None,
     scratch: Path | None = None,
+    folder_times: dict[str, int] | None = None,
 ) -> CorpusIndex:
     """Index every file under ``root`` (an existing, resolved folder). Files whose content a
     ``previous`` index (built with the same settings) already holds are taken over from it —
     unchanged size and modification time are trusted, anything else is hashed — and only the
     rest is analysed, on ``jobs`` processes (default: every core). A large corpus's term counts
-    wait in ``scratch`` (a folder the caller removes), if given, rather than in memory."""
+    wait in ``scratch`` (a folder the caller removes), if given, rather than in memory. The
+    folders' times as the walk for the corpus's files met them go into ``folder_times``, if
+    given (see :func:`mlq.corpus.walk`)."""
     # Imported here: only a build needs worker processes.
     from .ingest import analyze_files, default_jobs
 
     previous = previous.with_numpy_arrays() if previous is not None else None
 
-    paths = corpus_files(root, settings.selection)
+    paths = corpus_files(root, settings.selection, folder_times)
     clashes = id_clashes(root, paths)
     reusable = _reusable(root, paths, clashes, previous)
     to_analyse = [path for path in paths if path not in reusable]
