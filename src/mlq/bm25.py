@@ -268,12 +268,14 @@ class Postings:
     common bigrams keeps few of their postings."""
 
     ids: Sequence[int]
-    term: int
+    #: The field's handle on the term: its number in the vocabulary (or, for a field composed
+    #: of segments, its frequencies already read: see :mod:`mlq.segments`).
+    term: Any
     field: FieldIndex
 
     @functools.cached_property
     def tf(self) -> Sequence[int]:
-        return self.field.postings.frequencies(self.term)
+        return self.field.frequencies(self.term)
 
     @functools.cached_property
     def scores(self) -> Sequence[float]:
@@ -282,7 +284,7 @@ class Postings:
     def scores_at(self, positions: Sequence[int]) -> Sequence[float]:
         """The scores at ``positions`` (ascending) of :attr:`ids`."""
         units = self.field.backend.take(self.ids, positions)
-        return self.field.weights(units, self.field.postings.frequencies_at(self.term, positions), len(self.ids))
+        return self.field.weights(units, self.field.frequencies_at(self.term, positions), len(self.ids))
 
 
 @dataclass(frozen=True)
@@ -334,6 +336,13 @@ class FieldIndex:
         """The BM25 weights of a term with document frequency ``df`` in ``units``, where it
         occurs ``tf`` times."""
         return weights(units, tf, self.lengths, df, self.stats, self.params, self.backend)
+
+    def frequencies(self, term: int) -> Sequence[int]:
+        """The frequencies of term number ``term`` in each unit holding it (see :class:`Postings`)."""
+        return self.postings.frequencies(term)
+
+    def frequencies_at(self, term: int, positions: Sequence[int]) -> Sequence[int]:
+        return self.postings.frequencies_at(term, positions)
 
     def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Passage numbers containing ``term`` and the term's BM25 score in each, or None for an

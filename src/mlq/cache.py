@@ -36,10 +36,11 @@ from .scoring import FieldStats
 from .corpus import IGNORE_FILE, Selection, SourceFile, Warn, listing_unchanged, sha256, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
-from .index import PASSAGE_COLUMNS, CorpusIndex, DocumentTable, IndexSettings, PassageTable, Progress, build_index
+from .index import PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
+from .segments import Segment, applied, compose
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 14
+FORMAT_VERSION = 15
 
 _POINTER = "current"
 _LOCK = "lock"
@@ -93,6 +94,10 @@ class Manifest:
     arrays: dict[str, list[Any]]
     #: field → [units, average length, mean idf]: what its scores are worked out from.
     field_stats: dict[str, list[float]]
+    #: For an index of segments (see :mod:`mlq.segments`): ``segments``, each one's ``name``
+    #: (the prefix of its arrays' names), ``documents``, ``passages`` and own ``field_stats``;
+    #: and ``terms``, each field's number of terms in the whole. Empty for one index.
+    composition: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         """``{"sha256": "<hash of the body>", "manifest": <body>}``, the body's bytes exactly as
@@ -303,20 +308,42 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
         arrays = {name: load(build, name, expected) for name, expected in manifest.arrays.items()}
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"damaged cache entry ({error})") from None
+    if not manifest.composition:
+        return _index_of(arrays, "", manifest.root, manifest.files, manifest.counts, manifest.field_stats, settings, backend), manifest
+    try:
+        segments = []
+        for k, about in enumerate(manifest.composition["segments"]):
+            index = _index_of(arrays, about["name"], manifest.root, [], about, about["field_stats"], settings, backend)
+            gone = {name: (arrays[f"{_COMPOSITION}{k}.gone.{name}.hashes"], arrays[f"{_COMPOSITION}{k}.gone.{name}.counts"]) for name in NAMES}
+            segments.append(Segment(index, arrays[f"{_COMPOSITION}{k}.order"], gone, about["name"]))
+        stats = {name: FieldStats(int(units), average, mean) for name, (units, average, mean) in manifest.field_stats.items()}
+        composed = compose(segments, manifest.files, stats, manifest.composition["terms"], settings)
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise CacheError(f"damaged cache entry (segments: {error})") from None
+    if len(composed.passages) != manifest.counts["passages"] or len(composed.documents) != manifest.counts["documents"]:
+        raise CacheError("damaged cache entry (counts differ from the manifest)")
+    return composed, manifest
+
+
+def _index_of(
+    arrays: dict[str, Any], prefix: str, root: str, files: list[SourceFile], counts: dict[str, int], field_stats: dict[str, list[float]], settings: IndexSettings, backend: Any
+) -> CorpusIndex:
+    """The index (or segment) whose arrays are named ``prefix`` + their names in ``arrays``."""
+    arrays = {key[len(prefix) :]: array for key, array in arrays.items() if key.startswith(prefix) and "/" not in key[len(prefix) :]}
     documents = DocumentTable(arrays["records"], arrays["records.offsets"], arrays["texts"], arrays["texts.offsets"])
     passages = PassageTable(**{column: arrays[f"passages.{column}"] for column in PASSAGE_COLUMNS}, backend=backend)
-    if len(passages) != manifest.counts["passages"] or len(documents) != manifest.counts["documents"]:
+    if len(passages) != counts["passages"] or len(documents) != counts["documents"]:
         raise CacheError("damaged cache entry (counts differ from the manifest)")
     fields = {}
     for name in NAMES:
         part = {key[len(name) + 1 :]: array for key, array in arrays.items() if key.startswith(f"{name}.")}
         try:
-            units, average, mean = manifest.field_stats[name]
+            units, average, mean = field_stats[name]
             fields[name] = FieldIndex.from_arrays(part, FieldStats(int(units), average, mean), settings.params(name), backend)
         except (KeyError, TypeError, ValueError) as error:
             raise CacheError(f"damaged cache entry ({name}: {error})") from None
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    return CorpusIndex(manifest.root, documents, tuple(manifest.files), passages, bm25, settings), manifest
+    return CorpusIndex(root, documents, tuple(files), passages, bm25, settings)
 
 
 #: Up to this many passages, an index is read without numpy (see :func:`_map_plainly`): on
@@ -328,7 +355,7 @@ _FORMATS = {"<i4": "i", "<i8": "q", "<u8": "Q", "<f8": "d", "|u1": "B", "<u2": "
 
 
 def _plain(manifest: Manifest) -> bool:
-    return manifest.counts["passages"] <= PLAIN_MAX_PASSAGES and sys.byteorder == "little"
+    return manifest.counts["passages"] <= PLAIN_MAX_PASSAGES and sys.byteorder == "little" and not manifest.composition
 
 
 def _map_plainly(build: Path, name: str, expected: list[Any]) -> memoryview:
@@ -365,14 +392,27 @@ def _load_array(build: Path, name: str, expected: list[Any]) -> np.ndarray:
     return np.asarray(array)
 
 
-def _arrays_of(index: CorpusIndex) -> dict[str, np.ndarray]:
+def _arrays_of(index: CorpusIndex, prefix: str = "") -> dict[str, np.ndarray]:
     arrays = {f"passages.{column}": getattr(index.passages, column) for column in PASSAGE_COLUMNS}
     documents = index.documents
     arrays.update({"records": documents.records_blob, "records.offsets": documents.record_offsets})
     arrays.update({"texts": documents.blob, "texts.offsets": documents.offsets})
     for name, field in index.bm25.fields.items():
         arrays.update({f"{name}.{part}": array for part, array in field.arrays().items()})
-    return {name: np.ascontiguousarray(array) for name, array in arrays.items()}
+    return {prefix + name: np.ascontiguousarray(array) for name, array in arrays.items()}
+
+
+def _stats_of(index: CorpusIndex) -> dict[str, list[float]]:
+    return {name: [f.stats.units, f.stats.average_length, f.stats.mean_idf] for name, f in index.bm25.fields.items()}
+
+
+def _write_arrays(build: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """Write ``arrays`` into ``build``: their contents and arrays entries (see :class:`Manifest`)."""
+    contents = {}
+    for name, array in arrays.items():
+        (build / name).parent.mkdir(parents=True, exist_ok=True)
+        contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
+    return contents, {name: [array.dtype.str, list(array.shape)] for name, array in arrays.items()}
 
 
 def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
@@ -381,10 +421,7 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
     one that read ``current`` just before the switch retries (see :func:`load`)."""
 
     def fill(build: Path) -> Manifest:
-        contents: dict[str, list[Any]] = {}
-        arrays = _arrays_of(index)
-        for name, array in arrays.items():
-            contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
+        contents, arrays = _write_arrays(build, _arrays_of(index))
         return Manifest(
             format=FORMAT_VERSION,
             fingerprint=fingerprint(index.settings),
@@ -394,11 +431,73 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
             files=list(index.files),
             counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
             contents=contents,
-            arrays={name: [array.dtype.str, list(array.shape)] for name, array in arrays.items()},
-            field_stats={name: [f.stats.units, f.stats.average_length, f.stats.mean_idf] for name, f in index.bm25.fields.items()},
+            arrays=arrays,
+            field_stats=_stats_of(index),
         )
 
     return _publish(entry, fill)
+
+
+#: Where a build of segments keeps what says how they compose (rewritten by every edit).
+_COMPOSITION = "composition/"
+
+
+def save_segments(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
+    """Write ``index``, composed of segments (see :mod:`mlq.segments`), as a new build folder
+    of ``entry`` and make it the live one: the segments the live build has are hard-linked
+    (copied where links are not possible), only a new one is written, with each segment's
+    deletions and the statistics of the whole. Call it holding :func:`lock`."""
+    current, manifest = read_manifest(entry)
+    held = {about["name"] for about in manifest.composition.get("segments", [{"name": ""}])}
+
+    def fill(build: Path) -> Manifest:
+        contents: dict[str, list[Any]] = {}
+        arrays: dict[str, list[Any]] = {}
+        about = []
+        for k, segment in enumerate(index.segments):
+            if segment.name in held:
+                for name, described in manifest.arrays.items():
+                    if name.startswith(segment.name) and "/" not in name[len(segment.name) :]:
+                        _link(current, build, f"{name}.npy")
+                        contents[f"{name}.npy"], arrays[name] = manifest.contents[f"{name}.npy"], described
+            else:
+                written = _write_arrays(build, _arrays_of(segment.index, segment.name))
+                contents.update(written[0])
+                arrays.update(written[1])
+            own = {f"{_COMPOSITION}{k}.order": np.asarray(segment.order, dtype=np.int32)}
+            for name in NAMES:
+                hashes, counts = segment.gone.get(name, (np.zeros(0, np.uint64), np.zeros(0, np.int64)))
+                own[f"{_COMPOSITION}{k}.gone.{name}.hashes"] = np.asarray(hashes, dtype=np.uint64)
+                own[f"{_COMPOSITION}{k}.gone.{name}.counts"] = np.asarray(counts, dtype=np.int64)
+            written = _write_arrays(build, own)
+            contents.update(written[0])
+            arrays.update(written[1])
+            seg = segment.index
+            about.append({"name": segment.name, "documents": len(seg.documents), "passages": len(seg.passages), "field_stats": _stats_of(seg)})
+        return Manifest(
+            format=FORMAT_VERSION,
+            fingerprint=fingerprint(index.settings),
+            root=index.root,
+            built_at=time.time(),
+            build_seconds=round(build_seconds, 3),
+            files=list(index.files),
+            counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
+            contents=contents,
+            arrays=arrays,
+            field_stats=_stats_of(index),
+            composition={"segments": about, "terms": {name: f.term_count for name, f in index.bm25.fields.items()}},
+        )
+
+    return _publish(entry, fill)
+
+
+def _link(current: Path, build: Path, name: str) -> None:
+    """File ``name`` of build ``current`` into ``build`` too, as a hard link where it can be."""
+    (build / name).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(current / name, build / name)
+    except OSError:
+        shutil.copy2(current / name, build / name)
 
 
 def refresh(entry: Path, files: list[SourceFile]) -> Manifest:
@@ -409,10 +508,7 @@ def refresh(entry: Path, files: list[SourceFile]) -> Manifest:
 
     def fill(build: Path) -> Manifest:
         for name in manifest.contents:
-            try:
-                os.link(current / name, build / name)
-            except OSError:
-                shutil.copy2(current / name, build / name)
+            _link(current, build, name)
         return dataclasses.replace(manifest, files=files)
 
     return _publish(entry, fill)
@@ -687,6 +783,39 @@ def _record(entry: Path, manifest: Manifest, files: list[SourceFile] | None, lis
         pass
 
 
+#: An index of fewer passages is built again whole on an edit: that takes little longer, and
+#: it stays one index, read without numpy (see :data:`PLAIN_MAX_PASSAGES`).
+SEGMENT_MIN_PASSAGES = 20_000
+#: The segments of an index are merged into one by the next build once there are this many...
+MAX_SEGMENTS = 8
+#: ... or once those after the first hold more than this share of the documents, or an edit
+#: analyses more than this share of the files.
+MERGE_SHARE = 0.125
+
+
+def _edit(
+    root: Path, previous: CorpusIndex, entry: Path, progress: Progress | None, warn: Warn | None, jobs: int | None, scratch: Path | None, times: dict[str, int]
+) -> CorpusIndex | None:
+    """The corpus's index as ``previous`` with a new segment for the files that changed (see
+    :mod:`mlq.segments`), or None where a build should merge everything instead: a small
+    index, too many segments or too much in them, a change a segment cannot hold, or a live
+    build that is no longer the one ``previous`` was read from."""
+    if len(previous.passages) < SEGMENT_MIN_PASSAGES or len(previous.segments) >= MAX_SEGMENTS:
+        return None
+    if previous.segments and sum(s.live for s in previous.segments[1:]) > MERGE_SHARE * len(previous.documents):
+        return None
+    try:
+        if read_manifest(entry)[1].files != list(previous.files):
+            return None
+    except CacheError:
+        return None
+    most = max(1, int(MERGE_SHARE * len(previous.files)))
+    found = build_delta(root, previous, most, progress, warn, jobs, scratch, times)
+    if isinstance(found, Delta):
+        return applied(previous, found, f"s-{uuid.uuid4().hex[:12]}/")
+    return found
+
+
 def _build(
     root: Path,
     settings: IndexSettings,
@@ -701,7 +830,11 @@ def _build(
     listing = listing_started(root)  # filled by the build's own walk, before it reads a file
     with _scratch(entry) as scratch:
         try:
-            index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
+            index = None
+            if previous is not None and entry is not None:
+                index = _edit(root, previous, entry, progress, warn, jobs, scratch, listing["folders"])
+            if index is None:
+                index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
         except CacheError as error:  # the previous index turned out damaged while reused
             if warn:
                 warn(f"{error}; rebuilding from scratch")
@@ -713,6 +846,8 @@ def _build(
         try:
             if previous is not None and index.bm25 is previous.bm25:
                 manifest = refresh(entry, list(index.files))
+            elif index.segments:
+                manifest = save_segments(entry, index, seconds)
             else:
                 manifest = save(entry, index, seconds)
             with contextlib.suppress(OSError):  # without it, the next check lists every folder

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import passages as passage_rules
 from ._numpy import np
@@ -37,6 +37,7 @@ from .corpus import (
 from .errors import MlqError
 from .passages import Passage
 from .postings import offsets_array
+from .records import JSONL_SUFFIXES
 
 if TYPE_CHECKING:
     from .ingest import FileAnalysis
@@ -224,6 +225,8 @@ class CorpusIndex:
     #: Files analysed by the build that made this index (the others were taken over from the
     #: previous index); -1 for an index loaded from the cache.
     analysed_files: int = field(default=-1, compare=False)
+    #: The segments it is composed of (see :mod:`mlq.segments`); none when it is one itself.
+    segments: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def passage(self, row: int) -> Passage:
         document = self.documents[int(self.passages.doc[row])]
@@ -300,37 +303,128 @@ def build_index(
     wait in ``scratch`` (a folder the caller removes), if given, rather than in memory. The
     folders' times as the walk for the corpus's files met them go into ``folder_times``, if
     given (see :func:`mlq.corpus.walk`)."""
-    # Imported here: only a build needs worker processes.
-    from .ingest import analyze_files, default_jobs
-
-    previous = previous.with_numpy_arrays() if previous is not None else None
-
-    paths = corpus_files(root, settings.selection, folder_times)
-    clashes = id_clashes(root, paths)
-    reusable = _reusable(root, paths, clashes, previous)
-    to_analyse = [path for path in paths if path not in reusable]
-    if previous is not None and _only_touched(previous, paths, reusable):
-        # Same content under the same names (a checkout or `touch` changed only times):
-        # the previous index stands; only the recorded file times are new.
-        if progress:
-            progress(len(paths), len(paths))
-        return replace(previous, files=tuple(reusable[path].source for path in paths), analysed_files=0)
-    assembly = _Assembly(root, settings, previous, warn, scratch)
-    # Closed on the way out, whatever stops it (Ctrl-C included): the worker processes end then,
-    # not whenever the generator happens to be collected.
-    with contextlib.closing(analyze_files(root, to_analyse, settings.analyzer, jobs or default_jobs(), clashes, settings.headers)) as analysed:
-        for done, path in enumerate(paths, start=1):
-            if path in reusable:
-                assembly.reuse(reusable[path])
-            else:
-                analysis = next(analysed)
-                for message in analysis.warnings:
-                    if warn:
-                        warn(message)
-                assembly.add(analysis)
-            if progress:
-                progress(done, len(paths))
+    plan = _Plan.of(root, settings, previous, folder_times)
+    if plan.only_touched():
+        return plan.touched(progress)
+    assembly = _Assembly(root, settings, plan.previous, warn, scratch)
+    for path, found in plan.files(progress, warn, jobs):
+        if isinstance(found, _Reused):
+            assembly.reuse(found)
+        else:
+            assembly.add(found)
     return assembly.finish()
+
+
+@dataclass(frozen=True)
+class Delta:
+    """An edit of a corpus as a new segment (see :mod:`mlq.segments`): ``segment`` indexes the
+    files analysed anew, alone; ``files`` are the whole corpus's, in order. The previous
+    index's document ``d`` is document ``renumbered[d]`` of the new whole (-1: deleted), and
+    the segment's document ``d`` is ``numbers[d]``."""
+
+    segment: CorpusIndex
+    files: tuple[SourceFile, ...]
+    renumbered: np.ndarray
+    numbers: np.ndarray
+
+
+def build_delta(
+    root: Path,
+    previous: CorpusIndex,
+    most_files: int,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+    jobs: int | None = None,
+    scratch: Path | None = None,
+    folder_times: dict[str, int] | None = None,
+) -> Delta | CorpusIndex | None:
+    """The change from ``previous`` to the corpus under ``root`` now, as a :class:`Delta`
+    when it is an edit a segment can hold: at most ``most_files`` files to analyse, every
+    other file the same one, under the same name, as before (a rename or a copy is taken over
+    by a full build instead, which does not analyse it again), and no document whose id
+    another could claim (no JSON Lines file, no clashing names). None when it is not; the
+    previous index with new file times when only times changed."""
+    plan = _Plan.of(root, previous.settings, previous, folder_times)
+    if plan.only_touched():
+        return plan.touched(progress)
+    if plan.clashes or len(plan.to_analyse) > most_files or any(p.suffix.lower() in JSONL_SUFFIXES for p in plan.paths):
+        return None
+    records = plan.previous.documents if plan.previous is not None else None
+    assert records is not None
+    if any(records.record(found.rows.start)["path"] != str(path) for path, found in plan.reusable.items()):
+        return None
+    assembly = _Assembly(root, previous.settings, None, warn, scratch)
+    renumbered = np.full(len(previous.documents), -1, np.int64)
+    numbers, files, total = [], [], 0
+    for path, found in plan.files(progress, warn, jobs):
+        if isinstance(found, _Reused):
+            renumbered[found.rows.start : found.rows.stop] = np.arange(total, total + len(found.rows))
+            total += len(found.rows)
+            files.append(found.source)
+        else:
+            before = len(assembly.documents)
+            assembly.add(found)
+            numbers += range(total, total + len(assembly.documents) - before)
+            total += len(assembly.documents) - before
+            files.append(found.source)
+    return Delta(assembly.finish(), tuple(files), renumbered, np.array(numbers, dtype=np.int64))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a build does with each file: take it over from ``previous`` (``reusable``) or
+    analyse it."""
+
+    root: Path
+    settings: IndexSettings
+    previous: CorpusIndex | None
+    paths: list[Path]
+    clashes: dict[Path, Path]
+    reusable: dict[Path, _Reused]
+
+    @classmethod
+    def of(cls, root: Path, settings: IndexSettings, previous: CorpusIndex | None, folder_times: dict[str, int] | None) -> _Plan:
+        previous = previous.with_numpy_arrays() if previous is not None else None
+        paths = corpus_files(root, settings.selection, folder_times)
+        clashes = id_clashes(root, paths)
+        return cls(root, settings, previous, paths, clashes, _reusable(root, paths, clashes, previous))
+
+    @property
+    def to_analyse(self) -> list[Path]:
+        return [path for path in self.paths if path not in self.reusable]
+
+    def only_touched(self) -> bool:
+        """Same content under the same names (a checkout or `touch` changed only times)."""
+        return self.previous is not None and _only_touched(self.previous, self.paths, self.reusable)
+
+    def touched(self, progress: Progress | None) -> CorpusIndex:
+        """The previous index, which stands, with the new file times."""
+        assert self.previous is not None
+        if progress:
+            progress(len(self.paths), len(self.paths))
+        return replace(self.previous, files=tuple(self.reusable[path].source for path in self.paths), analysed_files=0)
+
+    def files(self, progress: Progress | None, warn: Warn | None, jobs: int | None) -> Iterator[tuple[Path, _Reused | FileAnalysis]]:
+        """Every file in order, as taken over or as analysed (on ``jobs`` processes)."""
+        # Imported here: only a build needs worker processes.
+        from .ingest import analyze_files, default_jobs
+
+        settings, reusable = self.settings, self.reusable
+        # Closed on the way out, whatever stops it (Ctrl-C included): the worker processes end
+        # then, not whenever the generator happens to be collected.
+        analyses = analyze_files(self.root, self.to_analyse, settings.analyzer, jobs or default_jobs(), self.clashes, settings.headers)
+        with contextlib.closing(analyses) as analysed:
+            for done, path in enumerate(self.paths, start=1):
+                if path in reusable:
+                    yield path, reusable[path]
+                else:
+                    analysis = next(analysed)
+                    for message in analysis.warnings:
+                        if warn:
+                            warn(message)
+                    yield path, analysis
+                if progress:
+                    progress(done, len(self.paths))
 
 
 def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path, _Reused]) -> bool:

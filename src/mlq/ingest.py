@@ -84,6 +84,15 @@ def analyze_file(
     first part alone carries the documents and warnings (see :func:`join_parts`)."""
     warnings: list[str] = []
     source, documents = read_file(path, root, warnings.append, clashes_with)
+    return analyze_documents(source, documents, analyzer, part, parts, tuple(warnings))
+
+
+def analyze_documents(
+    source: SourceFile, documents: Sequence[Document], analyzer: PassageAnalyzer, part: int = 0, parts: int = 1, warnings: tuple[str, ...] = ()
+) -> FileAnalysis:
+    """The documents of file ``source`` (read, with their texts) cut into passages and
+    analysed (see :func:`analyze_file`): also how an index finds again the terms of documents
+    it holds, from their stored texts, when they are deleted (see :mod:`mlq.segments`)."""
     counters = {name: TermCounter() for name in PASSAGE_FIELDS}
     about = {name: TermCounter() for name in DOCUMENT_FIELDS}
     spans: list[tuple[int, int]] = []
@@ -130,7 +139,7 @@ def analyze_file(
         np.array(prose_starts, dtype=np.int64),
         tuple(sections),
         fields,
-        tuple(warnings) if part == 0 else (),
+        warnings if part == 0 else (),
         tuple(pack_text(document.text) for document in documents) if part == 0 else (),
     )
 
