@@ -227,6 +227,9 @@ class CorpusIndex:
     analysed_files: int = field(default=-1, compare=False)
     #: The segments it is composed of (see :mod:`mlq.segments`); none when it is one itself.
     segments: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    #: The cache's build folder it was read from ("" if built by this process): what an edit
+    #: checks is still the live one before it writes segments beside it (see :mod:`mlq.cache`).
+    build: str = field(default="", compare=False)
 
     def passage(self, row: int) -> Passage:
         document = self.documents[int(self.passages.doc[row])]
