@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from installed import mlq_command, mlq_env
+from installed import mlq_command, mlq_env, written_by
 from processes import run_measured
 
 from mlq.cache import entry_dir
@@ -80,7 +80,8 @@ def main() -> None:
         edited = files[len(files) // 2]
         with open(edited, "a", encoding="utf-8") as out:
             out.write("\n\n追記: インクリメンタルな再構築の計測。\n")
-        after_edit = wall(["index", *on], env)
+        entry = entry_dir(corpus.resolve(), Path(scratch, "cache"))
+        after_edit, written, whole = written_by(entry, lambda: wall(["index", *on], env))
         os.utime(files[len(files) // 3])
         after_touch = wall(["index", *on], env)
 
@@ -98,7 +99,8 @@ def main() -> None:
     print(f"  {one_job:7.2f}  full build, --jobs 1")
     print(f"  {all_jobs:7.2f}  full build, --jobs {cores}   → {one_job / all_jobs:.2f}× faster than one job")
     print(f"           peak memory: {largest_rss:.0f} MB the largest process, {tree_pss:.0f} MB all of them (PSS)")
-    print(f"  {after_edit:7.2f}  rebuild after editing one file   → {after_edit / all_jobs:.1%} of a full build")
+    print(f"  {after_edit:7.2f}  rebuild after editing one file   → {after_edit / all_jobs:.1%} of a full build,"
+          f" writing {written / 1e6:.2f} MB = {written / whole:.1%} of the index")
     print(f"  {after_touch:7.2f}  rebuild after touching one file  → {after_touch / all_jobs:.1%} of a full build")
     print(f"  {search_large:7.2f}  mlq search '{QUERY}' on this index (median of {args.runs})")
     print(f"  {search_small:7.2f}  the same search on the bundled five essays → {search_large / search_small:.2f}×")

@@ -6,6 +6,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
 
 
 def mlq_command() -> str:
@@ -20,3 +23,16 @@ def mlq_env(cache: str | Path, **extra: str) -> dict[str, str]:
     have a source checkout recompile them in every process, which no user's install does.)"""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     return {**env, "MLQ_CACHE_DIR": str(cache), **extra}
+
+
+def written_by(entry: Path, act: Callable[[], T]) -> tuple[T, int, int]:
+    """What ``act`` returns, and the bytes of the live build of cache entry ``entry`` after it
+    that are new (files that are not the build's before, hard-linked) and all of them."""
+
+    def files() -> list[Path]:
+        return [p for p in (entry / (entry / "current").read_text().strip()).rglob("*") if p.is_file()]
+
+    before = {p.stat().st_ino for p in files()}
+    done = act()
+    after = [(p.stat().st_ino, p.stat().st_size) for p in files()]
+    return done, sum(size for inode, size in after if inode not in before), sum(size for _, size in after)

@@ -21,9 +21,9 @@ WORDS = ["ユニコーン", "企業", "面接", "研究", "メモ", "機械学�
 
 @pytest.fixture()
 def segmented(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Segments for an index of any size, merged once there are four."""
+    """Segments for an index of any size; the small ones merged once there are more than three."""
     monkeypatch.setattr(cache, "SEGMENT_MIN_PASSAGES", 0)
-    monkeypatch.setattr(cache, "MAX_SEGMENTS", 4)
+    monkeypatch.setattr(cache, "MAX_SEGMENTS", 3)
 
 
 def _corpus(tmp_path: Path) -> Path:
@@ -69,21 +69,31 @@ def _edit(rng: random.Random, root: Path, step: int) -> None:
         path.write_text(path.read_text(encoding="utf-8") + f"\n\n{words}について追記した。\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_after_any_edits_and_merges_hits_equal_a_clean_builds(segmented: None, tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize(("seed", "share", "merge"), [(1, 0.125, "all"), (2, 0.6, "small")])
+def test_after_any_edits_and_merges_hits_equal_a_clean_builds(
+    segmented: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, share: float, merge: str
+) -> None:
+    """With a small share the edits' segments are soon merged into the large one; with a
+    large one, the small segments are merged among themselves (each edit here is one file: a
+    small segment of several documents is a merge)."""
+    monkeypatch.setattr(cache, "MERGE_SHARE", share)
     root = _corpus(tmp_path)
     open_corpus(root, jobs=1)
     rng = random.Random(seed)
-    seen = []
-    for step in range(7):
+    merges, most = set(), 0
+    for step in range(8):
         _edit(rng, root, step)
         edited = open_corpus(root, jobs=1)
         assert edited.built is not None
-        seen.append(len(edited.index.segments))
+        segments = edited.index.segments
+        if most and not segments:
+            merges.add("all")
+        if any(len(s.index.documents) > 1 for s in segments[1:]):
+            merges.add("small")
+        most = max(most, len(segments))
         _assert_same(edited, _clean(root, tmp_path / f"clean-{step}"))
         _assert_same(open_corpus(root, jobs=1), edited)  # read back from the cache, unbuilt
-    assert max(seen) >= 3  # edits made segments ...
-    assert 0 in seen[seen.index(max(seen)) :] or max(seen) < 4  # ... and a later build merged them
+    assert most >= 3 and merge in merges
 
 
 def test_an_edit_writes_a_segment_and_links_every_array_it_keeps(segmented: None, tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ from .corpus import IGNORE_FILE, Selection, SourceFile, Warn, listing_unchanged,
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
-from .segments import Segment, applied, compose
+from .segments import Segment, applied, compose, merged_tail
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
 FORMAT_VERSION = 15
@@ -793,10 +793,11 @@ def _record(entry: Path, manifest: Manifest, files: list[SourceFile] | None, lis
 #: An index of fewer passages is built again whole on an edit: that takes little longer, and
 #: it stays one index, read without numpy (see :data:`PLAIN_MAX_PASSAGES`).
 SEGMENT_MIN_PASSAGES = 20_000
-#: The segments of an index are merged into one by the next build once there are this many...
+#: Segments are merged in tiers: past this many, those after the first (each an edit's) are
+#: merged into one...
 MAX_SEGMENTS = 8
-#: ... or once those after the first hold more than this share of the documents, or an edit
-#: analyses more than this share of the files.
+#: ... and once they hold more than this share of the documents, or an edit analyses more
+#: than this share of the files, a build merges everything into one index again.
 MERGE_SHARE = 0.125
 
 
@@ -804,10 +805,11 @@ def _edit(
     root: Path, previous: CorpusIndex, entry: Path, progress: Progress | None, warn: Warn | None, jobs: int | None, scratch: Path | None, times: dict[str, int]
 ) -> CorpusIndex | None:
     """The corpus's index as ``previous`` with a new segment for the files that changed (see
-    :mod:`mlq.segments`), or None where a build should merge everything instead: a small
-    index, too many segments or too much in them, a change a segment cannot hold, or a live
-    build that is no longer the one ``previous`` was read from."""
-    if len(previous.passages) < SEGMENT_MIN_PASSAGES or len(previous.segments) >= MAX_SEGMENTS:
+    :mod:`mlq.segments`; past :data:`MAX_SEGMENTS`, the small ones merged), or None where a
+    build should merge everything instead: a small index, too much in its small segments, a
+    change a segment cannot hold, or a live build that is no longer the one ``previous`` was
+    read from."""
+    if len(previous.passages) < SEGMENT_MIN_PASSAGES:
         return None
     if previous.segments and sum(s.live for s in previous.segments[1:]) > MERGE_SHARE * len(previous.documents):
         return None
@@ -818,9 +820,16 @@ def _edit(
         return None
     most = max(1, int(MERGE_SHARE * len(previous.files)))
     found = build_delta(root, previous, most, progress, warn, jobs, scratch, times)
-    if isinstance(found, Delta):
-        return applied(previous, found, f"s-{uuid.uuid4().hex[:12]}/")
-    return found
+    if not isinstance(found, Delta):
+        return found
+    index = applied(previous, found, _segment_name())
+    if index is not None and len(index.segments) > MAX_SEGMENTS:
+        index = merged_tail(index, _segment_name())
+    return index
+
+
+def _segment_name() -> str:
+    return f"s-{uuid.uuid4().hex[:12]}/"
 
 
 def _build(

@@ -336,6 +336,29 @@ def applied(previous: CorpusIndex, delta: Delta, name: str) -> CorpusIndex | Non
     return replace(composed, analysed_files=delta.segment.analysed_files)
 
 
+def merged_tail(index: CorpusIndex, name: str) -> CorpusIndex:
+    """``index`` (composed) with every segment after the first merged into one, named
+    ``name``: the tiered policy of :mod:`mlq.cache` merges the small segments among themselves
+    long before it merges them into the large one. Their documents are taken over as a build
+    takes over unchanged files, analysing nothing; those deleted are left out."""
+    from .index import _Assembly, _Reused
+
+    first, rest = index.segments[0], index.segments[1:]
+    numbers = np.unique(np.concatenate([s.order[s.order >= 0] for s in rest]))  # their documents in the whole
+    dense = [Segment(s.index, np.where(s.order >= 0, np.searchsorted(numbers, s.order), -1), s.gone, s.name) for s in rest]
+    together = compose(dense, [], {n: FieldStats(1, 1.0, 0.0) for n in index.bm25.fields}, {n: 0 for n in index.bm25.fields}, index.settings)
+    root = Path(index.root)
+    recorded = {f.path: f for f in index.files}
+    assembly = _Assembly(root, index.settings, together, None, None)
+    for d in range(len(together.documents)):
+        relative = Path(together.documents.record(d)["path"]).relative_to(root).as_posix()
+        assembly.reuse(_Reused(range(d, d + 1), recorded[relative], relative))
+    segments = (first, Segment(assembly.finish(), numbers, {}, name))
+    fields = index.bm25.fields
+    composed = compose(segments, index.files, {n: f.stats for n, f in fields.items()}, {n: f.term_count for n, f in fields.items()}, index.settings)
+    return replace(composed, analysed_files=index.analysed_files)
+
+
 def compose(
     segments: Sequence[Segment],
     files: Sequence[SourceFile],
