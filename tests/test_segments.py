@@ -81,7 +81,7 @@ def test_after_any_edits_and_merges_hits_equal_a_clean_builds(
     open_corpus(root, jobs=1)
     rng = random.Random(seed)
     merges, most = set(), 0
-    for step in range(8):
+    for step in range(6):
         _edit(rng, root, step)
         edited = open_corpus(root, jobs=1)
         assert edited.built is not None
