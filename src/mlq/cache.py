@@ -42,7 +42,7 @@ from .index import PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSett
 from .segments import Segment, applied, compose, merged_tail
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 15
+FORMAT_VERSION = 16
 
 _POINTER = "current"
 _LOCK = "lock"
@@ -89,6 +89,8 @@ class Manifest:
     built_at: float
     build_seconds: float
     files: list[SourceFile]
+    #: How many documents each of ``files`` has (see :attr:`mlq.index.CorpusIndex.file_documents`).
+    file_documents: list[int]
     counts: dict[str, int]
     #: name → [size in bytes, sha256] of every other file in the build folder.
     contents: dict[str, list[Any]]
@@ -109,8 +111,9 @@ class Manifest:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         # The record of the files, most of a large corpus's manifest (12 MB at 78k files),
         # compressed: every edit writes a manifest, and the rest of an edit writes little.
-        rows = json.dumps([[f.path, f.size, f.mtime_ns, f.sha256] for f in self.files], ensure_ascii=False).encode("utf-8")
-        data["files"] = base64.b64encode(zlib.compress(rows)).decode("ascii")
+        rows = [[f.path, f.size, f.mtime_ns, f.sha256, n] for f, n in zip(self.files, self.file_documents, strict=True)]
+        data["files"] = base64.b64encode(zlib.compress(json.dumps(rows, ensure_ascii=False).encode("utf-8"))).decode("ascii")
+        del data["file_documents"]
         body = json.dumps(data, ensure_ascii=False).encode("utf-8")
         return _MANIFEST_HEAD + hashlib.sha256(body).hexdigest().encode("ascii") + _MANIFEST_MIDDLE + body + b"}"
 
@@ -130,7 +133,7 @@ class Manifest:
         if data.get("format") != FORMAT_VERSION:
             raise CacheMiss(f"index format {data.get('format')}, this mlq writes {FORMAT_VERSION}")
         rows = json.loads(zlib.decompress(base64.b64decode(data["files"], validate=True)))
-        return cls(**{**data, "files": [SourceFile(*row) for row in rows]})
+        return cls(**{**data, "files": [SourceFile(*row[:4]) for row in rows], "file_documents": [row[4] for row in rows]})
 
 
 _MANIFEST_HEAD, _MANIFEST_MIDDLE = b'{"sha256": "', b'", "manifest": '
@@ -222,14 +225,26 @@ _LISTING = "listing.json"
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Files whose content changed, when no file was added or removed: the relative ``paths``,
+    and the ``folders``' times as checked (see :func:`listing_started`), to be recorded with the
+    edit's build when they can be trusted (else empty)."""
+
+    paths: frozenset[str]
+    folders: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Staleness:
     """What :func:`staleness` found: why the index is stale (None if it is not); when files
-    were only touched — new times, same content — the corpus as it now is; and a new listing
-    of its folders worth recording, when the recorded one could not be used and this one can."""
+    were only touched — new times, same content — the corpus as it now is; a new listing of its
+    folders worth recording, when the recorded one could not be used and this one can; and,
+    when the only change is to files' content, which (an edit need not look again)."""
 
     reason: str | None
     touched: list[SourceFile] | None = None
     listing: dict[str, Any] | None = None
+    edit: Edit | None = None
 
 
 def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Selection(), recorded: dict[str, Any] | None = None) -> Staleness:
@@ -243,19 +258,22 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
     if recorded and _listing_holds(corpus_root, recorded):
         prefix = str(corpus_root) + os.sep
         met: Iterator[tuple[str, str]] = ((f.path, prefix + f.path) for f in manifest.files)
-        return _compared(manifest, met)
+        return _compared(manifest, met, recorded["folders"])
     listing = listing_started(corpus_root)
     walked = ((relative, entry.path) for relative, entry in walk(corpus_root, selection, listing["folders"]))
-    found = _compared(manifest, walked)
+    trusted = listing["folders"]  # filled as the walk goes: the dict is read after it
+    found = _compared(manifest, walked, trusted)
     newest = max(listing["folders"].values(), default=0)
-    worth = found.reason is None and newest < listing["trusted_before"]
-    return dataclasses.replace(found, listing=listing if worth else None)
+    if newest >= listing["trusted_before"]:
+        return dataclasses.replace(found, edit=found.edit and Edit(found.edit.paths, {}))
+    return dataclasses.replace(found, listing=listing if found.reason is None else None)
 
 
-def _compared(manifest: Manifest, met: Iterator[tuple[str, str]]) -> Staleness:
-    """:func:`staleness` over the files ``met`` (relative path, path), all that the corpus holds."""
+def _compared(manifest: Manifest, met: Iterator[tuple[str, str]], folders: dict[str, int]) -> Staleness:
+    """:func:`staleness` over the files ``met`` (relative path, path), all that the corpus holds,
+    in folders whose times are ``folders``."""
     unseen = {f.path: f for f in manifest.files}  # those not met yet in the folder
-    added, changed, touched = 0, 0, {}
+    added, changed, touched = 0, [], {}
     for relative, path in met:  # compared as met: no list of them all
         old = unseen.pop(relative, None)
         if old is None:
@@ -263,11 +281,12 @@ def _compared(manifest: Manifest, met: Iterator[tuple[str, str]]) -> Staleness:
             continue
         now = _now(path, old)
         if now is None:
-            changed += 1
+            changed.append(relative)
         elif now != old:
             touched[relative] = now
     if added or unseen or changed:
-        return Staleness(f"+{added} ~{changed} -{len(unseen)} files")
+        edit = None if added or unseen else Edit(frozenset(changed), folders)
+        return Staleness(f"+{added} ~{len(changed)} -{len(unseen)} files", edit=edit)
     if touched:
         return Staleness(None, [touched.get(f.path, f) for f in manifest.files])
     return Staleness(None)
@@ -314,17 +333,19 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
         arrays = {name: load(build, name, expected) for name, expected in manifest.arrays.items()}
     except (OSError, ValueError, TypeError, KeyError) as error:
         raise CacheError(f"damaged cache entry ({error})") from None
+    if len(manifest.file_documents) != len(manifest.files) or sum(manifest.file_documents) != manifest.counts["documents"]:
+        raise CacheError("damaged cache entry (the files' documents do not add up)")
     if not manifest.composition:
-        index = _index_of(arrays, "", manifest.root, manifest.files, manifest.counts, manifest.field_stats, settings, backend)
+        index = _index_of(arrays, "", manifest.root, manifest.files, manifest.file_documents, manifest.counts, manifest.field_stats, settings, backend)
         return dataclasses.replace(index, build=build.name), manifest
     try:
         segments = []
         for k, about in enumerate(manifest.composition["segments"]):
-            index = _index_of(arrays, about["name"], manifest.root, [], about, about["field_stats"], settings, backend)
+            index = _index_of(arrays, about["name"], manifest.root, [], [], about, about["field_stats"], settings, backend)
             gone = {name: (arrays[f"{_COMPOSITION}{k}.gone.{name}.hashes"], arrays[f"{_COMPOSITION}{k}.gone.{name}.counts"]) for name in NAMES}
             segments.append(Segment(index, arrays[f"{_COMPOSITION}{k}.order"], gone, about["name"]))
         stats = {name: FieldStats(int(units), average, mean) for name, (units, average, mean) in manifest.field_stats.items()}
-        composed = compose(segments, manifest.files, stats, manifest.composition["terms"], settings)
+        composed = compose(segments, manifest.files, manifest.file_documents, stats, manifest.composition["terms"], settings)
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise CacheError(f"damaged cache entry (segments: {error})") from None
     if len(composed.passages) != manifest.counts["passages"] or len(composed.documents) != manifest.counts["documents"]:
@@ -333,7 +354,15 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
 
 
 def _index_of(
-    arrays: dict[str, Any], prefix: str, root: str, files: list[SourceFile], counts: dict[str, int], field_stats: dict[str, list[float]], settings: IndexSettings, backend: Any
+    arrays: dict[str, Any],
+    prefix: str,
+    root: str,
+    files: list[SourceFile],
+    file_documents: list[int],
+    counts: dict[str, int],
+    field_stats: dict[str, list[float]],
+    settings: IndexSettings,
+    backend: Any,
 ) -> CorpusIndex:
     """The index (or segment) whose arrays are named ``prefix`` + their names in ``arrays``."""
     arrays = {key[len(prefix) :]: array for key, array in arrays.items() if key.startswith(prefix) and "/" not in key[len(prefix) :]}
@@ -350,7 +379,7 @@ def _index_of(
         except (KeyError, TypeError, ValueError) as error:
             raise CacheError(f"damaged cache entry ({name}: {error})") from None
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    return CorpusIndex(root, documents, tuple(files), passages, bm25, settings)
+    return CorpusIndex(root, documents, tuple(files), tuple(file_documents), passages, bm25, settings)
 
 
 #: Up to this many passages, an index is read without numpy (see :func:`_map_plainly`): on
@@ -436,6 +465,7 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
             built_at=time.time(),
             build_seconds=round(build_seconds, 3),
             files=list(index.files),
+            file_documents=list(index.file_documents),
             counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
             contents=contents,
             arrays=arrays,
@@ -449,12 +479,13 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
 _COMPOSITION = "composition/"
 
 
-def save_segments(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
+def save_segments(entry: Path, index: CorpusIndex, build_seconds: float, live: tuple[Path, Manifest] | None = None) -> Manifest:
     """Write ``index``, composed of segments (see :mod:`mlq.segments`), as a new build folder
     of ``entry`` and make it the live one: the segments the live build has are hard-linked
     (copied where links are not possible), only a new one is written, with each segment's
-    deletions and the statistics of the whole. Call it holding :func:`lock`."""
-    current, manifest = read_manifest(entry)
+    deletions and the statistics of the whole. ``live`` is the live build and its manifest,
+    when the caller has read them (else they are read). Call it holding :func:`lock`."""
+    current, manifest = live or read_manifest(entry)
     held = {about["name"] for about in manifest.composition.get("segments", [{"name": ""}])}
 
     def fill(build: Path) -> Manifest:
@@ -488,6 +519,7 @@ def save_segments(entry: Path, index: CorpusIndex, build_seconds: float) -> Mani
             built_at=time.time(),
             build_seconds=round(build_seconds, 3),
             files=list(index.files),
+            file_documents=list(index.file_documents),
             counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
             contents=contents,
             arrays=arrays,
@@ -731,11 +763,11 @@ def open_index(
     it (``notice`` says so) and then uses its index. When the cache cannot be written, the
     index lives in memory for this run only, with a warning."""
     entry = entry_dir(root, selection=settings.selection)
-    previous, reason = None, "rebuild requested"
+    checked = _Checked(None, None, "rebuild requested")
     if not rebuild:
-        fresh, previous, reason = _cached(entry, root, settings, warn)
-        if fresh is not None:
-            return fresh, None
+        checked = _cached(entry, root, settings, warn)
+        if checked.fresh is not None:
+            return checked.fresh, None
     waited = []
 
     def on_wait() -> None:
@@ -748,32 +780,41 @@ def open_index(
             held.enter_context(lock(entry, on_wait))
         except OSError as error:
             _cannot_write(warn, entry, error)
-            return _build(root, settings, reason, previous, jobs, progress, warn, entry=None)
+            return _build(root, settings, checked, jobs, progress, warn, entry=None)
         if waited and not rebuild:  # the other process has probably just built it
-            fresh, previous, reason = _cached(entry, root, settings, warn)
-            if fresh is not None:
-                return fresh, None
-        return _build(root, settings, reason, previous, jobs, progress, warn, entry=entry)
+            checked = _cached(entry, root, settings, warn)
+            if checked.fresh is not None:
+                return checked.fresh, None
+        return _build(root, settings, checked, jobs, progress, warn, entry=entry)
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """What :func:`_cached` found: the cached index if it is ``fresh``; the ``previous`` one to
+    take unchanged files from, with its ``manifest``; why it is not fresh; and, for an edit,
+    what changed (see :class:`Staleness`)."""
+
+    fresh: CorpusIndex | None
+    previous: CorpusIndex | None
+    reason: str
+    manifest: Manifest | None = None
+    edit: Edit | None = None
 
 
-def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None) -> tuple[CorpusIndex | None, CorpusIndex | None, str]:
-    """(the cached index if fresh, the cached index to take unchanged files from, why it is
-    not fresh)."""
+def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None) -> _Checked:
     try:
         index, manifest = load(entry, settings)
     except CacheMiss as miss:
-        return None, None, str(miss)
+        return _Checked(None, None, str(miss))
     except CacheError as error:
         if warn:
             warn(f"{error}; rebuilding")
-        return None, None, str(error)
+        return _Checked(None, None, str(error))
     found = staleness(manifest, root, settings.selection, read_listing(entry, manifest))
     if found.touched is not None or found.listing is not None:
         _record(entry, manifest, found.touched, found.listing)
-    return (None if found.reason else index), index, found.reason or ""
+    return _Checked(None if found.reason else index, index, found.reason or "", manifest, found.edit)
 
 
 def _record(entry: Path, manifest: Manifest, files: list[SourceFile] | None, listing: dict[str, Any] | None) -> None:
@@ -802,13 +843,22 @@ MERGE_SHARE = 0.125
 
 
 def _edit(
-    root: Path, previous: CorpusIndex, entry: Path, progress: Progress | None, warn: Warn | None, jobs: int | None, scratch: Path | None, times: dict[str, int]
+    root: Path,
+    previous: CorpusIndex,
+    entry: Path,
+    progress: Progress | None,
+    warn: Warn | None,
+    jobs: int | None,
+    scratch: Path | None,
+    times: dict[str, int],
+    edit: Edit | None,
 ) -> CorpusIndex | None:
     """The corpus's index as ``previous`` with a new segment for the files that changed (see
     :mod:`mlq.segments`; past :data:`MAX_SEGMENTS`, the small ones merged), or None where a
     build should merge everything instead: a small index, too much in its small segments, a
     change a segment cannot hold, or a live build that is no longer the one ``previous`` was
-    read from."""
+    read from. With ``edit`` (what the check for staleness found changed), the corpus is not
+    walked again, and the folders' times it checked go into ``times``."""
     if len(previous.passages) < SEGMENT_MIN_PASSAGES:
         return None
     if previous.segments and sum(s.live for s in previous.segments[1:]) > MERGE_SHARE * len(previous.documents):
@@ -819,9 +869,11 @@ def _edit(
     except OSError:
         return None
     most = max(1, int(MERGE_SHARE * len(previous.files)))
-    found = build_delta(root, previous, most, progress, warn, jobs, scratch, times)
+    found = build_delta(root, previous, most, progress, warn, jobs, scratch, times, edit and edit.paths)
     if not isinstance(found, Delta):
         return found
+    if edit is not None:
+        times.update(edit.folders)
     index = applied(previous, found, _segment_name())
     if index is not None and len(index.segments) > MAX_SEGMENTS:
         index = merged_tail(index, _segment_name())
@@ -835,20 +887,20 @@ def _segment_name() -> str:
 def _build(
     root: Path,
     settings: IndexSettings,
-    reason: str,
-    previous: CorpusIndex | None,
+    checked: _Checked,
     jobs: int | None,
     progress: Progress | None,
     warn: Warn | None,
     entry: Path | None,
 ) -> tuple[CorpusIndex, BuildReport]:
     started = time.perf_counter()
+    previous = checked.previous
     listing = listing_started(root)  # filled by the build's own walk, before it reads a file
     with _scratch(entry) as scratch:
         try:
             index = None
             if previous is not None and entry is not None:
-                index = _edit(root, previous, entry, progress, warn, jobs, scratch, listing["folders"])
+                index = _edit(root, previous, entry, progress, warn, jobs, scratch, listing["folders"], checked.edit)
             if index is None:
                 index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
         except CacheError as error:  # the previous index turned out damaged while reused
@@ -863,7 +915,8 @@ def _build(
             if previous is not None and index.bm25 is previous.bm25:
                 manifest = refresh(entry, list(index.files))
             elif index.segments:
-                manifest = save_segments(entry, index, seconds)
+                live = (entry / previous.build, checked.manifest) if previous is not None and checked.manifest is not None else None
+                manifest = save_segments(entry, index, seconds, live)
             else:
                 manifest = save(entry, index, seconds)
             with contextlib.suppress(OSError):  # without it, the next check lists every folder
@@ -871,7 +924,7 @@ def _build(
             cached = True
         except OSError as error:
             _cannot_write(warn, entry, error)
-    return index, BuildReport(reason, seconds, cached, index.analysed_files)
+    return index, BuildReport(checked.reason, seconds, cached, index.analysed_files)
 
 
 @contextlib.contextmanager

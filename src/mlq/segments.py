@@ -332,7 +332,7 @@ def applied(previous: CorpusIndex, delta: Delta, name: str) -> CorpusIndex | Non
     numbering = Numbering.of(segments)
     found = {field: field_stats(segments, field, numbering) for field in dict(settings.weights)}
     stats = {field: pair[0] for field, pair in found.items()}
-    composed = compose(segments, delta.files, stats, {field: pair[1] for field, pair in found.items()}, settings, numbering)
+    composed = compose(segments, delta.files, delta.file_documents, stats, {field: pair[1] for field, pair in found.items()}, settings, numbering)
     return replace(composed, analysed_files=delta.segment.analysed_files)
 
 
@@ -346,7 +346,7 @@ def merged_tail(index: CorpusIndex, name: str) -> CorpusIndex:
     first, rest = index.segments[0], index.segments[1:]
     numbers = np.unique(np.concatenate([s.order[s.order >= 0] for s in rest]))  # their documents in the whole
     dense = [Segment(s.index, np.where(s.order >= 0, np.searchsorted(numbers, s.order), -1), s.gone, s.name) for s in rest]
-    together = compose(dense, [], {n: FieldStats(1, 1.0, 0.0) for n in index.bm25.fields}, {n: 0 for n in index.bm25.fields}, index.settings)
+    together = compose(dense, [], [], {n: FieldStats(1, 1.0, 0.0) for n in index.bm25.fields}, {n: 0 for n in index.bm25.fields}, index.settings)
     root = Path(index.root)
     recorded = {f.path: f for f in index.files}
     assembly = _Assembly(root, index.settings, together, None, None)
@@ -355,20 +355,21 @@ def merged_tail(index: CorpusIndex, name: str) -> CorpusIndex:
         assembly.reuse(_Reused(range(d, d + 1), recorded[relative], relative))
     segments = (first, Segment(assembly.finish(), numbers, {}, name))
     fields = index.bm25.fields
-    composed = compose(segments, index.files, {n: f.stats for n, f in fields.items()}, {n: f.term_count for n, f in fields.items()}, index.settings)
+    composed = compose(segments, index.files, index.file_documents, {n: f.stats for n, f in fields.items()}, {n: f.term_count for n, f in fields.items()}, index.settings)
     return replace(composed, analysed_files=index.analysed_files)
 
 
 def compose(
     segments: Sequence[Segment],
     files: Sequence[SourceFile],
+    file_documents: Sequence[int],
     stats: Mapping[str, FieldStats],
     term_counts: Mapping[str, int],
     settings: IndexSettings,
     numbering: Numbering | None = None,
 ) -> CorpusIndex:
-    """The segments as one index (see the module's docstring), with the whole's ``files`` and
-    statistics (worked out by :func:`field_stats` when they were written)."""
+    """The segments as one index (see the module's docstring), with the whole's ``files`` (and
+    each one's number of documents) and statistics (worked out by :func:`field_stats` when they were written)."""
     numbering = numbering or Numbering.of(segments)
     passage_total = int(numbering.passage_counts.sum())
     tables = [s.index.passages for s in segments]
@@ -400,4 +401,4 @@ def compose(
         lengths = Numbering.spread([f.lengths for f in own], numbers, size)
         fields[name] = ComposedField(list(zip(own, numbers)), lengths, stats[name], settings.params(name), term_counts[name])
     bm25 = Index(fields, dict(settings.weights), passage_total)
-    return CorpusIndex(segments[0].index.root, ComposedDocuments(segments), tuple(files), passages, bm25, settings, segments=tuple(segments))  # type: ignore[arg-type]
+    return CorpusIndex(segments[0].index.root, ComposedDocuments(segments), tuple(files), tuple(file_documents), passages, bm25, settings, segments=tuple(segments))  # type: ignore[arg-type]
