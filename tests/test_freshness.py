@@ -13,6 +13,8 @@ import pytest
 from conftest import split_essays
 
 from mlq import cache, open_corpus
+from mlq import index as index_module
+from mlq.corpus import corpus_files
 
 
 def _aged(root: Path) -> None:
@@ -142,3 +144,26 @@ def test_scratch_left_by_a_killed_build_is_removed_by_the_next(notes: tuple[Path
     (root / "deep" / "er" / "new.md").write_text("# 新\n\n話。\n", encoding="utf-8")
     assert open_corpus(root, jobs=1).built is not None
     assert not left.exists() and not [p for p in entry.iterdir() if p.name.startswith(".counts-")]
+
+
+def test_an_edit_in_place_of_a_segmented_index_is_indexed_without_listing_folders(
+    notes: tuple[Path, list[bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check already saw what changed: the edit analyses that file into a segment without
+    walking the corpus again, and records the folders' times it checked, so the search after
+    it lists no folder either."""
+    root, checks = notes
+    monkeypatch.setattr(cache, "SEGMENT_MIN_PASSAGES", 0)
+    walks: list[Path] = []
+    walk = cache.walk
+    monkeypatch.setattr(cache, "walk", lambda root, *rest: walks.append(root) or walk(root, *rest))
+    monkeypatch.setattr(index_module, "corpus_files", lambda root, *rest: walks.append(root) or corpus_files(root, *rest))
+    leaf = root / "deep" / "er" / "leaf.md"
+    with open(leaf, "a", encoding="utf-8") as file:  # in place: the folder's time stays
+        file.write("\n追記: ユニコーン企業の面接。\n")
+    searcher = open_corpus(root, jobs=1)
+    assert searcher.built is not None and searcher.built.analysed_files == 1
+    assert len(searcher.index.segments) == 2 and walks == [] and checks == [True]
+    assert open_corpus(root, jobs=1).built is None and checks == [True, True] and walks == []
+    hits = _same_as_fresh_build(root, "ユニコーン 面接", tmp_path, monkeypatch)
+    assert hits[0].doc_id == "deep/er/leaf"
