@@ -54,7 +54,7 @@ def _assert_same(edited, clean) -> None:
 
 def _edit(rng: random.Random, root: Path, step: int) -> None:
     files = sorted(root.rglob("*.md"))
-    kind = rng.choice(["append", "append", "rewrite", "add", "remove"])
+    kind = rng.choice(["append", "append", "rewrite", "add", "remove", "break"])
     words = "、".join(rng.choices(WORDS, k=rng.randint(1, 6)))
     if kind == "add" or len(files) < 10:
         path = root / f"part{rng.randint(0, 6)}" / f"new-{step}.md"
@@ -62,6 +62,8 @@ def _edit(rng: random.Random, root: Path, step: int) -> None:
         path.write_text(f"---\ntitle: 追加 {step}\n---\n# 追加\n\n{words}についての新しいメモ。\n", encoding="utf-8")
     elif kind == "remove":
         rng.choice(files).unlink()
+    elif kind == "break":  # no longer text: its document is gone, and every later one moves up
+        rng.choice(files).write_bytes(b"\0binary\0")
     elif kind == "rewrite":
         rng.choice(files).write_text(f"# 書き直し {step}\n\n{words}。\n", encoding="utf-8")
     else:

@@ -112,7 +112,7 @@ class Manifest:
         # The record of the files, most of a large corpus's manifest (12 MB at 78k files),
         # compressed: every edit writes a manifest, and the rest of an edit writes little.
         rows = [[f.path, f.size, f.mtime_ns, f.sha256, n] for f, n in zip(self.files, self.file_documents, strict=True)]
-        data["files"] = base64.b64encode(zlib.compress(json.dumps(rows, ensure_ascii=False).encode("utf-8"))).decode("ascii")
+        data["files"] = base64.b64encode(zlib.compress(json.dumps(rows, ensure_ascii=False).encode("utf-8"), 1)).decode("ascii")
         del data["file_documents"]
         body = json.dumps(data, ensure_ascii=False).encode("utf-8")
         return _MANIFEST_HEAD + hashlib.sha256(body).hexdigest().encode("ascii") + _MANIFEST_MIDDLE + body + b"}"

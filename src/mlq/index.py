@@ -386,29 +386,34 @@ def _edited(
     from .ingest import analyze_files, default_jobs
 
     names = [source.path for source in previous.files]
-    if len(edited) > most_files or any(os.path.splitext(name)[1].lower() in JSONL_SUFFIXES for name in names):
+    if len(edited) > most_files or any(name.lower().endswith(JSONL_SUFFIXES) for name in names):
         return None
     if len(set(map(doc_id_of, names))) != len(names):  # clashing names: their documents move
         return None
-    paths = [root / name for name in names if name in edited]
-    if len(paths) != len(edited):  # a file the index does not record
+    where = [k for k, name in enumerate(names) if name in edited]
+    if len(where) != len(edited):  # a file the index does not record
         return None
+    paths = [root / names[k] for k in where]
     settings = previous.settings
+    assembly = _Assembly(root, settings, None, warn, scratch)
+    files, counts = list(previous.files), np.array(previous.file_documents, dtype=np.int64)
+    old_first = np.concatenate([[0], np.cumsum(counts)])
     analyses = analyze_files(root, paths, settings.analyzer, jobs or default_jobs(), {}, settings.headers)
-
-    def items() -> Iterator[_Reused | FileAnalysis]:
-        done = 0
-        with contextlib.closing(analyses) as analysed:
-            for source, rows in previous.file_rows():
-                if source.path in edited:
-                    yield _warned(next(analysed), warn)
-                    done += 1
-                    if progress:
-                        progress(done, len(paths))
-                else:
-                    yield _Reused(rows, source, source.path)
-
-    return _delta(root, previous, items(), warn, scratch)
+    with contextlib.closing(analyses) as analysed:
+        for done, k in enumerate(where, start=1):
+            analysis = _warned(next(analysed), warn)
+            before = len(assembly.documents)
+            assembly.add(analysis)
+            files[k], counts[k] = analysis.source, len(assembly.documents) - before
+            if progress:
+                progress(done, len(where))
+    first = np.concatenate([[0], np.cumsum(counts)])
+    # Every other file's documents move by what the edited files before them gained or lost.
+    owner = np.repeat(np.arange(len(files)), np.diff(old_first))
+    renumbered = np.arange(len(previous.documents), dtype=np.int64) + (first - old_first)[owner]
+    renumbered[np.isin(owner, where)] = -1
+    numbers = np.concatenate([np.arange(first[k], first[k + 1], dtype=np.int64) for k in where])
+    return Delta(assembly.finish(), tuple(files), tuple(counts.tolist()), renumbered, numbers)
 
 
 def _delta(root: Path, previous: CorpusIndex, items: Iterable[_Reused | FileAnalysis], warn: Warn | None, scratch: Path | None) -> Delta:
