@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -41,6 +42,25 @@ def test_binary_and_undecodable_files_are_skipped_with_one_warning_each(tmp_path
     assert len(warnings) == 2
     assert any("image.md" in w and "binary" in w for w in warnings)
     assert any("noise.txt" in w and "not UTF-8, Shift_JIS or EUC-JP" in w for w in warnings)
+
+
+def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_rest_searched(tmp_path: Path) -> None:
+    """Names are bytes on Linux: one from an old Shift_JIS archive must not stop the folder."""
+    corpus = tmp_path / "notes"
+    write(corpus / "good.md", SENTENCE)
+    write(corpus / "deep" / "fine.md", "# 面接の記録\n\nあけぼのの面接。")
+    odd = Path(os.fsdecode(bytes(corpus / "deep") + "/古い".encode("cp932") + b".md"))
+    write(odd, "# 古い名前\n\nあけぼのは古い。")
+    first = run_mlq("search", "あけぼの", "--corpus", str(corpus), "--json")
+    assert first.returncode == 0, first.stderr
+    assert sorted(json.loads(line)["doc_id"] for line in first.stdout.splitlines()) == ["deep/fine", "good"]
+    (warning,) = [line for line in first.stderr.splitlines() if "warning" in line]
+    assert "not UTF-8" in warning and "deep/\\x8cÂ\\xa2.md" in warning  # bytes not UTF-8 as escapes
+    again = run_mlq("search", "あけぼの", "--corpus", str(corpus), "--json")
+    assert again.stdout == first.stdout and "warning" not in again.stderr and "indexed" not in again.stderr
+    odd.write_text("あけぼの、書き換えた。", encoding="utf-8")  # an edit to it is still seen
+    third = run_mlq("search", "あけぼの", "--corpus", str(corpus), "--json")
+    assert third.returncode == 0 and "not UTF-8" in third.stderr and third.stdout == first.stdout
 
 
 def test_shift_jis_file_is_searchable_and_shown_as_text(tmp_path: Path) -> None:

@@ -28,21 +28,22 @@ import tempfile
 import time
 import uuid
 import zlib
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 from ._numpy import np
 from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
-from .corpus import IGNORE_FILE, Selection, SourceFile, Warn, listing_unchanged, sha256, walk
+from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
 from .segments import Segment, applied, compose, merged_tail
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 16
+FORMAT_VERSION = 17
 
 _POINTER = "current"
 _LOCK = "lock"
@@ -88,9 +89,9 @@ class Manifest:
     root: str
     built_at: float
     build_seconds: float
-    files: list[SourceFile]
+    files: Sequence[SourceFile]  # a FileTable when read back
     #: How many documents each of ``files`` has (see :attr:`mlq.index.CorpusIndex.file_documents`).
-    file_documents: list[int]
+    file_documents: Sequence[int]
     counts: dict[str, int]
     #: name → [size in bytes, sha256] of every other file in the build folder.
     contents: dict[str, list[Any]]
@@ -109,12 +110,10 @@ class Manifest:
         of thousands of files that took a twentieth of a second and tens of megabytes on every
         search)."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        # The record of the files, most of a large corpus's manifest (12 MB at 78k files),
-        # compressed: every edit writes a manifest, and the rest of an edit writes little.
-        rows = [[f.path, f.size, f.mtime_ns, f.sha256, n] for f, n in zip(self.files, self.file_documents, strict=True)]
-        data["files"] = base64.b64encode(zlib.compress(json.dumps(rows, ensure_ascii=False).encode("utf-8"), 1)).decode("ascii")
+        data["files"] = _files_record(self.files, self.file_documents)
         del data["file_documents"]
-        body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+        # ASCII: a name that is not UTF-8 (the corpus folder's) goes in escaped, and comes back.
+        body = json.dumps(data).encode("ascii")
         return _MANIFEST_HEAD + hashlib.sha256(body).hexdigest().encode("ascii") + _MANIFEST_MIDDLE + body + b"}"
 
     @classmethod
@@ -132,10 +131,49 @@ class Manifest:
         data = json.loads(body)
         if data.get("format") != FORMAT_VERSION:
             raise CacheMiss(f"index format {data.get('format')}, this mlq writes {FORMAT_VERSION}")
-        rows = json.loads(zlib.decompress(base64.b64decode(data["files"], validate=True)))
-        return cls(**{**data, "files": [SourceFile(*row[:4]) for row in rows], "file_documents": [row[4] for row in rows]})
+        files, documents = _files_read(data["files"])
+        return cls(**{**data, "files": files, "file_documents": documents})
 
 
+def _files_record(files: Sequence[SourceFile], documents: Sequence[int]) -> dict[str, str]:
+    """The record of the files, most of a large corpus's manifest, as columns, each compressed
+    (every edit writes a manifest, and the rest of an edit writes little) and read back without
+    parsing a row per file (see :func:`_files_read`): the paths joined by NUL, in UTF-8 with the
+    bytes of a name that is not UTF-8 kept as they were; the hashes, 64 hex digits each (spaces
+    for a file that could not be read); sizes, times and document counts as little-endian int64."""
+    table = FileTable.of(files)
+    if len(documents) != len(table):
+        raise ValueError("a count of documents for every file, and no more")
+    numbers = array("q", [*table.sizes, *table.mtimes, *documents])
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    columns = {
+        "paths": "\0".join(table.paths).encode("utf-8", "surrogateescape"),
+        "sha256": "".join(h or _NO_HASH for h in table.hashes).encode("ascii"),
+        "numbers": numbers.tobytes(),
+    }
+    return {name: base64.b64encode(zlib.compress(raw, 1)).decode("ascii") for name, raw in columns.items()}
+
+
+def _files_read(record: dict[str, str]) -> tuple[FileTable, list[int]]:
+    """:func:`_files_record` read back: the files, and how many documents each has."""
+    raw = {name: zlib.decompress(base64.b64decode(record[name], validate=True)) for name in ("paths", "sha256", "numbers")}
+    text = raw["paths"].decode("utf-8", "surrogateescape")
+    paths = text.split("\0") if text else []
+    numbers = array("q")
+    numbers.frombytes(raw["numbers"])
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    n = len(paths)
+    if len(numbers) != 3 * n or len(raw["sha256"]) != 64 * n:
+        raise ValueError("the record of the files is not as mlq wrote it")
+    digits = raw["sha256"].decode("ascii")
+    hashes = [digits[i : i + 64] for i in range(0, 64 * n, 64)]
+    values = numbers.tolist()
+    return FileTable(paths, values[:n], values[n : 2 * n], [h if h != _NO_HASH else "" for h in hashes]), values[2 * n :]
+
+
+_NO_HASH = " " * 64
 _MANIFEST_HEAD, _MANIFEST_MIDDLE = b'{"sha256": "', b'", "manifest": '
 
 
@@ -257,7 +295,7 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
     :func:`read_listing`)."""
     if recorded and _listing_holds(corpus_root, recorded):
         prefix = str(corpus_root) + os.sep
-        met: Iterator[tuple[str, str]] = ((f.path, prefix + f.path) for f in manifest.files)
+        met: Iterator[tuple[str, str]] = ((relative, prefix + relative) for relative in FileTable.of(manifest.files).paths)
         return _compared(manifest, met, recorded["folders"])
     listing = listing_started(corpus_root)
     walked = ((relative, entry.path) for relative, entry in walk(corpus_root, selection, listing["folders"]))
@@ -272,17 +310,25 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
 def _compared(manifest: Manifest, met: Iterator[tuple[str, str]], folders: dict[str, int]) -> Staleness:
     """:func:`staleness` over the files ``met`` (relative path, path), all that the corpus holds,
     in folders whose times are ``folders``."""
-    unseen = {f.path: f for f in manifest.files}  # those not met yet in the folder
+    files = FileTable.of(manifest.files)
+    unseen = dict(zip(files.paths, range(len(files))))  # those not met yet in the folder
+    sizes, mtimes = files.sizes, files.mtimes
     added, changed, touched = 0, [], {}
     for relative, path in met:  # compared as met: no list of them all
-        old = unseen.pop(relative, None)
-        if old is None:
+        i = unseen.pop(relative, None)
+        if i is None:
             added += 1
             continue
-        now = _now(path, old)
+        try:
+            stat = os.stat(path)
+        except OSError:
+            stat = None
+        if stat is not None and stat.st_size == sizes[i] and stat.st_mtime_ns == mtimes[i]:
+            continue  # most files, most of the time: no record made
+        now = _now(path, files[i], stat)
         if now is None:
             changed.append(relative)
-        elif now != old:
+        elif now != files[i]:
             touched[relative] = now
     if added or unseen or changed:
         edit = None if added or unseen else Edit(frozenset(changed), folders)
@@ -292,15 +338,18 @@ def _compared(manifest: Manifest, met: Iterator[tuple[str, str]], folders: dict[
     return Staleness(None)
 
 
-def _now(path: str, recorded: SourceFile) -> SourceFile | None:
-    """The file as it is now if its content is what was recorded, else None."""
+def _now(path: str, recorded: SourceFile, stat: os.stat_result | None) -> SourceFile | None:
+    """The file as it is now (``stat``: None if it could not be) if its content is what was
+    recorded, else None."""
+    unreadable = recorded if recorded.size == -1 else None  # as it was, if it was unreadable then
+    if stat is None:
+        return unreadable
+    if stat.st_size == recorded.size and stat.st_mtime_ns == recorded.mtime_ns:
+        return recorded
     try:
-        stat = os.stat(path)
-        if stat.st_size == recorded.size and stat.st_mtime_ns == recorded.mtime_ns:
-            return recorded
         digest = sha256(Path(path).read_bytes())
     except OSError:
-        return recorded if recorded.size == -1 else None
+        return unreadable
     if digest != recorded.sha256:
         return None
     return SourceFile(recorded.path, stat.st_size, stat.st_mtime_ns, digest)
@@ -357,7 +406,7 @@ def _index_of(
     arrays: dict[str, Any],
     prefix: str,
     root: str,
-    files: list[SourceFile],
+    files: Sequence[SourceFile],
     file_documents: list[int],
     counts: dict[str, int],
     field_stats: dict[str, list[float]],
@@ -379,7 +428,7 @@ def _index_of(
         except (KeyError, TypeError, ValueError) as error:
             raise CacheError(f"damaged cache entry ({name}: {error})") from None
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    return CorpusIndex(root, documents, tuple(files), tuple(file_documents), passages, bm25, settings)
+    return CorpusIndex(root, documents, FileTable.of(files), tuple(file_documents), passages, bm25, settings)
 
 
 #: Up to this many passages, an index is read without numpy (see :func:`_map_plainly`): on

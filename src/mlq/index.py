@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from . import passages as passage_rules
 from ._numpy import np
@@ -218,7 +218,7 @@ class CorpusIndex:
     root: str
     documents: DocumentTable
     #: Every file found, including any that was skipped, so that changes to it are noticed.
-    files: tuple[SourceFile, ...]
+    files: Sequence[SourceFile]
     #: How many documents each of ``files`` has (0 for one skipped): a file's documents are
     #: the next rows of ``documents``, in file order — what an edit finds a file's rows by,
     #: without decoding the records.

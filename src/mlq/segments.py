@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 from ._numpy import np
 from .backends import NUMPY
 from .bm25 import Entries, FieldIndex, Index, Postings, TermTexts, Vocabulary, _by_term_and_unit
-from .corpus import Document, SourceFile
+from .corpus import Document, FileTable, SourceFile
 from .fields import field as field_named
 from .scoring import FieldStats, raw_idf, weights
 from .index import CorpusIndex, Delta, IndexSettings, PassageTable
@@ -401,4 +401,4 @@ def compose(
         lengths = Numbering.spread([f.lengths for f in own], numbers, size)
         fields[name] = ComposedField(list(zip(own, numbers)), lengths, stats[name], settings.params(name), term_counts[name])
     bm25 = Index(fields, dict(settings.weights), passage_total)
-    return CorpusIndex(segments[0].index.root, ComposedDocuments(segments), tuple(files), tuple(file_documents), passages, bm25, settings, segments=tuple(segments))  # type: ignore[arg-type]
+    return CorpusIndex(segments[0].index.root, ComposedDocuments(segments), FileTable.of(files), tuple(file_documents), passages, bm25, settings, segments=tuple(segments))  # type: ignore[arg-type]
