@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +135,63 @@ def test_a_damaged_segment_is_rebuilt_with_a_warning(segmented: None, tmp_path: 
     again = open_corpus(root, jobs=1, warn=warnings.append)
     assert again.built is not None and any("damaged" in w for w in warnings)
     _assert_same(again, _clean(root, tmp_path / "clean"))
+
+
+def _edit_one(root: Path, k: int, words: str) -> None:
+    target = sorted(root.rglob("*.md"))[k]
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{words}の話。\n", encoding="utf-8")
+
+
+def test_a_merge_makes_one_index_that_answers_the_same_and_lists_no_folder(
+    segmented: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _corpus(tmp_path)
+    for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:  # older than a clock's tick
+        os.utime(folder, (time.time() - 3600,) * 2)
+    open_corpus(root, jobs=1)
+    for k, words in [(3, "ユニコーン企業"), (11, "面接 メモ")]:
+        _edit_one(root, k, words)
+        open_corpus(root, jobs=1)
+    entry = entry_dir(root.resolve())
+    assert len(open_corpus(root, jobs=1).index.segments) == 3
+    with cache.lock(entry):  # another mlq is building: its build will stand, not a merge
+        assert cache.merge(entry, open_corpus(root, jobs=1).index.settings) is False
+    walks: list[Path] = []
+    walk = cache.walk
+    monkeypatch.setattr(cache, "walk", lambda root, *rest: walks.append(root) or walk(root, *rest))
+    settings = open_corpus(root, jobs=1).index.settings
+    assert walks == []  # the folders' listing holds before the merge...
+    assert cache.merge(entry, settings) is True
+    merged = open_corpus(root, jobs=1)
+    assert merged.built is None and merged.index.segments == () and walks == []  # ... and after it
+    assert cache.verify(entry) == [] and len(list(entry.glob("build-*"))) == 1
+    _assert_same(merged, _clean(root, tmp_path / "clean"))
+    assert cache.merge(entry, settings) is False  # one index: nothing to merge
+
+
+def test_a_search_that_leaves_segments_merges_them_after_it_answers(tmp_path: Path) -> None:
+    """The real command, in a process of its own, with segments for an index of any size: the
+    search answers from the segments, and a process it leaves behind merges them into one
+    index that answers the same."""
+    root = _corpus(tmp_path)
+    patched = "import sys; from mlq import cache; cache.SEGMENT_MIN_PASSAGES = 0; from mlq.cli import main; sys.argv[0] = 'mlq'; main()"
+
+    def mlq(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", patched, *args, "--corpus", str(root)], capture_output=True, text=True, encoding="utf-8", timeout=120
+        )
+
+    assert mlq("index").returncode == 0
+    _edit_one(root, 7, "ユニコーン企業")
+    entry = entry_dir(root.resolve())
+    edited = mlq("search", "ユニコーン 企業", "--json")
+    assert edited.returncode == 0 and "indexed" in edited.stderr and "ユニコーン" in edited.stdout
+    deadline = time.monotonic() + 60
+    while cache.read_manifest(entry)[1].composition and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not cache.read_manifest(entry)[1].composition, "the segments were never merged"
+    with cache.lock(entry):  # the merge is over once its lock is free
+        pass
+    after = mlq("search", "ユニコーン 企業", "--json")
+    assert after.stdout == edited.stdout and after.stderr == ""
+    assert cache.verify(entry) == []

@@ -40,7 +40,7 @@ from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
-from .segments import Segment, applied, compose, merged_tail
+from .segments import Segment, applied, compose, merged, merged_tail
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
 FORMAT_VERSION = 17
@@ -927,6 +927,52 @@ def _edit(
     if index is not None and len(index.segments) > MAX_SEGMENTS:
         index = merged_tail(index, _segment_name())
     return index
+
+
+def merge(entry: Path, settings: IndexSettings) -> bool:
+    """Merge the segments of ``entry``'s live build into one index and make that the live build,
+    with the listing recorded for the build it replaces (so the next search lists no folder):
+    the same hits and scores, read faster. False, doing nothing, when there is nothing to merge or
+    another mlq holds the lock (it is building: what it publishes stands). Changes to the corpus
+    since the live build are for the next search to find, as without a merge."""
+    with lock(entry, blocking=False) as held:
+        if not held:
+            return False
+        index, manifest = load(entry, settings)
+        if not index.segments:
+            return False
+        listing = read_listing(entry, manifest)
+        started = time.perf_counter()
+        whole = merged(index)
+        published = save(entry, whole, time.perf_counter() - started)
+        if listing:
+            write_listing(entry, published, listing)
+    return True
+
+
+def merge_later(index: CorpusIndex) -> bool:
+    """Merge the segments of ``index``'s cache entry (see :func:`merge`) in a process of its own
+    that outlives this one, when that makes later searches faster: an index small enough to be
+    read without numpy (see :data:`PLAIN_MAX_PASSAGES`) is read with it while it is in segments,
+    and the edit that made them was worth its speed once. Call it when the answer has been
+    written: the child lets go of the terminal and pipes at once, so ``mlq search … | head`` ends
+    when the search does. Where there is no ``fork``, the segments wait for a later build."""
+    if not index.segments or len(index.passages) > PLAIN_MAX_PASSAGES or not hasattr(os, "fork"):
+        return False
+    entry = entry_dir(Path(index.root), selection=index.settings.selection)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if os.fork():
+        return True
+    try:  # the child: nothing it does may reach the user, and it must never return
+        os.setsid()
+        quiet = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(quiet, fd)
+        merge(entry, index.settings)
+    finally:
+        os._exit(0)
 
 
 def _segment_name() -> str:

@@ -215,6 +215,9 @@ def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, 
                 bar.stop()
     if searcher.built and announce:
         note(f"indexed {searcher.index.root} ({searcher.built.reason}) in {searcher.built.seconds:.2f} s")
+    context = click.get_current_context(silent=True)
+    if context is not None:  # once the command has answered: see cache.merge_later
+        context.call_on_close(lambda: cache.merge_later(searcher.index))
     return searcher
 
 

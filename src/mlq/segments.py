@@ -359,6 +359,17 @@ def merged_tail(index: CorpusIndex, name: str) -> CorpusIndex:
     return replace(composed, analysed_files=index.analysed_files)
 
 
+def merged(index: CorpusIndex) -> CorpusIndex:
+    """``index`` (composed) as one index again, every document taken over as a build takes over
+    unchanged files, analysing nothing: the index a clean build of the same files gives."""
+    from .index import _Assembly, _Reused
+
+    assembly = _Assembly(Path(index.root), index.settings, index, None, None)
+    for source, rows in index.file_rows():
+        assembly.reuse(_Reused(rows, source, source.path))
+    return replace(assembly.finish(), analysed_files=0)
+
+
 def compose(
     segments: Sequence[Segment],
     files: Sequence[SourceFile],
