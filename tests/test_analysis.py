@@ -119,3 +119,18 @@ def test_texts_are_the_texts_of_analyze(analyzer: Analyzer, text: str) -> None:
     """Indexing takes the quick path (texts only); searching and highlighting the full one."""
     assert analyzer.texts(text) == {name: [t.text for t in terms] for name, terms in analyzer.analyze(text).items()}
     assert bigram_texts(text, latin=False) == [t.text for t in bigrams(text, latin=False)]
+
+
+_SPELLINGS = st.sampled_from(
+    ["model", "Model", "MODEL", "ｍｏｄｅｌ", "models", "MLOps", "ＭＬＯｐｓ", "querySelector", "サーバ", "サーバー", "ｻｰﾊﾞ"]
+    + ["打込み", "打ち込む", "行った", "言った", "の", "、", " ", "　", "\n", "😀", "㍻", "機械学習", "Python3", "3"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_SPELLINGS, max_size=30).map("".join))
+def test_a_warm_analyzer_gives_the_terms_of_one_that_decides_every_morpheme_afresh(analyzer: Analyzer, text: str) -> None:
+    """The analyzer remembers what each dictionary entry and spelling became; a spelling met
+    before in another case or width, or a word outside the dictionary, must not borrow another's."""
+    assert analyzer.texts(text) == Analyzer(remember=0).texts(text)
+    assert [(t.text, t.start, t.end) for t in analyzer.words(text)] == [(t.text, t.start, t.end) for t in Analyzer(remember=0).words(text)]

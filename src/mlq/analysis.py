@@ -33,6 +33,9 @@ from sudachipy import Dictionary, Morpheme, SplitMode, Tokenizer
 #: The analyses a text goes through (each field of the index is made by one of them).
 ANALYSES = ("words", "bigrams")
 
+# How many morphemes' decisions an analyzer keeps (a few MB; the common words are met again
+# at once after it is emptied).
+_DECIDED_MAX = 1 << 16
 # Sudachi refuses inputs over about 49 KB; 4,000 characters are at most 16 KB of UTF-8.
 _SUDACHI_MAX_CHARS = 4000
 _CHUNK_BREAK = re.compile(r"\n|[。．！？!?]\s*|\s+")
@@ -143,8 +146,10 @@ def _dictionary_version() -> str:
 class Analyzer:
     """Turns text into the terms of each field. Cheap to create; the dictionary is shared."""
 
-    def __init__(self, settings: AnalyzerSettings = AnalyzerSettings()) -> None:
+    def __init__(self, settings: AnalyzerSettings = AnalyzerSettings(), remember: int = _DECIDED_MAX) -> None:
+        """``remember``: how many morphemes' decisions (see :meth:`_decide`) to keep, 0 for none."""
         self.settings = settings
+        self._remember = remember
         self._mode = getattr(SplitMode, settings.split_mode)
         self._tokenizer = _dictionary().tokenizer(self._mode, fields={"pos", "normalized_form"})
         self._dropped = frozenset(settings.dropped_pos)
@@ -152,6 +157,8 @@ class Analyzer:
         self._filler_pos = tuple(tuple(pos.split(",")) for pos in settings.filler_pos)
         self._stem = _stemmer(settings.latin_stemmer).stemWord if settings.latin_stemmer else None
         self._short_units: Tokenizer | None = None  # made when a query first needs it
+        #: (word id, surface) → what :meth:`_decide` made of it: a cache, emptied when full.
+        self._decided: dict[tuple[int, str], tuple[str, bool]] = {}
 
     def _is_dropped(self, pos_id: int) -> bool:
         # A cache by part-of-speech id: building the POS tuple of every morpheme costs more
@@ -185,7 +192,7 @@ class Analyzer:
         """The texts of :meth:`analyze`'s terms, without their spans: what indexing needs,
         at a fraction of the cost."""
         return {
-            "words": [form for form, _, _ in self._kept(text)],
+            "words": [form for form, _, _, kept in self._morphemes(text) if kept],
             "bigrams": bigram_texts(text, self.settings.latin_bigrams),
         }
 
@@ -242,19 +249,31 @@ class Analyzer:
         units = [normalize(m.surface())[0] for m in self._short_units.tokenize(surface)]
         return [unit for unit in units if len(unit) > 1] if len(units) > 1 else []
 
-    def _kept(self, text: str) -> Iterator[tuple[str, Morpheme, int]]:
-        """Each morpheme indexed, with its form and the offset of the chunk it came from."""
-        return ((form, morpheme, offset) for form, morpheme, offset, kept in self._morphemes(text) if kept)
-
     def _morphemes(self, text: str) -> Iterator[tuple[str, Morpheme, int, bool]]:
-        """Every morpheme with its form, its chunk's offset, and whether it is indexed: not a
-        dropped part of speech, and not blank. The one place that decides what the words
-        field holds, for indexing, searching and `mlq analyze` alike."""
+        """Every morpheme with its form, its chunk's offset, and whether it is indexed. What a
+        morpheme becomes is decided once per dictionary entry and spelling (see
+        :meth:`_decide`), then looked up: asking Sudachi for a normalized form and a part of
+        speech, and checking them, costs more than the lookup (bench/speed.py's build part)."""
+        decided = self._decided
         for offset, chunk in _chunks(text, _SUDACHI_MAX_CHARS):
             for morpheme in self._tokenizer.tokenize(chunk, self._mode):
-                form = self._form(morpheme)
-                kept = not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
-                yield form, morpheme, offset, kept
+                key = (morpheme.word_id(), morpheme.surface())
+                found = decided.get(key)
+                if found is None:
+                    found = self._decide(morpheme)
+                    if len(decided) >= self._remember:
+                        decided.clear()
+                    if self._remember:
+                        decided[key] = found
+                yield found[0], morpheme, offset, found[1]
+
+    def _decide(self, morpheme: Morpheme) -> tuple[str, bool]:
+        """A morpheme's form, and whether it is indexed: not a dropped part of speech, and not
+        blank. The one place that decides what the words field holds, for indexing, searching
+        and `mlq analyze` alike. It depends on the morpheme's dictionary entry (its word id,
+        which for a word outside the dictionary says its part of speech) and spelling only."""
+        form = self._form(morpheme)
+        return form, not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
 
 
 #: The most characters between two query words that still join them (の, には, を…).

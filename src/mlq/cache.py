@@ -168,9 +168,9 @@ def _files_read(record: dict[str, str]) -> tuple[FileTable, list[int]]:
     if len(numbers) != 3 * n or len(raw["sha256"]) != 64 * n:
         raise ValueError("the record of the files is not as mlq wrote it")
     digits = raw["sha256"].decode("ascii")
-    hashes = [digits[i : i + 64] for i in range(0, 64 * n, 64)]
+    hashes = [h if h != _NO_HASH else "" for h in (digits[i : i + 64] for i in range(0, 64 * n, 64))]
     values = numbers.tolist()
-    return FileTable(paths, values[:n], values[n : 2 * n], [h if h != _NO_HASH else "" for h in hashes]), values[2 * n :]
+    return FileTable(paths, values[:n], values[n : 2 * n], hashes), values[2 * n :]
 
 
 _NO_HASH = " " * 64
@@ -339,13 +339,11 @@ def _compared(manifest: Manifest, met: Iterator[tuple[str, str]], folders: dict[
 
 
 def _now(path: str, recorded: SourceFile, stat: os.stat_result | None) -> SourceFile | None:
-    """The file as it is now (``stat``: None if it could not be) if its content is what was
-    recorded, else None."""
+    """The file as it is now, its ``stat`` (None if it could not be) not the recorded size and
+    time, if its content is still what was recorded (only touched), else None."""
     unreadable = recorded if recorded.size == -1 else None  # as it was, if it was unreadable then
     if stat is None:
         return unreadable
-    if stat.st_size == recorded.size and stat.st_mtime_ns == recorded.mtime_ns:
-        return recorded
     try:
         digest = sha256(Path(path).read_bytes())
     except OSError:
