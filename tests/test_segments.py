@@ -155,18 +155,52 @@ def test_a_merge_makes_one_index_that_answers_the_same_and_lists_no_folder(
     entry = entry_dir(root.resolve())
     assert len(open_corpus(root, jobs=1).index.segments) == 3
     with cache.lock(entry):  # another mlq is building: its build will stand, not a merge
-        assert cache.merge(entry, open_corpus(root, jobs=1).index.settings) is False
+        assert cache.merge(entry, open_corpus(root, jobs=1).index.settings) is None
     walks: list[Path] = []
     walk = cache.walk
     monkeypatch.setattr(cache, "walk", lambda root, *rest: walks.append(root) or walk(root, *rest))
     settings = open_corpus(root, jobs=1).index.settings
     assert walks == []  # the folders' listing holds before the merge...
-    assert cache.merge(entry, settings) is True
+    assert cache.merge_due(open_corpus(root, jobs=1).index) == "all"  # small enough to read without numpy
+    assert cache.merge(entry, settings) == "all"
     merged = open_corpus(root, jobs=1)
     assert merged.built is None and merged.index.segments == () and walks == []  # ... and after it
     assert cache.verify(entry) == [] and len(list(entry.glob("build-*"))) == 1
     _assert_same(merged, _clean(root, tmp_path / "clean"))
-    assert cache.merge(entry, settings) is False  # one index: nothing to merge
+    assert cache.merge(entry, settings) is None  # one index: nothing to merge
+
+
+def test_a_large_index_merges_its_small_segments_among_themselves_and_keeps_the_large_one(
+    segmented: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past half the segments a build would allow itself, a merge after the answer folds the
+    small ones into one, leaving the first (large) segment's files as they were: hard links to
+    the same arrays. Below that, nothing is merged."""
+    monkeypatch.setattr(cache, "PLAIN_MAX_PASSAGES", 0)  # every index is large
+    monkeypatch.setattr(cache, "MAX_SEGMENTS", 6)  # a build merges past 6; after an answer, past 3
+    monkeypatch.setattr(cache, "MERGE_SHARE", 0.9)
+    root = _corpus(tmp_path)
+    open_corpus(root, jobs=1)
+    entry = entry_dir(root.resolve())
+    first = entry / (entry / "current").read_text().strip()
+    inodes = {p.name: p.stat().st_ino for p in first.glob("*.npy") if not p.name.startswith("composition")}
+    assert len(inodes) > 5
+    for k, words in [(3, "ユニコーン企業"), (11, "面接 メモ")]:
+        _edit_one(root, k, words)
+        open_corpus(root, jobs=1)
+    settings = open_corpus(root, jobs=1).index.settings
+    assert cache.merge_due(open_corpus(root, jobs=1).index) is None and cache.merge(entry, settings) is None  # 3 segments
+    _edit_one(root, 17, "ビザ 論文")
+    edited = open_corpus(root, jobs=1)
+    assert len(edited.index.segments) == 4 and cache.merge_due(edited.index) == "small"
+    assert cache.merge(entry, settings) == "small"
+    after = open_corpus(root, jobs=1)
+    assert after.built is None and len(after.index.segments) == 2
+    assert [len(s.index.documents) for s in after.index.segments][1] == 3  # the three edited files
+    build = entry / (entry / "current").read_text().strip()
+    assert {name: (build / name).stat().st_ino for name in inodes} == inodes  # the large segment: not rewritten
+    _assert_same(after, _clean(root, tmp_path / "clean"))
+    assert cache.verify(entry) == []
 
 
 def test_a_search_that_leaves_segments_merges_them_after_it_answers(tmp_path: Path) -> None:

@@ -887,6 +887,10 @@ MAX_SEGMENTS = 8
 #: ... and once they hold more than this share of the documents, or an edit analyses more
 #: than this share of the files, a build merges everything into one index again.
 MERGE_SHARE = 0.125
+#: Those are the limits a build keeps to itself, merging before it answers. After a command
+#: has answered, a process of its own merges at this fraction of them (see :func:`merge_due`),
+#: so that, where it can run, an edit's search seldom waits for a merge.
+EARLY = 0.5
 
 
 def _edit(
@@ -927,35 +931,57 @@ def _edit(
     return index
 
 
-def merge(entry: Path, settings: IndexSettings) -> bool:
-    """Merge the segments of ``entry``'s live build into one index and make that the live build,
-    with the listing recorded for the build it replaces (so the next search lists no folder):
-    the same hits and scores, read faster. False, doing nothing, when there is nothing to merge or
-    another mlq holds the lock (it is building: what it publishes stands). Changes to the corpus
-    since the live build are for the next search to find, as without a merge."""
+def merge_due(index: CorpusIndex) -> str | None:
+    """The merge the tiered policy asks of ``index`` once a command has answered: ``"all"``
+    segments into one index, where the index is small enough to be read without numpy when
+    whole (see :data:`PLAIN_MAX_PASSAGES`; in segments it is read with numpy, and the edit that
+    made them was worth its speed once) or its small segments hold :data:`EARLY` ×
+    :data:`MERGE_SHARE` of the documents; ``"small"`` segments (those after the first) into
+    one, past :data:`EARLY` × :data:`MAX_SEGMENTS` of them; None while neither holds."""
+    if not index.segments:
+        return None
+    if len(index.passages) <= PLAIN_MAX_PASSAGES:
+        return "all"
+    if sum(s.live for s in index.segments[1:]) > EARLY * MERGE_SHARE * len(index.documents):
+        return "all"
+    if len(index.segments) > max(2, int(EARLY * MAX_SEGMENTS)):
+        return "small"
+    return None
+
+
+def merge(entry: Path, settings: IndexSettings) -> str | None:
+    """Merge the segments of ``entry``'s live build as :func:`merge_due` asks, and make that the
+    live build, with the listing recorded for the build it replaces (so the next search lists no
+    folder): the same hits and scores, read faster. The merge made (``"all"`` or ``"small"``),
+    or None, doing nothing, when none is due or another mlq holds the lock (it is building: what
+    it publishes stands). Changes to the corpus since the live build are for the next search to
+    find, as without a merge."""
     with lock(entry, blocking=False) as held:
         if not held:
-            return False
+            return None
         index, manifest = load(entry, settings)
-        if not index.segments:
-            return False
+        due = merge_due(index)
+        if due is None:
+            return None
         listing = read_listing(entry, manifest)
         started = time.perf_counter()
-        whole = merged(index)
-        published = save(entry, whole, time.perf_counter() - started)
+        if due == "all":
+            published = save(entry, merged(index), time.perf_counter() - started)
+        else:
+            tail = merged_tail(index, _segment_name())
+            published = save_segments(entry, tail, time.perf_counter() - started, (entry / index.build, manifest))
         if listing:
             write_listing(entry, published, listing)
-    return True
+    return due
 
 
 def merge_later(index: CorpusIndex) -> bool:
     """Merge the segments of ``index``'s cache entry (see :func:`merge`) in a process of its own
-    that outlives this one, when that makes later searches faster: an index small enough to be
-    read without numpy (see :data:`PLAIN_MAX_PASSAGES`) is read with it while it is in segments,
-    and the edit that made them was worth its speed once. Call it when the answer has been
-    written: the child lets go of the terminal and pipes at once, so ``mlq search … | head`` ends
-    when the search does. Where there is no ``fork``, the segments wait for a later build."""
-    if not index.segments or len(index.passages) > PLAIN_MAX_PASSAGES or not hasattr(os, "fork"):
+    that outlives this one, when the policy asks for a merge (see :func:`merge_due`). Call it
+    when the answer has been written: the child lets go of the terminal and pipes at once, so
+    ``mlq search … | head`` ends when the search does. Where there is no ``fork``, the segments
+    wait for a later build, which merges at the limits themselves."""
+    if merge_due(index) is None or not hasattr(os, "fork"):
         return False
     entry = entry_dir(Path(index.root), selection=index.settings.selection)
     for stream in (sys.stdout, sys.stderr):
