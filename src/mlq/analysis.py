@@ -35,7 +35,7 @@ ANALYSES = ("words", "bigrams")
 
 # How many morphemes' decisions an analyzer keeps (a few MB; the common words are met again
 # at once after it is emptied).
-_DECIDED_MAX = 1 << 16
+_DECIDED_MAX = 1 << 13
 # Sudachi refuses inputs over about 49 KB; 4,000 characters are at most 16 KB of UTF-8.
 _SUDACHI_MAX_CHARS = 4000
 _CHUNK_BREAK = re.compile(r"\n|[。．！？!?]\s*|\s+")

@@ -178,14 +178,16 @@ class Gathered:
     time (:func:`assemble_field`), each sorted on its own: a build never holds a sorted copy of
     all of a field's entries, nor the texts of every file's terms."""
 
-    #: Entries held back before they are put in their buckets (few, large pieces).
-    PENDING = 1 << 20
+    #: Entries held back before they are put in their buckets (few, large pieces). Each field
+    #: holds up to this and :data:`SPILL` entries (~14 bytes each) while files are analysed:
+    #: their sum over the fields is most of what a build's own process grows by (bench/index.py).
+    PENDING = 1 << 18
     #: Term texts held back before they are brought down to one each: the same terms come
     #: again file after file, so this bounds what they cost.
     PENDING_TEXTS = 1 << 16
     #: With a ``scratch`` folder, once it holds this many entries, its buckets go to files there
     #: (one a bucket, appended to), so that a large corpus's counts do not stay in memory.
-    SPILL = 1 << 20
+    SPILL = 1 << 18
 
     def __init__(self, scratch: Path | None = None) -> None:
         self._pending: list[Entries] = []
