@@ -13,6 +13,7 @@ import pytest
 from conftest import split_essays
 
 from mlq import cache, open_corpus
+from mlq import corpus as corpus_module
 from mlq import index as index_module
 from mlq.corpus import corpus_files
 
@@ -27,10 +28,14 @@ def _aged(root: Path) -> None:
         os.utime(root / ".mlqignore", ns=(past, past))
 
 
-@pytest.fixture()
-def notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[bool]]:
+@pytest.fixture(params=["one process", "stats shared"])
+def notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> tuple[Path, list[bool]]:
     """A corpus of 60 files in subfolders, indexed, with its folders aged; and the record of
-    each freshness check: True where the recorded listing held (no folder was listed)."""
+    each freshness check: True where the recorded listing held (no folder was listed). Each
+    test runs twice: statting every file in this process, and sharing the stats with a forked
+    one as a large corpus does (see :func:`mlq.corpus.stat_many`)."""
+    if request.param == "stats shared":
+        monkeypatch.setattr(corpus_module, "STAT_SHARED_FROM", 2)
     root = split_essays(tmp_path / "notes")
     (root / "deep" / "er").mkdir(parents=True)
     (root / "deep" / "er" / "leaf.md").write_text("# 葉\n\n深いフォルダのメモ。\n", encoding="utf-8")
@@ -55,18 +60,36 @@ def test_an_unchanged_corpus_lists_no_folder(notes: tuple[Path, list[bool]]) -> 
     assert checks == [True]
 
 
+@pytest.mark.parametrize("where", ["first", "last"])
 def test_a_file_edited_in_place_deep_down_is_seen_without_listing_folders(
-    notes: tuple[Path, list[bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    notes: tuple[Path, list[bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
+    """The first file in the index's order (deep/er/leaf.md) or the last: with the stats
+    shared, one is statted by this process and the other by the forked one."""
     root, checks = notes
-    leaf = root / "deep" / "er" / "leaf.md"
-    with open(leaf, "r+", encoding="utf-8") as file:  # in place: the folder's time stays
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md"))
+    edited = root / files[0 if where == "first" else -1]
+    with open(edited, "r+", encoding="utf-8") as file:  # in place: the folder's time stays
         file.seek(0, os.SEEK_END)
         file.write("\n追記: ユニコーン企業の面接。\n")
     searcher = open_corpus(root, jobs=1)
     assert checks[0] is True and searcher.built is not None and searcher.built.analysed_files == 1
     hits = _same_as_fresh_build(root, "ユニコーン", tmp_path, monkeypatch)
-    assert hits and hits[0].doc_id == "deep/er/leaf"
+    assert hits and hits[0].doc_id == edited.relative_to(root).with_suffix("").as_posix()
+
+
+def test_shared_stats_are_the_stats_of_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = []
+    for k in range(41):
+        path = tmp_path / f"f{k}.md"
+        if k % 7:  # every seventh is missing
+            path.write_text("x" * k, encoding="utf-8")
+            os.utime(path, ns=(k * 1_000_000_007, k * 1_000_000_007))
+        paths.append(str(path))
+    monkeypatch.setattr(corpus_module, "STAT_SHARED_FROM", 2)
+    sizes, times = corpus_module.stat_many(paths)
+    assert list(sizes) == [k if k % 7 else -1 for k in range(41)]
+    assert list(times) == [k * 1_000_000_007 if k % 7 else -1 for k in range(41)]
 
 
 @pytest.mark.parametrize("change", ["added", "removed", "renamed folder", "ignore file"])

@@ -36,7 +36,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Sequence
 from ._numpy import np
 from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
-from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, walk
+from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, stat_many, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
@@ -295,10 +295,12 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
     :func:`read_listing`)."""
     if recorded and _listing_holds(corpus_root, recorded):
         prefix = str(corpus_root) + os.sep
-        met: Iterator[tuple[str, str]] = ((relative, prefix + relative) for relative in FileTable.of(manifest.files).paths)
+        paths = FileTable.of(manifest.files).paths
+        sizes, times = stat_many([prefix + relative for relative in paths])
+        met: Iterator[tuple[str, str, tuple[int, int]]] = ((relative, prefix + relative, now) for relative, *now in zip(paths, sizes, times))
         return _compared(manifest, met, recorded["folders"])
     listing = listing_started(corpus_root)
-    walked = ((relative, entry.path) for relative, entry in walk(corpus_root, selection, listing["folders"]))
+    walked = ((relative, entry.path, _stat(entry.path)) for relative, entry in walk(corpus_root, selection, listing["folders"]))
     trusted = listing["folders"]  # filled as the walk goes: the dict is read after it
     found = _compared(manifest, walked, trusted)
     newest = max(listing["folders"].values(), default=0)
@@ -307,25 +309,30 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
     return dataclasses.replace(found, listing=listing if found.reason is None else None)
 
 
-def _compared(manifest: Manifest, met: Iterator[tuple[str, str]], folders: dict[str, int]) -> Staleness:
-    """:func:`staleness` over the files ``met`` (relative path, path), all that the corpus holds,
-    in folders whose times are ``folders``."""
+def _stat(path: str) -> tuple[int, int]:
+    """A file's size and modification time (ns), as :func:`mlq.corpus.stat_many` gives them."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return -1, -1
+    return found.st_size, found.st_mtime_ns
+
+
+def _compared(manifest: Manifest, met: Iterator[tuple[str, str, tuple[int, int]]], folders: dict[str, int]) -> Staleness:
+    """:func:`staleness` over the files ``met`` (relative path, path, size and time now), all
+    that the corpus holds, in folders whose times are ``folders``."""
     files = FileTable.of(manifest.files)
     unseen = dict(zip(files.paths, range(len(files))))  # those not met yet in the folder
     sizes, mtimes = files.sizes, files.mtimes
     added, changed, touched = 0, [], {}
-    for relative, path in met:  # compared as met: no list of them all
+    for relative, path, (size, mtime) in met:  # compared as met: no list of them all
         i = unseen.pop(relative, None)
         if i is None:
             added += 1
             continue
-        try:
-            stat = os.stat(path)
-        except OSError:
-            stat = None
-        if stat is not None and stat.st_size == sizes[i] and stat.st_mtime_ns == mtimes[i]:
+        if size == sizes[i] and mtime == mtimes[i]:
             continue  # most files, most of the time: no record made
-        now = _now(path, files[i], stat)
+        now = _now(path, files[i], None if size < 0 else (size, mtime))
         if now is None:
             changed.append(relative)
         elif now != files[i]:
@@ -338,9 +345,9 @@ def _compared(manifest: Manifest, met: Iterator[tuple[str, str]], folders: dict[
     return Staleness(None)
 
 
-def _now(path: str, recorded: SourceFile, stat: os.stat_result | None) -> SourceFile | None:
-    """The file as it is now, its ``stat`` (None if it could not be) not the recorded size and
-    time, if its content is still what was recorded (only touched), else None."""
+def _now(path: str, recorded: SourceFile, stat: tuple[int, int] | None) -> SourceFile | None:
+    """The file as it is now, its size and time ``stat`` (None if it could not be statted) not
+    the recorded ones, if its content is still what was recorded (only touched), else None."""
     unreadable = recorded if recorded.size == -1 else None  # as it was, if it was unreadable then
     if stat is None:
         return unreadable
@@ -350,7 +357,7 @@ def _now(path: str, recorded: SourceFile, stat: os.stat_result | None) -> Source
         return unreadable
     if digest != recorded.sha256:
         return None
-    return SourceFile(recorded.path, stat.st_size, stat.st_mtime_ns, digest)
+    return SourceFile(recorded.path, *stat, digest)
 
 
 def load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
