@@ -222,15 +222,16 @@ def _ignore_state(corpus_root: Path) -> list[int] | None:
     return [stat.st_size, stat.st_mtime_ns]
 
 
-def _listing_holds(corpus_root: Path, listing: dict[str, Any]) -> bool:
+def _listing_holds(corpus_root: Path, listing: dict[str, Any], times: Sequence[int]) -> bool:
     """Whether ``listing`` is still the corpus's, folder for folder (see
-    :func:`mlq.corpus.listing_unchanged`), and the ignore file as it was."""
+    :func:`mlq.corpus.listing_unchanged`; ``times``: its folders' times now), and the ignore
+    file as it was."""
     if not listing or not listing.get("folders"):
         return False
     ignore = listing["ignore"]
     if _ignore_state(corpus_root) != ignore or (ignore is not None and ignore[1] >= listing["trusted_before"]):
         return False
-    return listing_unchanged(corpus_root, listing["folders"], listing["trusted_before"])
+    return listing_unchanged(listing["folders"], listing["trusted_before"], times)
 
 
 def write_listing(entry: Path, manifest: Manifest, listing: dict[str, Any]) -> None:
@@ -293,12 +294,16 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
     entry added, removed or renamed in any), only the recorded files are looked at; otherwise
     every folder is listed. ``recorded`` is the listing recorded for this build, if any (see
     :func:`read_listing`)."""
-    if recorded and _listing_holds(corpus_root, recorded):
+    if recorded and recorded.get("folders"):
+        # The recorded folders and files statted at once (a large corpus shares them with a
+        # second process: see stat_many); the files' figures count only if the folders hold.
         prefix = str(corpus_root) + os.sep
-        paths = FileTable.of(manifest.files).paths
-        sizes, times = stat_many([prefix + relative for relative in paths])
-        met: Iterator[tuple[str, str, tuple[int, int]]] = ((relative, prefix + relative, now) for relative, *now in zip(paths, sizes, times))
-        return _compared(manifest, met, recorded["folders"])
+        folders, paths = recorded["folders"], FileTable.of(manifest.files).paths
+        sizes, times = stat_many([*(prefix + relative if relative else str(corpus_root) for relative in folders), *(prefix + r for r in paths)])
+        if _listing_holds(corpus_root, recorded, times[: len(folders)]):
+            now = zip(paths, sizes[len(folders) :], times[len(folders) :])
+            met: Iterator[tuple[str, str, tuple[int, int]]] = ((relative, prefix + relative, (size, mtime)) for relative, size, mtime in now)
+            return _compared(manifest, met, folders)
     listing = listing_started(corpus_root)
     walked = ((relative, entry.path, _stat(entry.path)) for relative, entry in walk(corpus_root, selection, listing["folders"]))
     trusted = listing["folders"]  # filled as the walk goes: the dict is read after it
