@@ -146,10 +146,13 @@ def _dictionary_version() -> str:
 class Analyzer:
     """Turns text into the terms of each field. Cheap to create; the dictionary is shared."""
 
-    def __init__(self, settings: AnalyzerSettings = AnalyzerSettings(), remember: int = _DECIDED_MAX) -> None:
-        """``remember``: how many morphemes' decisions (see :meth:`_decide`) to keep, 0 for none."""
+    def __init__(self, settings: AnalyzerSettings = AnalyzerSettings(), remember: int = _DECIDED_MAX, spellings: bool = False) -> None:
+        """``remember``: how many morphemes' decisions (see :meth:`_decide`) to keep, 0 for
+        none; ``spellings``: whether to note the words written otherwise than their terms (see
+        :meth:`take_spellings`), as a build does."""
         self.settings = settings
         self._remember = remember
+        self._noting = spellings
         self._mode = getattr(SplitMode, settings.split_mode)
         self._tokenizer = _dictionary().tokenizer(self._mode, fields={"pos", "normalized_form"})
         self._dropped = frozenset(settings.dropped_pos)
@@ -159,6 +162,7 @@ class Analyzer:
         self._short_units: Tokenizer | None = None  # made when a query first needs it
         #: (word id, surface) → what :meth:`_decide` made of it: a cache, emptied when full.
         self._decided: dict[tuple[int, str], tuple[str, bool]] = {}
+        self._spellings: set[tuple[str, str]] = set()  # see take_spellings
 
     def _is_dropped(self, pos_id: int) -> bool:
         # A cache by part-of-speech id: building the POS tuple of every morpheme costs more
@@ -273,7 +277,20 @@ class Analyzer:
         and `mlq analyze` alike. It depends on the morpheme's dictionary entry (its word id,
         which for a word outside the dictionary says its part of speech) and spelling only."""
         form = self._form(morpheme)
-        return form, not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
+        kept = not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
+        if kept and self._noting:
+            spelling = normalize(morpheme.surface())[0]
+            if spelling != form:
+                self._spellings.add((form, spelling))
+        return form, kept
+
+    def take_spellings(self) -> list[tuple[str, str]]:
+        """The ``(term, spelling)`` pairs met since the last call, where a word indexed was
+        written otherwise than its term (NFKC, lower-cased; see :mod:`mlq.spellings`). Each is
+        met once at least in every text that holds it, unless it was met before in the
+        analyzer's life: a build takes them after each file with a new analyzer."""
+        taken, self._spellings = sorted(self._spellings), set()
+        return taken
 
 
 #: The most characters between two query words that still join them (の, には, を…).

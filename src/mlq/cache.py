@@ -41,9 +41,10 @@ from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
 from .segments import Segment, applied, compose, merged, merged_tail
+from .spellings import Spellings
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 17
+FORMAT_VERSION = 18
 
 _POINTER = "current"
 _LOCK = "lock"
@@ -438,7 +439,8 @@ def _index_of(
         except (KeyError, TypeError, ValueError) as error:
             raise CacheError(f"damaged cache entry ({name}: {error})") from None
     bm25 = Index(fields, dict(settings.weights), len(passages))
-    return CorpusIndex(root, documents, FileTable.of(files), tuple(file_documents), passages, bm25, settings)
+    spellings = Spellings.from_arrays(arrays, backend)
+    return CorpusIndex(root, documents, FileTable.of(files), tuple(file_documents), passages, bm25, settings, spellings=spellings)
 
 
 #: Up to this many passages, an index is read without numpy (see :func:`_map_plainly`): on
@@ -494,6 +496,7 @@ def _arrays_of(index: CorpusIndex, prefix: str = "") -> dict[str, np.ndarray]:
     arrays.update({"texts": documents.blob, "texts.offsets": documents.offsets})
     for name, field in index.bm25.fields.items():
         arrays.update({f"{name}.{part}": array for part, array in field.arrays().items()})
+    arrays.update(index.spellings.arrays())
     return {prefix + name: np.ascontiguousarray(array) for name, array in arrays.items()}
 
 

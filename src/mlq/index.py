@@ -38,6 +38,8 @@ from .errors import MlqError
 from .passages import Passage
 from .postings import offsets_array
 from .records import JSONL_SUFFIXES
+from .spellings import NONE as NO_SPELLINGS
+from .spellings import Spellings
 
 if TYPE_CHECKING:
     from .ingest import FileAnalysis
@@ -234,6 +236,9 @@ class CorpusIndex:
     #: The cache's build folder it was read from ("" if built by this process): what an edit
     #: checks is still the live one before it writes segments beside it (see :mod:`mlq.cache`).
     build: str = field(default="", compare=False)
+    #: The words its passages have written otherwise than their terms (see :mod:`mlq.spellings`),
+    #: and maybe some that passages since replaced had.
+    spellings: Spellings = field(default=NO_SPELLINGS, compare=False, repr=False)
 
     def file_rows(self) -> Iterator[tuple[SourceFile, range]]:
         """Each file with the rows of its documents."""
@@ -578,6 +583,7 @@ class _Assembly:
         self.moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied
         self.total = 0
         self.bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
+        self.spellings: list[tuple[str, str]] = list(previous.spellings.pairs()) if previous else []
 
     def _claim(self, doc_id: str, relative: str) -> bool:
         if doc_id in self.owner:
@@ -639,7 +645,8 @@ class _Assembly:
             for k, piece in enumerate(counts.pieces):
                 self.gathered[name].add(_placed(piece, numbers), None if k else counts.texts)
             self.document_lengths[name].append((numbers, counts.lengths))
-        self.fresh.append((replace(item, documents=(), fields={}, texts=()), places))
+        self.spellings += item.spellings
+        self.fresh.append((replace(item, documents=(), fields={}, texts=(), spellings=()), places))
 
     def finish(self) -> CorpusIndex:
         previous, fresh = self.previous, self.fresh
@@ -691,7 +698,8 @@ class _Assembly:
         fields.update(about.assemble(self.gathered, self.document_lengths))
         bm25 = Index({name: fields[name] for name in dict(self.settings.weights)}, dict(self.settings.weights), len(passages))
         documents = DocumentTable.build(self.documents)
-        return CorpusIndex(str(self.root), documents, tuple(self.files), tuple(self.file_documents), passages, bm25, self.settings, len(fresh))
+        spellings = Spellings.of(self.spellings)
+        return CorpusIndex(str(self.root), documents, tuple(self.files), tuple(self.file_documents), passages, bm25, self.settings, len(fresh), spellings=spellings)
 
 
 #: Document fields that count the words of the file's path.

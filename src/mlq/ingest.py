@@ -74,6 +74,9 @@ class FileAnalysis:
     #: Each document's text as the index stores it (see :func:`mlq.index.pack_text`), packed
     #: here, in the worker: the documents themselves come without their texts.
     texts: tuple[bytes, ...] = ()
+    #: Words met written otherwise than their terms (see :mod:`mlq.spellings`), here or, the
+    #: first time, in a file analysed before it by the same analyzer.
+    spellings: tuple[tuple[str, str], ...] = ()
 
 
 def analyze_file(
@@ -141,6 +144,7 @@ def analyze_documents(
         fields,
         warnings if part == 0 else (),
         tuple(pack_text(document.text) for document in documents) if part == 0 else (),
+        tuple(analyzer.analyzer.take_spellings()),
     )
 
 
@@ -164,7 +168,7 @@ def join_parts(parts: Sequence[FileAnalysis]) -> FileAnalysis:
             np.concatenate([c.lengths for c in counts]),
             TermTexts.concatenate([c.texts for c in counts]),
         )
-    return replace(parts[0], fields=fields)
+    return replace(parts[0], fields=fields, spellings=tuple(pair for part in parts for pair in part.spellings))
 
 
 class PassageAnalyzer:
@@ -172,7 +176,7 @@ class PassageAnalyzer:
     document's field (see :class:`Headers`)."""
 
     def __init__(self, settings: AnalyzerSettings, headers: Headers) -> None:
-        self.analyzer = Analyzer(settings)
+        self.analyzer = Analyzer(settings, spellings=True)
         self.headers = headers
         self._header_terms: dict[str, dict[str, list[str]]] = {}  # of the current document, by section
 

@@ -425,12 +425,16 @@ class Searcher:
         """Spans of ``text`` that match ``words``: the analysed words whose term is one of
         theirs, and every place that holds one's surface whole, merged where they touch or
         overlap. The passage is analysed again rather than storing every term's span in the
-        index: the analyzer is deterministic, and it is only the few passages shown. A query's
-        parts and joins are not shown: they never make a match."""
+        index (the analyzer is deterministic, and it is only the few passages shown), unless
+        the index's spellings show that the analysis could add no span to the surfaces' (see
+        :meth:`_needs_analysis`). A query's parts and joins are not shown: they never make a
+        match."""
         words = [word for word in words if word.matches]
-        terms = {word.term for word in words}
-        spans = [(term.start, term.end) for term in self.analyzer.words(text) if term.text in terms]
         normalized, starts, ends = normalize(text)
+        spans = []
+        if self._needs_analysis(normalized, words):
+            terms = {word.term for word in words}
+            spans = [(term.start, term.end) for term in self.analyzer.words(text) if term.text in terms]
         for surface in {word.surface for word in words if word.bigrams}:
             spans += [(starts[i], ends[j - 1]) for i, j in surface_spans(normalized, surface)]
         merged: list[tuple[int, int]] = []
@@ -440,6 +444,25 @@ class Searcher:
             else:
                 merged.append((start, end))
         return tuple(merged)
+
+    def _needs_analysis(self, normalized: str, words: Sequence[QueryWord]) -> bool:
+        """Whether analysing a passage (``normalized``: its text as :func:`normalize` has it)
+        could find a word of ``words`` where its surface does not stand: a word analysed has
+        its term written as the term or as one of the term's spellings in the index (see
+        :mod:`mlq.spellings`), so where the passage holds none but the query's own, each place
+        of the word is a place of that surface, which :func:`surface_spans` finds — anywhere
+        for Japanese script; for a surface with a Latin letter or digit at an end, only at a
+        word's edges, so there every place it stands must be one."""
+        for word in words:
+            if word.term is None or not word.bigrams:
+                return True
+            others = self.index.spellings.forms(word.term) | {word.term}
+            others.discard(word.surface)
+            if any(other in normalized for other in others):
+                return True
+            if _occurrences(normalized, word.surface) != sum(1 for _ in surface_spans(normalized, word.surface)):
+                return True
+        return False
 
     def resolve(self, ref: str) -> tuple[Document, int | None]:
         """A document and passage number from what a person types (see :mod:`mlq.lookup`)."""
@@ -475,3 +498,12 @@ def open_corpus(
         settings = settings_for(root)
     index, built = cache.open_index(root, settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=notice)
     return Searcher(index, built=built)
+
+
+def _occurrences(text: str, surface: str) -> int:
+    """How many times ``surface`` stands in ``text``, overlapping ones too."""
+    count, at = 0, text.find(surface)
+    while at >= 0:
+        count += 1
+        at = text.find(surface, at + 1)
+    return count

@@ -30,6 +30,7 @@ from .corpus import Document, FileTable, SourceFile
 from .fields import field as field_named
 from .scoring import FieldStats, raw_idf, weights
 from .index import CorpusIndex, Delta, IndexSettings, PassageTable
+from .spellings import Spellings
 
 
 @dataclass(frozen=True)
@@ -412,4 +413,4 @@ def compose(
         lengths = Numbering.spread([f.lengths for f in own], numbers, size)
         fields[name] = ComposedField(list(zip(own, numbers)), lengths, stats[name], settings.params(name), term_counts[name])
     bm25 = Index(fields, dict(settings.weights), passage_total)
-    return CorpusIndex(segments[0].index.root, ComposedDocuments(segments), FileTable.of(files), tuple(file_documents), passages, bm25, settings, segments=tuple(segments))  # type: ignore[arg-type]
+    return CorpusIndex(segments[0].index.root, ComposedDocuments(segments), FileTable.of(files), tuple(file_documents), passages, bm25, settings, segments=tuple(segments), spellings=Spellings.combined([s.index.spellings for s in segments]))  # type: ignore[arg-type]

@@ -1,0 +1,115 @@
+"""Highlights without analysing the hits again: where the index's spellings show that Sudachi
+could find nothing the query's own surfaces do not, the highlights are those surfaces' places,
+and they must be exactly what analysing the passage gives."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mlq import bundled_corpus, open_corpus
+from mlq.analysis import normalize
+from mlq.search import Searcher, analyze_query
+
+# Words written more ways than one (サーバ/サーバー, conjugations), Latin words at and off a
+# word's edge (Python3, models), and the bundled essays' own prose.
+VARIANTS = """---
+title: 表記の揺れ
+---
+# 表記の揺れ
+
+サーバとサーバー、打込みと打ち込む。コードを使った、使う、使い方、使わない。
+Python3 と python、models と model、MLOps と ＭＬＯｐｓ。面接を受けた。インターンシップに行った。
+出来ること、できること。分かる、わかる。
+"""
+
+WORDS = ["サーバー", "サーバ", "打ち込む", "使う", "使い", "python", "model", "mlops", "面接", "インターン", "できる", "分かる", "行く", "機械学習"]
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    root = tmp_path_factory.mktemp("notes")
+    for path in bundled_corpus().glob("*.md"):
+        shutil.copyfile(path, root / path.name)
+    (root / "variants.md").write_text(VARIANTS, encoding="utf-8")
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLQ_CACHE_DIR", str(cache))
+        return open_corpus(root, jobs=1)
+
+
+def _analysed(searcher: Searcher, text: str, words) -> tuple[tuple[int, int], ...]:
+    """The highlights as analysing the passage again gives them, always."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(searcher, "_needs_analysis", lambda *args: True)
+        return searcher.highlights(text, words)
+
+
+def _query(rng: random.Random, searcher: Searcher) -> str:
+    words = rng.sample(WORDS, rng.randint(1, 3))
+    if rng.random() < 0.5:  # a piece of some passage, as a person might paste it
+        text = searcher.index.prose(rng.randrange(len(searcher.index.passages)))
+        start = rng.randrange(max(1, len(text) - 4))
+        words.append(text[start : start + rng.randint(2, 8)])
+    return " ".join(words)
+
+
+def test_a_variant_spelling_in_the_passage_is_still_highlighted(searcher: Searcher) -> None:
+    (row,) = [r for r in range(len(searcher.index.passages)) if "サーバとサーバー" in searcher.index.prose(r)]
+    text = searcher.index.prose(row)
+    for query, shown in [("サーバー", {"サーバ", "サーバー"}), ("使う", {"使っ", "使う", "使わ"}), ("python", {"python"})]:
+        words = analyze_query(searcher.analyzer, query)[1]
+        spans = searcher.highlights(text, words)
+        assert {text[start:end] for start, end in spans} >= shown, query
+        assert spans == _analysed(searcher, text, words)
+
+
+def test_a_word_written_one_way_needs_no_analysis(searcher: Searcher) -> None:
+    """面接 is written one way everywhere: no passage that holds it is analysed again, and its
+    hits still show it."""
+    words = analyze_query(searcher.analyzer, "面接")[1]
+    holding = [text for text in map(searcher.index.prose, range(len(searcher.index.passages))) if "面接" in text]
+    assert holding and not any(searcher._needs_analysis(normalize(text)[0], words) for text in holding)
+    for hit in searcher.search("面接", limit=10):
+        assert "面接" in {hit.text[start:end] for start, end in hit.highlights}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 2**32 - 1))
+def test_highlights_equal_those_of_analysing_the_passage_again(searcher: Searcher, seed: int) -> None:
+    rng = random.Random(seed)
+    query = _query(rng, searcher)
+    words = analyze_query(searcher.analyzer, query)[1]
+    passages = range(len(searcher.index.passages))
+    rows = [rng.choice(passages) for _ in range(3)] + [r for r in passages if "表記" in searcher.index.prose(r)]
+    for row in rows:
+        text = searcher.index.prose(row)
+        assert searcher.highlights(text, words) == _analysed(searcher, text, words), (query, row)
+
+
+def test_a_spelling_an_edit_brings_is_highlighted_in_segments_and_after_a_merge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlq import cache
+
+    monkeypatch.setattr(cache, "SEGMENT_MIN_PASSAGES", 0)
+    root = tmp_path / "notes"
+    root.mkdir()
+    for path in bundled_corpus().glob("*.md"):
+        shutil.copyfile(path, root / path.name)
+    (root / "new.md").write_text("# 新しいメモ\n\nサーバーの話。\n", encoding="utf-8")
+    open_corpus(root, jobs=1)
+    (root / "new.md").write_text("# 新しいメモ\n\nサーバーの話。古いサーバを捨てた。\n", encoding="utf-8")
+    edited = open_corpus(root, jobs=1)
+    assert edited.index.segments  # the edit is a segment of its own
+    entry = cache.entry_dir(root.resolve())
+    for searcher in (edited, None):
+        if searcher is None:
+            assert cache.merge(entry, edited.index.settings) == "all"
+            searcher = open_corpus(root, jobs=1)
+            assert not searcher.index.segments
+        (hit,) = [h for h in searcher.search("サーバー", limit=10) if h.doc_id == "new"]
+        assert [hit.text[s:e] for s, e in hit.highlights] == ["サーバー", "サーバ"]
