@@ -113,3 +113,12 @@ def test_a_spelling_an_edit_brings_is_highlighted_in_segments_and_after_a_merge(
             assert not searcher.index.segments
         (hit,) = [h for h in searcher.search("サーバー", limit=10) if h.doc_id == "new"]
         assert [hit.text[s:e] for s, e in hit.highlights] == ["サーバー", "サーバ"]
+
+
+def test_a_questions_filler_is_not_highlighted_unless_it_is_all_the_query(searcher: Searcher) -> None:
+    """Filler weighs nothing (see AnalyzerSettings.filler_pos): a hit shows the words that found
+    it, not every する and ない of its passage."""
+    shown = {hit.text[s:e] for hit in searcher.search("面接ではどんな質問をされますか", limit=10) for s, e in hit.highlights}
+    assert "面接" in shown and not shown & {"どんな", "さ", "され", "する", "し"}
+    alone = searcher.search("どんな", limit=3)
+    assert alone and all("どんな" in {hit.text[s:e] for s, e in hit.highlights} for hit in alone)
