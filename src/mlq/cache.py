@@ -39,7 +39,7 @@ from .scoring import FieldStats
 from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, stat_many, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
-from .index import PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
+from .index import FINISHED, PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
 from .segments import Segment, applied, compose, merged, merged_tail
 from .spellings import Spellings
 
@@ -505,12 +505,43 @@ def _stats_of(index: CorpusIndex) -> dict[str, list[float]]:
 
 
 def _write_arrays(build: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
-    """Write ``arrays`` into ``build``: their contents and arrays entries (see :class:`Manifest`)."""
+    """Write ``arrays`` into ``build``: their contents and arrays entries (see :class:`Manifest`).
+    An array the build put aside in its scratch folder (see :data:`mlq.index.FINISHED`) is that
+    file already, byte for byte: it is linked, not read into memory to be written again."""
     contents = {}
     for name, array in arrays.items():
         (build / name).parent.mkdir(parents=True, exist_ok=True)
-        contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
+        aside = _put_aside_file(array)
+        if aside is not None:
+            contents[f"{name}.npy"] = _linked(aside, build / f"{name}.npy")
+        else:
+            contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
     return contents, {name: [array.dtype.str, list(array.shape)] for name, array in arrays.items()}
+
+
+def _put_aside_file(array: np.ndarray) -> Path | None:
+    """The file of a build's scratch folder that ``array`` is the whole of, if it is one."""
+    mapped = array if isinstance(array, np.memmap) else array.base
+    if not isinstance(mapped, np.memmap) or not mapped.filename or array.shape != mapped.shape:
+        return None
+    path = Path(mapped.filename)
+    if path.parent.name != FINISHED or not path.parent.parent.name.startswith(_SCRATCH) or array.ctypes.data != mapped.ctypes.data:
+        return None
+    return path
+
+
+def _linked(source: Path, target: Path) -> list[Any]:
+    """``source`` as file ``target`` too (a hard link, or a copy where there can be none), on
+    disk, and its ``[size, sha256]``, read back in pieces."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+    with open(target, "rb") as got:
+        digest = hashlib.file_digest(got, "sha256")
+        os.fsync(got.fileno())
+        size = got.tell()
+    return [size, digest.hexdigest()]
 
 
 def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
@@ -1042,22 +1073,22 @@ def _build(
                 warn(f"{error}; rebuilding from scratch")
             listing = listing_started(root)
             index = build_index(root, settings, progress, warn, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
-    seconds = time.perf_counter() - started
-    cached = False
-    if entry is not None:
-        try:
-            if previous is not None and index.bm25 is previous.bm25:
-                manifest = refresh(entry, list(index.files))
-            elif index.segments:
-                live = (entry / previous.build, checked.manifest) if previous is not None and checked.manifest is not None else None
-                manifest = save_segments(entry, index, seconds, live)
-            else:
-                manifest = save(entry, index, seconds)
-            with contextlib.suppress(OSError):  # without it, the next check lists every folder
-                write_listing(entry, manifest, listing)
-            cached = True
-        except OSError as error:
-            _cannot_write(warn, entry, error)
+        seconds = time.perf_counter() - started
+        cached = False
+        if entry is not None:  # saved while the scratch folder is there: its finished fields are linked
+            try:
+                if previous is not None and index.bm25 is previous.bm25:
+                    manifest = refresh(entry, list(index.files))
+                elif index.segments:
+                    live = (entry / previous.build, checked.manifest) if previous is not None and checked.manifest is not None else None
+                    manifest = save_segments(entry, index, seconds, live)
+                else:
+                    manifest = save(entry, index, seconds)
+                with contextlib.suppress(OSError):  # without it, the next check lists every folder
+                    write_listing(entry, manifest, listing)
+                cached = True
+            except OSError as error:
+                _cannot_write(warn, entry, error)
     return index, BuildReport(checked.reason, seconds, cached, index.analysed_files)
 
 

@@ -557,6 +557,10 @@ def _stored_files(index: CorpusIndex) -> dict[str, list[tuple[str, range]]]:
     return stored
 
 
+#: The folder of a build's scratch folder where finished fields wait to be saved.
+FINISHED = "finished"
+
+
 class _Assembly:
     """The new index, put together file by file as the analyses come, in file order: each
     analysis is taken apart at once — its documents numbered, its passages placed, its term
@@ -568,6 +572,7 @@ class _Assembly:
 
     def __init__(self, root: Path, settings: IndexSettings, previous: CorpusIndex | None, warn: Warn | None, scratch: Path | None) -> None:
         self.root, self.settings, self.previous, self.warn = root, settings, previous, warn
+        self.scratch = scratch
         self.files: list[SourceFile] = []
         self.file_documents: list[int] = []
         self.documents: list[_Row] = []
@@ -648,6 +653,25 @@ class _Assembly:
         self.spellings += item.spellings
         self.fresh.append((replace(item, documents=(), fields={}, texts=(), spellings=()), places))
 
+    def _put_aside(self, name: str, done: FieldIndex) -> FieldIndex:
+        """Field ``name``, just put together, written to the build's scratch folder and read back
+        memory-mapped, so that a build does not hold every finished field until it is saved;
+        saving links these files into the build rather than writing them again (see
+        :func:`mlq.cache.save`). As it is without a scratch folder."""
+        if self.scratch is None:
+            return done
+        folder = self.scratch / FINISHED
+        mapped = {}
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for part, array in done.arrays().items():
+                path = folder / f"{name}.{part}.npy"
+                np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+                mapped[part] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
+        except OSError:  # a full disk: the field stays in memory, and saving will say so
+            return done
+        return FieldIndex.from_arrays(mapped, done.stats, done.params)
+
     def finish(self) -> CorpusIndex:
         previous, fresh = self.previous, self.fresh
         rows = np.concatenate(self.taken) if self.taken else np.zeros(0, dtype=np.int64)
@@ -693,9 +717,9 @@ class _Assembly:
                     renumber[rows[old]] = np.flatnonzero(old)
                     taken_over = (old_field, keep, renumber)
             lengths = column(lambda: previous.bm25.fields[name].lengths, self.lengths.pop(name), np.int32)
-            fields[name] = assemble_field(self.gathered.pop(name), lengths, self.settings.params(name), taken_over, known)
+            fields[name] = self._put_aside(name, assemble_field(self.gathered.pop(name), lengths, self.settings.params(name), taken_over, known))
         about = _DocumentFields(self.settings, previous, len(self.documents), self.same_documents, self.moved_documents)
-        fields.update(about.assemble(self.gathered, self.document_lengths))
+        fields.update({name: self._put_aside(name, done) for name, done in about.assemble(self.gathered, self.document_lengths).items()})
         bm25 = Index({name: fields[name] for name in dict(self.settings.weights)}, dict(self.settings.weights), len(passages))
         documents = DocumentTable.build(self.documents)
         spellings = Spellings.of(self.spellings)
