@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import zlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -100,9 +101,10 @@ class DocumentTable(Sequence[Document]):
         self._documents: dict[int, Document] = {}  # a cache of documents made, oldest first
 
     @classmethod
-    def build(cls, documents: Sequence[_Row]) -> DocumentTable:
+    def build(cls, documents: Sequence[_Row], texts: tuple[np.ndarray, np.ndarray]) -> DocumentTable:
+        """The table of ``documents``, whose stored texts are the blob and offsets ``texts``."""
         records = [json.dumps(_record(r.document, r.sha256, r.suffix), ensure_ascii=False).encode() for r in documents]
-        return cls(*pack(records), *pack([r.packed for r in documents]))
+        return cls(*pack(records), *texts)
 
     def record(self, i: int) -> dict[str, Any]:
         if i not in self._decoded:
@@ -294,15 +296,78 @@ class _Reused:
     relative: str
 
 
+#: The folder of a build's scratch folder where finished fields and the texts wait to be saved.
+FINISHED = "finished"
+
+
 @dataclass(frozen=True)
 class _Row:
-    """A document of the new index (its text aside): the file's hash, the id's part after the
-    file's id, and the text as stored (see :func:`pack_text`)."""
+    """A document of the new index (its text aside, see :class:`_Texts`): the file's hash and
+    the id's part after the file's id."""
 
     document: Document
     sha256: str
     suffix: str
-    packed: bytes
+
+
+class _Texts:
+    """The stored texts (see :func:`pack_text`) of a new index's documents, in order: written to
+    a file of the build's scratch folder as they come, where there is one, so that a build does
+    not hold the corpus's texts until it is saved (they are a quarter to a third of the corpus),
+    and read back memory-mapped; saving links that file (see :func:`mlq.cache.save`)."""
+
+    def __init__(self, scratch: Path | None) -> None:
+        self.lengths: list[int] = []
+        self._held: list[bytes] = []  # without a scratch folder, or once it could not be written
+        self._raw: Path | None = None
+        self._out: Any = None
+        if scratch is not None:
+            with contextlib.suppress(OSError):
+                (scratch / FINISHED).mkdir(parents=True, exist_ok=True)
+                self._raw = scratch / FINISHED / "texts.raw"
+                self._out = open(self._raw, "wb")
+
+    def add(self, packed: bytes) -> None:
+        self.lengths.append(len(packed))
+        if self._out is not None:
+            try:
+                self._out.write(packed)
+                return
+            except OSError:  # a full disk: what was written is read back, the rest held
+                self._held = [self._taken_back(), packed]
+                return
+        self._held.append(packed)
+
+    def _taken_back(self) -> bytes:
+        assert self._raw is not None
+        self._out.close()
+        self._out = None
+        written = sum(self.lengths[:-1])
+        with open(self._raw, "rb") as raw:
+            return raw.read(written)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """The texts as one blob, and their offsets."""
+        offsets = np.zeros(len(self.lengths) + 1, dtype=np.int64)
+        np.cumsum(self.lengths, out=offsets[1:])
+        total = int(offsets[-1])
+        if self._out is None or total == 0:
+            if self._out is not None:
+                self._out.close()
+            return np.frombuffer(b"".join(self._held), dtype=np.uint8), offsets
+        assert self._raw is not None
+        self._out.close()
+        path = self._raw.with_name("texts.npy")
+        # An .npy file of `total` bytes with the header np.save writes, filled from the raw
+        # file a piece at a time: the texts never come back into memory whole.
+        header = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(total,))
+        start = header.offset
+        del header
+        with open(self._raw, "rb") as raw, open(path, "r+b") as out:
+            out.seek(start)
+            shutil.copyfileobj(raw, out, 1 << 20)
+        self._raw.unlink()
+        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False)), offsets
 
 
 def build_index(
@@ -557,10 +622,6 @@ def _stored_files(index: CorpusIndex) -> dict[str, list[tuple[str, range]]]:
     return stored
 
 
-#: The folder of a build's scratch folder where finished fields wait to be saved.
-FINISHED = "finished"
-
-
 class _Assembly:
     """The new index, put together file by file as the analyses come, in file order: each
     analysis is taken apart at once — its documents numbered, its passages placed, its term
@@ -573,6 +634,7 @@ class _Assembly:
     def __init__(self, root: Path, settings: IndexSettings, previous: CorpusIndex | None, warn: Warn | None, scratch: Path | None) -> None:
         self.root, self.settings, self.previous, self.warn = root, settings, previous, warn
         self.scratch = scratch
+        self.texts = _Texts(scratch)
         self.files: list[SourceFile] = []
         self.file_documents: list[int] = []
         self.documents: list[_Row] = []
@@ -616,7 +678,8 @@ class _Assembly:
                 self.moved_documents.append((len(self.documents), row, doc_id_of(item.relative)))
             document = Document(doc_id, path, record["title"], "", record["body_start"], record["metadata"])
             suffix, packed = record["suffix"], previous.documents.packed_text(row)
-            self.documents.append(_Row(document, item.source.sha256, suffix, packed))
+            self.documents.append(_Row(document, item.source.sha256, suffix))
+            self.texts.add(packed)
             self.taken.append(np.arange(bounds[row], bounds[row + 1], dtype=np.int64))
             self.counts.append(len(self.taken[-1]))
             self.total += self.counts[-1]
@@ -633,7 +696,8 @@ class _Assembly:
         for number, (document, count) in enumerate(zip(item.documents, item.passage_counts.tolist())):
             if self._claim(document.doc_id, item.source.path):
                 numbers[number] = len(self.documents)
-                self.documents.append(_Row(document, item.source.sha256, document.doc_id[len(file_id) :], item.texts[number]))
+                self.documents.append(_Row(document, item.source.sha256, document.doc_id[len(file_id) :]))
+                self.texts.add(item.texts[number])
                 places[first : first + count] = np.arange(self.total, self.total + count)
                 self.taken.append(np.full(count, -1, dtype=np.int64))
                 self.counts.append(count)
@@ -721,7 +785,7 @@ class _Assembly:
         about = _DocumentFields(self.settings, previous, len(self.documents), self.same_documents, self.moved_documents)
         fields.update({name: self._put_aside(name, done) for name, done in about.assemble(self.gathered, self.document_lengths).items()})
         bm25 = Index({name: fields[name] for name in dict(self.settings.weights)}, dict(self.settings.weights), len(passages))
-        documents = DocumentTable.build(self.documents)
+        documents = DocumentTable.build(self.documents, self.texts.finish())
         spellings = Spellings.of(self.spellings)
         return CorpusIndex(str(self.root), documents, tuple(self.files), tuple(self.file_documents), passages, bm25, self.settings, len(fresh), spellings=spellings)
 
