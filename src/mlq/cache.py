@@ -525,7 +525,7 @@ def _put_aside_file(array: np.ndarray) -> Path | None:
     if not isinstance(mapped, np.memmap) or not mapped.filename or array.shape != mapped.shape:
         return None
     path = Path(mapped.filename)
-    if path.parent.name != FINISHED or not path.parent.parent.name.startswith(_SCRATCH) or array.ctypes.data != mapped.ctypes.data:
+    if not path.parent.name.startswith(FINISHED) or not path.parent.parent.name.startswith(_SCRATCH) or array.ctypes.data != mapped.ctypes.data:
         return None
     return path
 

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import shutil
+import tempfile
 import zlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -296,8 +297,9 @@ class _Reused:
     relative: str
 
 
-#: The folder of a build's scratch folder where finished fields and the texts wait to be saved.
-FINISHED = "finished"
+#: How the folders of a build's scratch folder where finished fields and the texts wait to be
+#: saved begin (one a :class:`_Assembly`).
+FINISHED = "finished-"
 
 
 @dataclass(frozen=True)
@@ -316,15 +318,15 @@ class _Texts:
     not hold the corpus's texts until it is saved (they are a quarter to a third of the corpus),
     and read back memory-mapped; saving links that file (see :func:`mlq.cache.save`)."""
 
-    def __init__(self, scratch: Path | None) -> None:
+    def __init__(self, aside: Path | None) -> None:
+        """``aside``: the folder to write them in (see :attr:`_Assembly.aside`), if any."""
         self.lengths: list[int] = []
-        self._held: list[bytes] = []  # without a scratch folder, or once it could not be written
+        self._held: list[bytes] = []  # without a folder, or once it could not be written
         self._raw: Path | None = None
         self._out: Any = None
-        if scratch is not None:
+        if aside is not None:
             with contextlib.suppress(OSError):
-                (scratch / FINISHED).mkdir(parents=True, exist_ok=True)
-                self._raw = scratch / FINISHED / "texts.raw"
+                self._raw = aside / "texts.raw"
                 self._out = open(self._raw, "wb")
 
     def add(self, packed: bytes) -> None:
@@ -633,8 +635,14 @@ class _Assembly:
 
     def __init__(self, root: Path, settings: IndexSettings, previous: CorpusIndex | None, warn: Warn | None, scratch: Path | None) -> None:
         self.root, self.settings, self.previous, self.warn = root, settings, previous, warn
-        self.scratch = scratch
-        self.texts = _Texts(scratch)
+        #: A folder of its own in the build's scratch folder for what is finished to wait in
+        #: (see :meth:`_put_aside`), or None.
+        self.aside: Path | None = None
+        if scratch is not None:
+            with contextlib.suppress(OSError):
+                scratch.mkdir(parents=True, exist_ok=True)
+                self.aside = Path(tempfile.mkdtemp(prefix=FINISHED, dir=scratch))
+        self.texts = _Texts(self.aside)
         self.files: list[SourceFile] = []
         self.file_documents: list[int] = []
         self.documents: list[_Row] = []
@@ -722,14 +730,12 @@ class _Assembly:
         memory-mapped, so that a build does not hold every finished field until it is saved;
         saving links these files into the build rather than writing them again (see
         :func:`mlq.cache.save`). As it is without a scratch folder."""
-        if self.scratch is None:
+        if self.aside is None:
             return done
-        folder = self.scratch / FINISHED
         mapped = {}
         try:
-            folder.mkdir(parents=True, exist_ok=True)
             for part, array in done.arrays().items():
-                path = folder / f"{name}.{part}.npy"
+                path = self.aside / f"{name}.{part}.npy"
                 np.save(path, np.ascontiguousarray(array), allow_pickle=False)
                 mapped[part] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
         except OSError:  # a full disk: the field stays in memory, and saving will say so
