@@ -384,3 +384,22 @@ def test_counts_spilled_to_scratch_files_give_the_same_index(many_files: Path, t
     for name in names:
         assert (memory / name).read_bytes() == (spilled / name).read_bytes(), name
     assert sorted(p.name for p in spilled.parent.iterdir() if p.name.startswith(".")) == []  # no scratch left
+
+
+def test_a_build_saves_its_finished_fields_and_texts_by_linking_them_not_writing_them_again(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build puts each field aside in its scratch folder once it is put together, and the
+    texts as they come, memory-mapped (so it does not hold them all until it is saved): saving
+    links those files, and the index reads back and verifies as any other."""
+    linked, written = [], []
+    link, write = cache._linked, cache._write
+    monkeypatch.setattr(cache, "_linked", lambda source, target: linked.append(target.name) or link(source, target))
+    monkeypatch.setattr(cache, "_write", lambda path, out: written.append(path.name) or write(path, out))
+    built = open_corpus(corpus, jobs=1)
+    assert "texts.npy" in linked and "words.hashes.npy" in linked and "bigrams.hashes.npy" in linked
+    assert not any(name.startswith(("words.", "bigrams.", "texts.npy")) for name in written)
+    entry = entry_dir(corpus.resolve())
+    assert cache.verify(entry) == [] and not list(entry.glob(".counts-*"))  # the scratch folder is gone
+    again = open_corpus(corpus, jobs=1)
+    assert again.built is None and results(again) == results(built)
