@@ -36,7 +36,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Sequence
 from ._numpy import np
 from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
-from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, stat_many, walk
+from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, stat_many, stat_of, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import FINISHED, PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
@@ -306,22 +306,13 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
             met: Iterator[tuple[str, str, tuple[int, int]]] = ((relative, prefix + relative, (size, mtime)) for relative, size, mtime in now)
             return _compared(manifest, met, folders)
     listing = listing_started(corpus_root)
-    walked = ((relative, entry.path, _stat(entry.path)) for relative, entry in walk(corpus_root, selection, listing["folders"]))
+    walked = ((relative, entry.path, stat_of(entry.path)) for relative, entry in walk(corpus_root, selection, listing["folders"]))
     trusted = listing["folders"]  # filled as the walk goes: the dict is read after it
     found = _compared(manifest, walked, trusted)
     newest = max(listing["folders"].values(), default=0)
     if newest >= listing["trusted_before"]:
         return dataclasses.replace(found, edit=found.edit and Edit(found.edit.paths, {}))
     return dataclasses.replace(found, listing=listing if found.reason is None else None)
-
-
-def _stat(path: str) -> tuple[int, int]:
-    """A file's size and modification time (ns), as :func:`mlq.corpus.stat_many` gives them."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return -1, -1
-    return found.st_size, found.st_mtime_ns
 
 
 def _compared(manifest: Manifest, met: Iterator[tuple[str, str, tuple[int, int]]], folders: dict[str, int]) -> Staleness:
