@@ -4,8 +4,9 @@
 
 Every system indexes the very passages mlq searches (their prose, as mlq's index holds it,
 read back from a build of ``--corpus``, by default ``../shared/corpora/mdn-ja``) and answers
-the same queries: nouns of the documents' titles, one or two at a time, as a reader recalls
-a page (``--queries``, default 200; fixed seed). Each is measured in a process of its own:
+the same queries: nouns of the documents' titles as the titles write them (not as mlq's
+analyzer makes them terms: prototype, not its stem prototyp), one or two at a time, as a
+reader recalls a page (``--queries``, default 200; fixed seed). Each is measured in a process of its own:
 
 * **build**: wall seconds to index the passages from scratch;
 * **peak memory**: the highest memory of the building process and its children together, as
@@ -227,7 +228,7 @@ def prepare(corpus: Path, work: Path, count: int) -> dict[str, float]:
     rng = random.Random(16)
     nouns = []
     for document in searcher.documents:
-        nouns.append([t.term for t in searcher.analyzer.tokens(document.title) if t.field == "words" and t.indexed and t.part_of_speech.startswith("名詞") and len(t.surface) > 1])
+        nouns.append([t.surface for t in searcher.analyzer.tokens(document.title) if t.field == "words" and t.indexed and t.part_of_speech.startswith("名詞") and len(t.surface) > 1])
     queries: list[str] = []
     while len(queries) < count:
         words = rng.choice(nouns)

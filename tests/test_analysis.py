@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mlq.analysis import Analyzer, bigram_texts, bigrams
+from mlq.analysis import Analyzer, bigram_texts, bigrams, line_around
 
 
 def words(analyzer: Analyzer, text: str) -> list[str]:
@@ -134,3 +134,17 @@ def test_a_warm_analyzer_gives_the_terms_of_one_that_decides_every_morpheme_afre
     before in another case or width, or a word outside the dictionary, must not borrow another's."""
     assert analyzer.texts(text) == Analyzer(remember=0).texts(text)
     assert [(t.text, t.start, t.end) for t in analyzer.words(text)] == [(t.text, t.start, t.end) for t in Analyzer(remember=0).words(text)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_SPELLINGS, max_size=40).map("".join), st.integers(0, 10**6))
+@example("。\n  後処理で", 5)  # after a line end, Sudachi reads 後処理; after two spaces alone, 後 処理
+def test_a_line_analysed_alone_gives_the_terms_it_gives_in_its_text(analyzer: Analyzer, text: str, pick: int) -> None:
+    """What lets a hit's highlights analyse only some lines of it (see Searcher.highlights)."""
+    if not text:
+        return
+    start, end = line_around(text, pick % len(text))
+    assert "\n" not in text[start:end] and (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
+    within = [(t.text, t.start, t.end) for t in analyzer.words(text) if start <= t.start < end]
+    alone = [(t.text, start + t.start, start + t.end) for t in analyzer.words(text[start:end])]
+    assert within == alone

@@ -17,7 +17,7 @@ from mlq.analysis import normalize
 from mlq.search import Searcher, analyze_query
 
 # Words written more ways than one (サーバ/サーバー, conjugations), Latin words at and off a
-# word's edge (Python3, models), and the bundled essays' own prose.
+# word's edge (Python3, HTML5, models, remodel), an expansion (㍻), and the bundled essays' own prose.
 VARIANTS = """---
 title: 表記の揺れ
 ---
@@ -26,9 +26,11 @@ title: 表記の揺れ
 サーバとサーバー、打込みと打ち込む。コードを使った、使う、使い方、使わない。
 Python3 と python、models と model、MLOps と ＭＬＯｐｓ。面接を受けた。インターンシップに行った。
 出来ること、できること。分かる、わかる。
+HTML5 と HTML、remodel と model、getElementById と get、平成と㍻。
 """
 
 WORDS = ["サーバー", "サーバ", "打ち込む", "使う", "使い", "python", "model", "mlops", "面接", "インターン", "できる", "分かる", "行く", "機械学習"]
+WORDS += ["html", "HTML5", "get", "element", "平成", "成"]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
 def _analysed(searcher: Searcher, text: str, words) -> tuple[tuple[int, int], ...]:
     """The highlights as analysing the passage again gives them, always."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(searcher, "_needs_analysis", lambda *args: True)
+        patch.setattr(searcher, "_lines_to_analyse", lambda text, *args: [(0, len(text))])
         return searcher.highlights(text, words)
 
 
@@ -69,12 +71,23 @@ def test_a_variant_spelling_in_the_passage_is_still_highlighted(searcher: Search
         assert spans == _analysed(searcher, text, words)
 
 
+def test_only_the_lines_holding_another_spelling_are_analysed(searcher: Searcher) -> None:
+    (row,) = [r for r in range(len(searcher.index.passages)) if "サーバとサーバー" in searcher.index.prose(r)]
+    text = searcher.index.prose(row)
+    for query, holding in [("サーバー", ["サーバとサーバー"]), ("サーバー model", ["サーバとサーバー", "models と model"]), ("面接", [])]:
+        words = analyze_query(searcher.analyzer, query)[1]
+        lines = searcher._lines_to_analyse(text, *normalize(text)[:2], words)
+        assert [next(line for line in holding if line in text[start:end]) for start, end in lines] == holding, query
+        assert all("\n" not in text[start:end] for start, end in lines)
+        assert searcher.highlights(text, words) == _analysed(searcher, text, words)
+
+
 def test_a_word_written_one_way_needs_no_analysis(searcher: Searcher) -> None:
     """面接 is written one way everywhere: no passage that holds it is analysed again, and its
     hits still show it."""
     words = analyze_query(searcher.analyzer, "面接")[1]
     holding = [text for text in map(searcher.index.prose, range(len(searcher.index.passages))) if "面接" in text]
-    assert holding and not any(searcher._needs_analysis(normalize(text)[0], words) for text in holding)
+    assert holding and not any(searcher._lines_to_analyse(text, *normalize(text)[:2], words) for text in holding)
     for hit in searcher.search("面接", limit=10):
         assert "面接" in {hit.text[start:end] for start, end in hit.highlights}
 

@@ -44,7 +44,7 @@ from .segments import Segment, applied, compose, merged, merged_tail
 from .spellings import Spellings
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 18
+FORMAT_VERSION = 19
 
 _POINTER = "current"
 _LOCK = "lock"

@@ -12,12 +12,12 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 from . import cache, matching, scoring
 from .cache import BuildReport
 from .clauses import Clause, date_of, from_options, holds_run
-from .analysis import Analyzer, QueryWord, bigram_texts, contains_surface, normalize, surface_spans
+from .analysis import INSIDE_A_WORD, Analyzer, QueryWord, bigram_texts, contains_surface, line_around, normalize, surface_spans
 from .bm25 import select_top
 from .corpus import Document, Warn, check_corpus_dir
 from .errors import MlqError
@@ -431,17 +431,17 @@ class Searcher:
     def highlights(self, text: str, words: Sequence[QueryWord]) -> tuple[tuple[int, int], ...]:
         """Spans of ``text`` that match ``words``: the analysed words whose term is one of
         theirs, and every place that holds one's surface whole, merged where they touch or
-        overlap. The passage is analysed again rather than storing every term's span in the
-        index (the analyzer is deterministic, and it is only the few passages shown), unless
-        the index's spellings show that the analysis could add no span to the surfaces' (see
-        :meth:`_needs_analysis`). A query's parts and joins are not shown: they never make a
-        match."""
+        overlap. The lines that could hold a word where its surface does not stand are analysed
+        again (see :meth:`_lines_to_analyse`), rather than storing every term's span in the
+        index: the analyzer is deterministic and sees a line at a time, and it is only the few
+        passages shown. A query's parts and joins are not shown: they never make a match."""
         words = [word for word in words if word.matches]
         normalized, starts, ends = normalize(text)
         spans = []
-        if self._needs_analysis(normalized, words):
-            terms = {word.term for word in words}
-            spans = [(term.start, term.end) for term in self.analyzer.words(text) if term.text in terms]
+        terms = {word.term for word in words}
+        for line_start, line_end in self._lines_to_analyse(text, normalized, starts, words):
+            line = text[line_start:line_end]
+            spans += [(line_start + term.start, line_start + term.end) for term in self.analyzer.words(line) if term.text in terms]
         for surface in {word.surface for word in words if word.bigrams}:
             spans += [(starts[i], ends[j - 1]) for i, j in surface_spans(normalized, surface)]
         merged: list[tuple[int, int]] = []
@@ -452,24 +452,29 @@ class Searcher:
                 merged.append((start, end))
         return tuple(merged)
 
-    def _needs_analysis(self, normalized: str, words: Sequence[QueryWord]) -> bool:
-        """Whether analysing a passage (``normalized``: its text as :func:`normalize` has it)
-        could find a word of ``words`` where its surface does not stand: a word analysed has
-        its term written as the term or as one of the term's spellings in the index (see
-        :mod:`mlq.spellings`), so where the passage holds none but the query's own, each place
-        of the word is a place of that surface, which :func:`surface_spans` finds — anywhere
-        for Japanese script; for a surface with a Latin letter or digit at an end, only at a
-        word's edges, so there every place it stands must be one."""
+    def _lines_to_analyse(self, text: str, normalized: str, starts: Sequence[int], words: Sequence[QueryWord]) -> list[tuple[int, int]]:
+        """The lines of ``text`` (``normalized``: as :func:`normalize` has it, ``starts``: where
+        its characters come from) where analysing could find a word of ``words`` where its
+        surface does not stand. A word analysed has its term written as the term or as one of
+        the term's spellings in the index (see :mod:`mlq.spellings`), so outside the lines
+        that hold another of them, each place of the word is a place of its surface, which
+        :func:`surface_spans` finds — anywhere for Japanese script; for a surface with a Latin
+        letter or digit at an end, only at a word's edges. Such a word was met inside a longer
+        one (Python in Python3) only if its spellings say so: otherwise only what stands at a
+        word's edge can be it."""
+        places: set[int] = set()
         for word in words:
             if word.term is None or not word.bigrams:
-                return True
+                return [(0, len(text))] if text else []
             others = self.index.spellings.forms(word.term) | {word.term}
-            others.discard(word.surface)
-            if any(other in normalized for other in others):
-                return True
-            if _occurrences(normalized, word.surface) != sum(1 for _ in surface_spans(normalized, word.surface)):
-                return True
-        return False
+            inside = INSIDE_A_WORD in others
+            others -= {word.surface, INSIDE_A_WORD}
+            for other in others:
+                places.update(_occurrences(normalized, other) if inside else (at for at, _ in surface_spans(normalized, other)))
+            if inside:
+                edges = {at for at, _ in surface_spans(normalized, word.surface)}
+                places.update(at for at in _occurrences(normalized, word.surface) if at not in edges)
+        return sorted({line_around(text, starts[at]) for at in places})
 
     def resolve(self, ref: str) -> tuple[Document, int | None]:
         """A document and passage number from what a person types (see :mod:`mlq.lookup`)."""
@@ -507,10 +512,9 @@ def open_corpus(
     return Searcher(index, built=built)
 
 
-def _occurrences(text: str, surface: str) -> int:
-    """How many times ``surface`` stands in ``text``, overlapping ones too."""
-    count, at = 0, text.find(surface)
+def _occurrences(text: str, surface: str) -> Iterator[int]:
+    """Where ``surface`` stands in ``text``, overlapping places too."""
+    at = text.find(surface)
     while at >= 0:
-        count += 1
+        yield at
         at = text.find(surface, at + 1)
-    return count

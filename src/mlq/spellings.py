@@ -8,6 +8,10 @@ highlights costs. With the spellings each word was met in, a passage that holds 
 query words' other spellings needs no analysis: its highlights are where the query's own
 spellings stand (see :meth:`mlq.search.Searcher.highlights`).
 
+A word met inside a longer word of Latin letters and digits (Python in Python3: Sudachi cuts
+between letters and digits) has the empty spelling too (:data:`mlq.analysis.INSIDE_A_WORD`):
+where it has not, a Latin spelling found inside a longer word cannot be it.
+
 A table may hold more than the index's passages now have (the spellings of documents since
 deleted or replaced): that only costs an analysis that finds nothing more, never a highlight.
 """
