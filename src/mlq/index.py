@@ -8,6 +8,7 @@ only the files that changed since a previous index and taking the rest over from
 
 from __future__ import annotations
 
+import array
 import contextlib
 import json
 import os
@@ -101,11 +102,6 @@ class DocumentTable(Sequence[Document]):
         self._decoded: dict[int, dict[str, Any]] = {}  # a cache of records read
         self._documents: dict[int, Document] = {}  # a cache of documents made, oldest first
 
-    @classmethod
-    def build(cls, documents: Sequence[_Row], texts: tuple[np.ndarray, np.ndarray]) -> DocumentTable:
-        """The table of ``documents``, whose stored texts are the blob and offsets ``texts``."""
-        records = [json.dumps(_record(r.document, r.sha256, r.suffix), ensure_ascii=False).encode() for r in documents]
-        return cls(*pack(records), *texts)
 
     def record(self, i: int) -> dict[str, Any]:
         if i not in self._decoded:
@@ -167,6 +163,11 @@ def pack_text(text: str) -> bytes:
     if len(encoded) >= _RAW_FROM:
         return bytes([_RAW]) + encoded
     return bytes([_COMPRESSED]) + zlib.compress(encoded)
+
+
+def packed_record(document: Document, digest: str, suffix: str) -> bytes:
+    """A document's record as :class:`DocumentTable` stores it (JSON, UTF-8)."""
+    return json.dumps(_record(document, digest, suffix), ensure_ascii=False).encode()
 
 
 def _record(document: Document, digest: str, suffix: str) -> dict[str, Any]:
@@ -302,31 +303,23 @@ class _Reused:
 FINISHED = "finished-"
 
 
-@dataclass(frozen=True)
-class _Row:
-    """A document of the new index (its text aside, see :class:`_Texts`): the file's hash and
-    the id's part after the file's id."""
+class _Blobs:
+    """Byte strings of a new index's documents (their records, their stored texts: see
+    :func:`pack_text`), in order: written to a file of the build's scratch folder as they come,
+    where there is one, so that a build does not hold them until it is saved (the texts are a
+    quarter to a third of the corpus), and read back memory-mapped; saving links that file
+    (see :func:`mlq.cache.save`)."""
 
-    document: Document
-    sha256: str
-    suffix: str
-
-
-class _Texts:
-    """The stored texts (see :func:`pack_text`) of a new index's documents, in order: written to
-    a file of the build's scratch folder as they come, where there is one, so that a build does
-    not hold the corpus's texts until it is saved (they are a quarter to a third of the corpus),
-    and read back memory-mapped; saving links that file (see :func:`mlq.cache.save`)."""
-
-    def __init__(self, aside: Path | None) -> None:
-        """``aside``: the folder to write them in (see :attr:`_Assembly.aside`), if any."""
-        self.lengths: list[int] = []
+    def __init__(self, aside: Path | None, name: str) -> None:
+        """``aside``: the folder to write them in (see :attr:`_Assembly.aside`), if any;
+        ``name``: the file's name there (``name.npy``)."""
+        self.lengths = _Column(np.int64)
         self._held: list[bytes] = []  # without a folder, or once it could not be written
         self._raw: Path | None = None
         self._out: Any = None
         if aside is not None:
             with contextlib.suppress(OSError):
-                self._raw = aside / "texts.raw"
+                self._raw = aside / f"{name}.raw"
                 self._out = open(self._raw, "wb")
 
     def add(self, packed: bytes) -> None:
@@ -344,14 +337,15 @@ class _Texts:
         assert self._raw is not None
         self._out.close()
         self._out = None
-        written = sum(self.lengths[:-1])
+        written = int(self.lengths.array()[:-1].sum())
         with open(self._raw, "rb") as raw:
             return raw.read(written)
 
     def finish(self) -> tuple[np.ndarray, np.ndarray]:
-        """The texts as one blob, and their offsets."""
-        offsets = np.zeros(len(self.lengths) + 1, dtype=np.int64)
-        np.cumsum(self.lengths, out=offsets[1:])
+        """The byte strings as one blob, and their offsets."""
+        lengths = self.lengths.array()
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
         total = int(offsets[-1])
         if self._out is None or total == 0:
             if self._out is not None:
@@ -359,7 +353,7 @@ class _Texts:
             return np.frombuffer(b"".join(self._held), dtype=np.uint8), offsets
         assert self._raw is not None
         self._out.close()
-        path = self._raw.with_name("texts.npy")
+        path = self._raw.with_suffix(".npy")
         # An .npy file of `total` bytes with the header np.save writes, filled from the raw
         # file a piece at a time: the texts never come back into memory whole.
         header = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(total,))
@@ -370,6 +364,29 @@ class _Texts:
             shutil.copyfileobj(raw, out, 1 << 20)
         self._raw.unlink()
         return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False)), offsets
+
+
+class _Column:
+    """Numbers appended file after file, held as one ``array.array`` of machine integers: a
+    build of a million passages appends to these some 80,000 times, and a list of small numpy
+    arrays (or of ints) would cost several times the numbers' own bytes."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.dtype = np.dtype(dtype)
+        self._values = array.array({4: "i", 8: "q"}[self.dtype.itemsize])
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def append(self, value: int) -> None:
+        self._values.append(value)
+
+    def extend(self, values: Any) -> None:
+        self._values.frombytes(np.ascontiguousarray(values, dtype=self.dtype).tobytes())
+
+    def array(self) -> np.ndarray:
+        """The numbers so far (a copy)."""
+        return np.frombuffer(self._values, dtype=self.dtype).copy() if len(self._values) else np.zeros(0, dtype=self.dtype)
 
 
 def build_index(
@@ -474,9 +491,9 @@ def _edited(
     with contextlib.closing(analyses) as analysed:
         for done, k in enumerate(where, start=1):
             analysis = _warned(next(analysed), warn)
-            before = len(assembly.documents)
+            before = assembly.documents
             assembly.add(analysis)
-            files[k], counts[k] = analysis.source, len(assembly.documents) - before
+            files[k], counts[k] = analysis.source, assembly.documents - before
             if progress:
                 progress(done, len(where))
     first = np.concatenate([[0], np.cumsum(counts)])
@@ -500,9 +517,9 @@ def _delta(root: Path, previous: CorpusIndex, items: Iterable[_Reused | FileAnal
             renumbered[found.rows.start : found.rows.stop] = np.arange(total, total + len(found.rows))
             count = len(found.rows)
         else:
-            before = len(assembly.documents)
+            before = assembly.documents
             assembly.add(found)
-            count = len(assembly.documents) - before
+            count = assembly.documents - before
             numbers += range(total, total + count)
         files.append(found.source)
         counts.append(count)
@@ -642,23 +659,30 @@ class _Assembly:
             with contextlib.suppress(OSError):
                 scratch.mkdir(parents=True, exist_ok=True)
                 self.aside = Path(tempfile.mkdtemp(prefix=FINISHED, dir=scratch))
-        self.texts = _Texts(self.aside)
+        # Everything a file adds is kept as numbers in columns, or written aside, as it comes:
+        # what the build holds per document and passage is a few machine integers.
+        self.records = _Blobs(self.aside, "records")
+        self.texts = _Blobs(self.aside, "texts")
         self.files: list[SourceFile] = []
         self.file_documents: list[int] = []
-        self.documents: list[_Row] = []
+        self.documents = 0
         self.owner: dict[str, str] = {}  # doc id → the file that has it
-        self.counts: list[int] = []
-        self.taken: list[np.ndarray] = []  # per document: its rows in the previous index, or -1s
-        # Per fresh file, what the passage table needs of it (its term counts are gathered).
-        self.fresh: list[tuple[FileAnalysis, np.ndarray]] = []  # each with its passages' new rows (-1: left out)
-        self.lengths: dict[str, list[np.ndarray]] = {name: [] for name in PASSAGE_FIELDS}
+        self.counts = _Column(np.int64)  # passages per document
+        self.taken = _Column(np.int64)  # per passage: its row in the previous index, or -1 (a new one)
+        # The passage table's columns of the new passages, in row order, their heading paths
+        # numbered in the order they were met.
+        self.fresh = {name: _Column(np.int64) for name in ("number", "start", "end", "prose_from", "section")}
+        self.fresh_sections: dict[str, int] = {}
+        self.analysed = 0
+        self.lengths = {name: _Column(np.int32) for name in PASSAGE_FIELDS}  # of the new passages
         self.gathered = {name: Gathered(scratch / name if scratch else None) for name in (*PASSAGE_FIELDS, *DOCUMENT_FIELDS)}
-        self.document_lengths: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in DOCUMENT_FIELDS}
+        # Per document field: the new documents' numbers and lengths.
+        self.document_lengths = {name: (_Column(np.int64), _Column(np.int32)) for name in DOCUMENT_FIELDS}
         self.same_documents: list[tuple[int, int]] = []  # (new number, row in the previous index), same file
         self.moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied
         self.total = 0
         self.bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
-        self.spellings: list[tuple[str, str]] = list(previous.spellings.pairs()) if previous else []
+        self.spellings: set[tuple[str, str]] = set(previous.spellings.pairs()) if previous else set()
 
     def _claim(self, doc_id: str, relative: str) -> bool:
         if doc_id in self.owner:
@@ -673,7 +697,7 @@ class _Assembly:
         previous, bounds = self.previous, self.bounds
         assert previous is not None and bounds is not None
         self.files.append(item.source)
-        before = len(self.documents)
+        before = self.documents
         for row in item.rows:
             record = previous.documents.record(row)
             doc_id = doc_id_of(item.relative) + record["suffix"]
@@ -681,49 +705,61 @@ class _Assembly:
                 continue
             path = str(self.root / item.relative)
             if record["path"] == path:
-                self.same_documents.append((len(self.documents), row))
+                self.same_documents.append((self.documents, row))
             else:  # the document field holds the path's words: worked out again
-                self.moved_documents.append((len(self.documents), row, doc_id_of(item.relative)))
+                self.moved_documents.append((self.documents, row, doc_id_of(item.relative)))
             document = Document(doc_id, path, record["title"], "", record["body_start"], record["metadata"])
-            suffix, packed = record["suffix"], previous.documents.packed_text(row)
-            self.documents.append(_Row(document, item.source.sha256, suffix))
-            self.texts.add(packed)
-            self.taken.append(np.arange(bounds[row], bounds[row + 1], dtype=np.int64))
-            self.counts.append(len(self.taken[-1]))
-            self.total += self.counts[-1]
-        self.file_documents.append(len(self.documents) - before)
+            self.records.add(packed_record(document, item.source.sha256, record["suffix"]))
+            self.texts.add(previous.documents.packed_text(row))
+            self.taken.extend(np.arange(bounds[row], bounds[row + 1]))
+            self.counts.append(int(bounds[row + 1] - bounds[row]))
+            self.total += int(bounds[row + 1] - bounds[row])
+            self.documents += 1
+        self.file_documents.append(self.documents - before)
 
     def add(self, item: FileAnalysis) -> None:
         """A file analysed anew."""
         self.files.append(item.source)
-        before = len(self.documents)
+        self.analysed += 1
+        before = self.documents
         places = np.full(len(item.spans), -1, dtype=np.int64)
         numbers = np.full(len(item.documents), -1, dtype=np.int64)
         first = 0
         file_id = doc_id_of(item.source.path)
         for number, (document, count) in enumerate(zip(item.documents, item.passage_counts.tolist())):
             if self._claim(document.doc_id, item.source.path):
-                numbers[number] = len(self.documents)
-                self.documents.append(_Row(document, item.source.sha256, document.doc_id[len(file_id) :]))
+                numbers[number] = self.documents
+                self.records.add(packed_record(document, item.source.sha256, document.doc_id[len(file_id) :]))
                 self.texts.add(item.texts[number])
                 places[first : first + count] = np.arange(self.total, self.total + count)
-                self.taken.append(np.full(count, -1, dtype=np.int64))
+                self.taken.extend(np.full(count, -1))
                 self.counts.append(count)
                 self.total += count
+                self.documents += 1
             first += count
-        self.file_documents.append(len(self.documents) - before)
+        self.file_documents.append(self.documents - before)
+        kept, kept_documents = places >= 0, numbers >= 0
+        sections = self.fresh_sections
+        for name, values in (
+            ("number", _numbers(item.passage_counts)),
+            ("start", item.spans[:, 0]),
+            ("end", item.spans[:, 1]),
+            ("prose_from", item.prose_starts),
+            ("section", [sections.setdefault(s, len(sections)) for s in item.sections]),
+        ):
+            self.fresh[name].extend(np.asarray(values, dtype=np.int64).reshape(-1)[kept])
         for name in PASSAGE_FIELDS:
             counts = item.fields[name]
             for k, piece in enumerate(counts.pieces):
                 self.gathered[name].add(_placed(piece, places), None if k else counts.texts)
-            self.lengths[name].append(counts.lengths)
+            self.lengths[name].extend(counts.lengths[kept])
         for name in DOCUMENT_FIELDS:
             counts = item.fields[name]
             for k, piece in enumerate(counts.pieces):
                 self.gathered[name].add(_placed(piece, numbers), None if k else counts.texts)
-            self.document_lengths[name].append((numbers, counts.lengths))
-        self.spellings += item.spellings
-        self.fresh.append((replace(item, documents=(), fields={}, texts=(), spellings=()), places))
+            self.document_lengths[name][0].extend(numbers[kept_documents])
+            self.document_lengths[name][1].extend(counts.lengths[kept_documents])
+        self.spellings.update(item.spellings)
 
     def _put_aside(self, name: str, done: FieldIndex) -> FieldIndex:
         """Field ``name``, just put together, written to the build's scratch folder and read back
@@ -743,32 +779,33 @@ class _Assembly:
         return FieldIndex.from_arrays(mapped, done.stats, done.params)
 
     def finish(self) -> CorpusIndex:
-        previous, fresh = self.previous, self.fresh
-        rows = np.concatenate(self.taken) if self.taken else np.zeros(0, dtype=np.int64)
+        previous = self.previous
+        rows = self.taken.array()
         old = rows >= 0
         new_rows = np.flatnonzero(~old)
-        kept_fresh = [places >= 0 for _, places in fresh]
 
-        def column(from_previous: Callable[[], np.ndarray], from_fresh: list[np.ndarray], dtype: type) -> np.ndarray:
+        def column(from_previous: Callable[[], np.ndarray], fresh: np.ndarray, dtype: type) -> np.ndarray:
             out = np.empty(len(rows), dtype=dtype)
             if old.any():
                 out[old] = from_previous()[rows[old]]
             if len(new_rows):
-                out[new_rows] = np.concatenate([values[kept] for values, kept in zip(from_fresh, kept_fresh)])
+                out[new_rows] = fresh
             return out
 
         assert previous is not None or not old.any()
-        section_texts, old_sections, new_sections = _sections(previous.passages if previous else None, rows[old], fresh)
+        fresh = {name: values.array() for name, values in self.fresh.items()}
+        section_texts, old_sections, new_sections = _sections(previous.passages if previous else None, rows[old], self.fresh_sections, fresh["section"])
         passages = PassageTable(
-            doc=np.repeat(np.arange(len(self.documents), dtype=np.int32), self.counts),
-            number=column(lambda: previous.passages.number, [_numbers(f.passage_counts) for f, _ in fresh], np.int32),
-            start=offsets_array(column(lambda: previous.passages.start, [f.spans[:, 0] for f, _ in fresh], np.int64)),
-            end=offsets_array(column(lambda: previous.passages.end, [f.spans[:, 1] for f, _ in fresh], np.int64)),
-            prose_from=offsets_array(column(lambda: previous.passages.prose_from, [f.prose_starts for f, _ in fresh], np.int64)),
+            doc=np.repeat(np.arange(self.documents, dtype=np.int32), self.counts.array()),
+            number=column(lambda: previous.passages.number, fresh["number"], np.int32),
+            start=offsets_array(column(lambda: previous.passages.start, fresh["start"], np.int64)),
+            end=offsets_array(column(lambda: previous.passages.end, fresh["end"], np.int64)),
+            prose_from=offsets_array(column(lambda: previous.passages.prose_from, fresh["prose_from"], np.int64)),
             section=column(lambda: old_sections, new_sections, np.int32),
             section_blob=section_texts[0],
             section_offsets=section_texts[1],
         )
+        del fresh
         # Passages taken over keep their order unless files were copied or renamed: then their
         # entries are sorted again with the new ones, since each term's postings go in unit order.
         taken_rows = rows[old]
@@ -786,14 +823,15 @@ class _Assembly:
                     renumber = np.full(len(previous.passages), -1, dtype=np.int32)
                     renumber[rows[old]] = np.flatnonzero(old)
                     taken_over = (old_field, keep, renumber)
-            lengths = column(lambda: previous.bm25.fields[name].lengths, self.lengths.pop(name), np.int32)
+            lengths = column(lambda: previous.bm25.fields[name].lengths, self.lengths.pop(name).array(), np.int32)
             fields[name] = self._put_aside(name, assemble_field(self.gathered.pop(name), lengths, self.settings.params(name), taken_over, known))
-        about = _DocumentFields(self.settings, previous, len(self.documents), self.same_documents, self.moved_documents)
-        fields.update({name: self._put_aside(name, done) for name, done in about.assemble(self.gathered, self.document_lengths).items()})
+        about = _DocumentFields(self.settings, previous, self.documents, self.same_documents, self.moved_documents)
+        document_lengths = {name: (numbers.array(), lengths.array()) for name, (numbers, lengths) in self.document_lengths.items()}
+        fields.update({name: self._put_aside(name, done) for name, done in about.assemble(self.gathered, document_lengths).items()})
         bm25 = Index({name: fields[name] for name in dict(self.settings.weights)}, dict(self.settings.weights), len(passages))
-        documents = DocumentTable.build(self.documents, self.texts.finish())
-        spellings = Spellings.of(self.spellings)
-        return CorpusIndex(str(self.root), documents, tuple(self.files), tuple(self.file_documents), passages, bm25, self.settings, len(fresh), spellings=spellings)
+        documents = DocumentTable(*self.records.finish(), *self.texts.finish())
+        spellings = Spellings.of(sorted(self.spellings))
+        return CorpusIndex(str(self.root), documents, tuple(self.files), tuple(self.file_documents), passages, bm25, self.settings, self.analysed, spellings=spellings)
 
 
 #: Document fields that count the words of the file's path.
@@ -835,9 +873,9 @@ class _DocumentFields:
                 found[name].append(terms[field_named(name).analysis])
         return {name: count_terms(lists) for name, lists in found.items()}
 
-    def assemble(self, gathered: dict[str, Gathered], fresh: dict[str, list[tuple[np.ndarray, np.ndarray]]]) -> dict[str, FieldIndex]:
-        """The document fields, from the counts ``gathered`` of the files analysed anew (and
-        each one's documents' new numbers, -1 for those left out, with their lengths)."""
+    def assemble(self, gathered: dict[str, Gathered], fresh: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, FieldIndex]:
+        """The document fields, from the counts ``gathered`` of the files analysed anew (and,
+        per field, the new documents' numbers and lengths)."""
         built = {}
         for name in DOCUMENT_FIELDS:
             lengths = np.zeros(self.count, dtype=np.int32)
@@ -848,8 +886,8 @@ class _DocumentFields:
                 known = old.vocabulary
                 gathered[name].add(old.entries_of(taken[:, 1], taken[:, 0]))
                 lengths[taken[:, 0]] = np.asarray(old.lengths)[taken[:, 1]]
-            for placed, counts in fresh[name]:
-                lengths[placed[placed >= 0]] = counts[placed >= 0]
+            numbers, counts = fresh[name]
+            lengths[numbers] = counts
             if name in self.moved_terms:
                 entries, moved_lengths, moved_texts = self.moved_terms[name]
                 gathered[name].add(_placed(entries, self.moved[:, 0]), moved_texts)
@@ -859,10 +897,11 @@ class _DocumentFields:
 
 
 def _sections(
-    previous: PassageTable | None, old_rows: np.ndarray, fresh: list[tuple[FileAnalysis, np.ndarray]]
-) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, list[np.ndarray]]:
+    previous: PassageTable | None, old_rows: np.ndarray, fresh: dict[str, int], fresh_ids: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray]:
     """The distinct heading paths of the new index, packed, and each passage's number among
-    them: over the previous index's rows (for the passages taken over), and per fresh file."""
+    them: over the previous index's rows (for the passages taken over), and for the new
+    passages, whose paths ``fresh`` numbered as they came (``fresh_ids``)."""
     numbering: dict[str, int] = {"": 0}
     from_previous = np.zeros(0, dtype=np.int32)
     if previous is not None and len(old_rows):
@@ -870,8 +909,8 @@ def _sections(
         for old_id in np.unique(previous.section[old_rows]).tolist():
             renumber[old_id] = numbering.setdefault(previous.section_text(old_id), len(numbering))
         from_previous = renumber[previous.section]
-    per_file = [np.array([numbering.setdefault(s, len(numbering)) for s in f.sections], np.int32) for f, _ in fresh]
-    return pack([text.encode("utf-8") for text in numbering]), from_previous, per_file
+    renumber_fresh = np.array([numbering.setdefault(s, len(numbering)) for s in fresh], dtype=np.int32)
+    return pack([text.encode("utf-8") for text in numbering]), from_previous, renumber_fresh[fresh_ids]
 
 
 def _numbers(passage_counts: np.ndarray) -> np.ndarray:
