@@ -69,3 +69,51 @@ def test_lists_encoded_in_parts_and_joined_are_the_lists_encoded_at_once(terms: 
     for name, array in whole.arrays().items():
         assert np.array_equal(np.asarray(array), np.asarray(joined.arrays()[name])), name
         assert np.asarray(array).dtype == np.asarray(joined.arrays()[name]).dtype, name
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(term_lists, max_size=6), st.integers(0, 30))
+def test_lists_written_a_part_at_a_time_are_the_lists_concatenated(parts: list, full_after: int) -> None:
+    """A field's postings go to files as its buckets are encoded (PostingsWriter): the lists
+    read back memory-mapped, or held once a write fails (a full disk), are those of
+    concatenating the parts in memory."""
+    import tempfile
+    from pathlib import Path
+
+    from mlq.postings import PostingsWriter
+
+    encoded = [_encoded(terms)[0] for terms in parts]
+    expected = PostingLists.concatenate(encoded) if encoded else _encoded([])[0]
+    for disk_full in (False, True):
+        with tempfile.TemporaryDirectory() as folder:
+            writer = PostingsWriter(Path(folder), "words.")
+            writes = 0
+
+            class Filling:
+                """A file that fills up after ``full_after`` writes, when the disk is to fill."""
+
+                def __init__(self, out):
+                    self.out, self.name = out, out.name
+
+                def write(self, data):
+                    nonlocal writes
+                    writes += 1
+                    if disk_full and writes > full_after:
+                        raise OSError(28, "No space left on device")
+                    return self.out.write(data)
+
+                def flush(self):
+                    self.out.flush()
+
+                def close(self):
+                    self.out.close()
+
+            writer._files = {name: Filling(out) for name, out in writer._files.items()}
+            for part in encoded:
+                writer.add(part)
+            got = writer.finish()
+            for name, array in expected.arrays().items():
+                assert np.asarray(got.arrays()[name]).dtype == np.asarray(array).dtype, name
+                assert np.array_equal(np.asarray(got.arrays()[name]), np.asarray(array)), name
+            if not disk_full or writes <= full_after:
+                assert sorted(p.name for p in Path(folder).iterdir()) == [f"words.{n}.npy" for n in ("gaps1", "gaps2", "gaps4", "tf_nibbles")]

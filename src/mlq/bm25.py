@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ._numpy import np
 from .backends import NUMPY, Backend
-from .postings import PostingLists, offsets_array
+from .postings import PostingLists, PostingsWriter, offsets_array
 from .scoring import BM25Params, FieldStats, stats, weights
 
 
@@ -451,14 +451,19 @@ def assemble_field(
     params: BM25Params,
     previous: tuple[FieldIndex, np.ndarray, np.ndarray] | None = None,
     known: Vocabulary | None = None,
+    aside: Path | None = None,
+    prefix: str = "",
 ) -> FieldIndex:
     """Group entries by term into postings, each term's postings in the order of their units
     (which searching relies on), a bucket at a time. ``previous`` is a previous index's field
     with which of its passages to keep and their new numbers (see :meth:`FieldIndex.entries`):
     its entries, already in that order, are taken a bucket at a time too, and the new ones
     merged in. ``lengths`` holds every unit's length; a term's text comes from ``known`` (the
-    previous vocabulary) or from ``gathered``."""
-    terms, counts, encoded = [], [], []
+    previous vocabulary) or from ``gathered``. With an ``aside`` folder, the postings are
+    written there as they are encoded, as files named ``prefix`` + their array's name (see
+    :class:`mlq.postings.PostingsWriter`)."""
+    terms, counts = [], []
+    encoded = PostingsWriter(aside, prefix)
     for bucket in range(_BUCKETS):
         new = _by_term_and_unit(gathered.take(bucket))
         kept = previous[0].entries(bucket, previous[1], previous[2]) if previous is not None else None
@@ -476,10 +481,10 @@ def assemble_field(
         df = np.diff(np.r_[starts, len(hashes)])
         terms.append(hashes[starts])
         counts.append(df)
-        encoded.append(PostingLists.encode(np.r_[0, np.cumsum(df)], passages, tf))
+        encoded.add(PostingLists.encode(np.r_[0, np.cumsum(df)], passages, tf))
     df = np.concatenate(counts) if counts else np.zeros(0, np.int64)
     hashes = np.concatenate(terms) if terms else np.zeros(0, np.uint64)
-    postings = PostingLists.concatenate(encoded) if encoded else PostingLists.encode(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
+    postings = encoded.finish()
     known = known or Vocabulary(np.zeros(0, np.uint64), np.zeros(0, np.uint8), np.zeros(1, np.int64))
     vocabulary = known.texts_of(hashes, [gathered.texts()])
     vocabulary = Vocabulary(vocabulary.hashes, vocabulary.blob, offsets_array(vocabulary.offsets))

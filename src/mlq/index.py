@@ -39,7 +39,7 @@ from .corpus import (
 )
 from .errors import MlqError
 from .passages import Passage
-from .postings import offsets_array
+from .postings import npy_from_raw, offsets_array
 from .records import JSONL_SUFFIXES
 from .spellings import NONE as NO_SPELLINGS
 from .spellings import Spellings
@@ -353,17 +353,7 @@ class _Blobs:
             return np.frombuffer(b"".join(self._held), dtype=np.uint8), offsets
         assert self._raw is not None
         self._out.close()
-        path = self._raw.with_suffix(".npy")
-        # An .npy file of `total` bytes with the header np.save writes, filled from the raw
-        # file a piece at a time: the texts never come back into memory whole.
-        header = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(total,))
-        start = header.offset
-        del header
-        with open(self._raw, "rb") as raw, open(path, "r+b") as out:
-            out.seek(start)
-            shutil.copyfileobj(raw, out, 1 << 20)
-        self._raw.unlink()
-        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False)), offsets
+        return npy_from_raw(self._raw, np.uint8), offsets
 
 
 class _Column:
@@ -772,6 +762,9 @@ class _Assembly:
         try:
             for part, array in done.arrays().items():
                 path = self.aside / f"{name}.{part}.npy"
+                if _maps(array, path):  # written there as it was put together
+                    mapped[part] = array
+                    continue
                 np.save(path, np.ascontiguousarray(array), allow_pickle=False)
                 mapped[part] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
         except OSError:  # a full disk: the field stays in memory, and saving will say so
@@ -824,7 +817,8 @@ class _Assembly:
                     renumber[rows[old]] = np.flatnonzero(old)
                     taken_over = (old_field, keep, renumber)
             lengths = column(lambda: previous.bm25.fields[name].lengths, self.lengths.pop(name).array(), np.int32)
-            fields[name] = self._put_aside(name, assemble_field(self.gathered.pop(name), lengths, self.settings.params(name), taken_over, known))
+            done = assemble_field(self.gathered.pop(name), lengths, self.settings.params(name), taken_over, known, self.aside, f"{name}.")
+            fields[name] = self._put_aside(name, done)
         about = _DocumentFields(self.settings, previous, self.documents, self.same_documents, self.moved_documents)
         document_lengths = {name: (numbers.array(), lengths.array()) for name, (numbers, lengths) in self.document_lengths.items()}
         fields.update({name: self._put_aside(name, done) for name, done in about.assemble(self.gathered, document_lengths).items()})
@@ -894,6 +888,12 @@ class _DocumentFields:
                 lengths[self.moved[:, 0]] = moved_lengths
             built[name] = assemble_field(gathered.pop(name), lengths, self.settings.params(name), known=known)
         return built
+
+
+def _maps(array: Any, path: Path) -> bool:
+    """Whether ``array`` is the whole of file ``path``, memory-mapped."""
+    mapped = getattr(array, "base", None)
+    return isinstance(mapped, np.memmap) and bool(mapped.filename) and Path(mapped.filename) == path and array.shape == mapped.shape
 
 
 def _sections(

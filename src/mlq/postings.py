@@ -13,7 +13,10 @@ that is memory-mapped, loaded without pickle.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from ._numpy import np
@@ -202,6 +205,137 @@ class PostingLists:
         units = running - np.repeat(running[starts] - gaps[starts], counts[counts > 0])
         tf = lists._frequencies(int(indptr[0]), int(indptr[-1])).astype(np.int32) if size else np.zeros(0, np.int32)
         return units.astype(np.int32), tf
+
+
+class PostingsWriter:
+    """:meth:`PostingLists.concatenate` of parts that come one at a time (a field encoded a
+    bucket of terms at a time, see :func:`mlq.bm25.assemble_field`), with the arrays of a
+    posting each — the gaps, the frequencies — written to files in ``folder`` as they come and
+    read back memory-mapped: a field's postings are never whole in memory, nor twice, as a list
+    of parts and their concatenation. What is per term (and the few frequencies kept aside) is
+    held. Without a folder, or once one cannot be written (a full disk), what was written is
+    read back and the parts are held and concatenated."""
+
+    _STREAMS = {**{f"gaps{width}": dtype for width, dtype in WIDTHS.items()}, "tf_nibbles": "uint8"}
+
+    def __init__(self, folder: Path | None, prefix: str) -> None:
+        self._parts: list[PostingLists] = []  # held, when nothing is written
+        self._files: dict[str, Any] = {}
+        self._paths = {name: Path(folder or ".", f"{prefix}{name}.raw") for name in self._STREAMS}
+        if folder is not None:
+            try:
+                self._files = {name: open(path, "wb") for name, path in self._paths.items()}
+            except OSError:
+                self._close()
+        self._size = 0  # postings written
+        self._written = dict.fromkeys(self._STREAMS, 0)  # values of each stream written
+        self._terms: dict[str, list[np.ndarray]] = {name: [] for name in ("indptr", "firsts", "widths", "gap_starts", "tf_aside_at", "tf_aside")}
+        self._carry = np.zeros(0, dtype=np.uint8)  # a last frequency not yet paired in a byte
+
+    def add(self, part: PostingLists) -> None:
+        if self._files:
+            try:
+                self._write(part)
+                return
+            except OSError:  # what was written is read back, the rest held
+                self._parts = [self._held_back()]
+        self._parts.append(part)
+
+    def _write(self, part: PostingLists) -> None:
+        """Writes ``part``; what it adds to the per-term arrays is kept only once every
+        write went through."""
+        starts = part.gap_starts.astype(np.int64)
+        for width in WIDTHS:
+            starts[part.widths == width] += self._written[f"gaps{width}"]
+        nibbles = np.concatenate([self._carry, NUMPY.nibbles(part.tf_nibbles, 0, part.size)])
+        paired = len(nibbles) & ~1
+        streams = {f"gaps{width}": getattr(part, f"gaps{width}") for width in WIDTHS}
+        streams["tf_nibbles"] = _packed_nibbles(nibbles[:paired])
+        for name, values in streams.items():
+            self._files[name].write(np.ascontiguousarray(values, dtype=self._STREAMS[name]).tobytes())
+        for name, values in streams.items():
+            self._written[name] += len(values)
+        terms = self._terms
+        terms["indptr"].append(part.indptr[:-1].astype(np.int64) + self._size)
+        terms["firsts"].append(part.firsts)
+        terms["widths"].append(part.widths)
+        terms["gap_starts"].append(starts)
+        terms["tf_aside_at"].append(part.tf_aside_at + self._size)
+        terms["tf_aside"].append(part.tf_aside)
+        self._carry = nibbles[paired:]
+        self._size += part.size
+
+    def finish(self) -> PostingLists:
+        if not self._files:
+            parts = self._parts or [PostingLists.encode(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))]
+            return PostingLists.concatenate(parts)
+        try:
+            self._files["tf_nibbles"].write(_packed_nibbles(self._carry).tobytes())
+            for out in self._files.values():
+                out.flush()
+            self._written["tf_nibbles"] += (len(self._carry) + 1) // 2
+            self._carry = np.zeros(0, dtype=np.uint8)
+            self._close()
+            streams = {name: npy_from_raw(self._paths[name], dtype) for name, dtype in self._STREAMS.items()}
+        except OSError:  # a full disk, at the end: the lists are held
+            return PostingLists.concatenate([self._held_back()])
+        return self._whole(streams)
+
+    def _whole(self, streams: dict[str, np.ndarray]) -> PostingLists:
+        """The lists from their per-posting ``streams`` and the per-term arrays held."""
+        terms = {name: np.concatenate(pieces) if pieces else np.zeros(0, np.int64) for name, pieces in self._terms.items()}
+        return PostingLists(
+            indptr=offsets_array(np.r_[terms["indptr"], self._size]),
+            firsts=terms["firsts"].astype(np.int32),
+            widths=terms["widths"].astype(np.uint8),
+            gap_starts=offsets_array(terms["gap_starts"]),
+            **streams,
+            tf_aside_at=terms["tf_aside_at"].astype(np.int64),
+            tf_aside=terms["tf_aside"].astype(np.uint32),
+        )
+
+    def _held_back(self) -> PostingLists:
+        """What was written so far, read back from its files (raw, or made ``.npy`` already),
+        as one part in memory; the files are closed and removed."""
+        self._close()
+        streams = {}
+        for name, dtype in self._STREAMS.items():
+            raw, made = self._paths[name], self._paths[name].with_suffix(".npy")
+            if raw.exists():
+                streams[name] = np.fromfile(raw, dtype=dtype, count=self._written[name])
+            else:
+                streams[name] = np.array(np.load(made, allow_pickle=False))[: self._written[name]]
+            for path in (raw, made):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        written = self._size - len(self._carry)
+        tf = np.concatenate([NUMPY.nibbles(streams["tf_nibbles"], 0, written), self._carry])
+        streams["tf_nibbles"] = _packed_nibbles(tf)
+        return self._whole(streams)
+
+    def _close(self) -> None:
+        for out in self._files.values():
+            with contextlib.suppress(OSError):
+                out.close()
+        self._files = {}
+
+
+def npy_from_raw(raw: Path, dtype: Any) -> np.ndarray:
+    """The values of ``dtype`` in file ``raw``, made an ``.npy`` file beside it (``raw`` is
+    removed) and read back memory-mapped: an array written a piece at a time, never whole in
+    memory. The file is what ``np.save`` writes, so saving can link it (see
+    :func:`mlq.cache.save`)."""
+    dtype = np.dtype(dtype)
+    count = raw.stat().st_size // dtype.itemsize
+    path = raw.with_suffix(".npy")
+    header = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=(count,))
+    start = header.offset
+    del header
+    with open(raw, "rb") as source, open(path, "r+b") as out:
+        out.seek(start)
+        shutil.copyfileobj(source, out, 1 << 20)
+    raw.unlink()
+    return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
 
 
 #: The arrays of :class:`PostingLists`, as saved.
