@@ -364,20 +364,25 @@ def test_counts_spilled_to_scratch_files_give_the_same_index(many_files: Path, t
     """A large corpus's term counts wait in files beside the cache, not in memory: with the
     threshold brought down so that every field spills many times, the index is byte for byte
     the one built in memory, and no scratch file is left."""
+    from mlq import index
     from mlq.bm25 import Gathered
 
     builds = []
     for spill in (False, True):
         monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / f"cache-{spill}"))
         spills: list[Path] = []
+        columns: list[int] = []  # values each column of the build had in its file
         if spill:
             monkeypatch.setattr(Gathered, "PENDING", 50)
             monkeypatch.setattr(Gathered, "SPILL", 100)
-            write = Gathered._spill
+            monkeypatch.setattr(index._Column, "BLOCK", 3)  # the passages' and files' columns too
+            write, read = Gathered._spill, index._Column.array
             monkeypatch.setattr(Gathered, "_spill", lambda self: (spills.append(self._scratch), write(self)))
+            monkeypatch.setattr(index._Column, "array", lambda self: columns.append(self._written) or read(self))
         open_corpus(many_files, jobs=1)
         builds.append(live_build(many_files))
         assert len(spills) >= (10 if spill else 0) and len(set(spills)) == (5 if spill else 0), spills  # each field, many times
+        assert sum(1 for written in columns if written) >= (10 if spill else 0), columns
     memory, spilled = builds
     names = sorted(p.name for p in memory.iterdir() if p.name != "manifest.json")
     assert names == sorted(p.name for p in spilled.iterdir() if p.name != "manifest.json")
@@ -403,3 +408,19 @@ def test_a_build_saves_its_finished_fields_and_texts_by_linking_them_not_writing
     assert cache.verify(entry) == [] and not list(entry.glob(".counts-*"))  # the scratch folder is gone
     again = open_corpus(corpus, jobs=1)
     assert again.built is None and results(again) == results(built)
+
+
+def test_a_column_that_cannot_be_written_is_held(tmp_path: Path) -> None:
+    """A build's columns spill to its scratch folder; on a full disk (/dev/full takes no byte)
+    or with none, they hold what they are given, and give it back."""
+    from mlq.index import _Column
+
+    values = np.arange(200_000, dtype=np.int64) * 3
+    for aside in (tmp_path, Path("/dev") if Path("/dev/full").exists() else None, None):
+        column = _Column(np.int64, "full" if aside == Path("/dev") else "taken", aside)
+        for piece in np.array_split(values, 7):
+            column.extend(piece)
+        column.append(-1)
+        assert len(column) == len(values) + 1
+        assert column.array().tolist() == values.tolist() + [-1]
+    assert (tmp_path / "taken.column").stat().st_size >= 8 * _Column.BLOCK  # that one spilled

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -357,26 +358,55 @@ class _Blobs:
 
 
 class _Column:
-    """Numbers appended file after file, held as one ``array.array`` of machine integers: a
-    build of a million passages appends to these some 80,000 times, and a list of small numpy
-    arrays (or of ints) would cost several times the numbers' own bytes."""
+    """Numbers appended file after file: a build of a million passages appends to these some
+    80,000 times. Held as one ``array.array`` of machine integers (a list of small numpy
+    arrays, or of ints, would cost several times the numbers' own bytes), and, given a file
+    to spill to, written there a block at a time, so that what a build holds while its workers
+    run does not grow with the corpus. A file that cannot be written (a full disk) is left as
+    it is and the rest held."""
 
-    def __init__(self, dtype: Any) -> None:
+    #: Values held before they are written to the file.
+    BLOCK = 1 << 16
+
+    def __init__(self, dtype: Any, name: str = "", aside: Path | None = None) -> None:
+        """``aside``: a folder to spill to, as file ``name.column``."""
+        spill = aside / f"{name}.column" if aside is not None else None
         self.dtype = np.dtype(dtype)
         self._values = array.array({4: "i", 8: "q"}[self.dtype.itemsize])
+        self._file = spill
+        self._spilling = spill is not None
+        self._written = 0  # values in the file
 
     def __len__(self) -> int:
-        return len(self._values)
+        return self._written + len(self._values)
 
     def append(self, value: int) -> None:
         self._values.append(value)
+        self._spill_full_block()
 
     def extend(self, values: Any) -> None:
         self._values.frombytes(np.ascontiguousarray(values, dtype=self.dtype).tobytes())
+        self._spill_full_block()
+
+    def _spill_full_block(self) -> None:
+        if self._spilling and len(self._values) >= self.BLOCK:
+            assert self._file is not None
+            try:
+                with open(self._file, "ab") as out:
+                    self._values.tofile(out)
+            except OSError:
+                self._spilling = False  # what the file holds up to _written stays good
+                return
+            self._written += len(self._values)
+            self._values = array.array(self._values.typecode)
 
     def array(self) -> np.ndarray:
         """The numbers so far (a copy)."""
-        return np.frombuffer(self._values, dtype=self.dtype).copy() if len(self._values) else np.zeros(0, dtype=self.dtype)
+        held = np.frombuffer(self._values, dtype=self.dtype) if len(self._values) else np.zeros(0, dtype=self.dtype)
+        if not self._written:
+            return held.copy()
+        assert self._file is not None
+        return np.concatenate([np.fromfile(self._file, dtype=self.dtype, count=self._written), held])
 
 
 def build_index(
@@ -657,17 +687,18 @@ class _Assembly:
         self.file_documents: list[int] = []
         self.documents = 0
         self.owner: dict[str, str] = {}  # doc id → the file that has it
-        self.counts = _Column(np.int64)  # passages per document
-        self.taken = _Column(np.int64)  # per passage: its row in the previous index, or -1 (a new one)
+        column = functools.partial(_Column, aside=self.aside)
+        self.counts = column(np.int64, "counts")  # passages per document
+        self.taken = column(np.int64, "taken")  # per passage: its row in the previous index, or -1 (a new one)
         # The passage table's columns of the new passages, in row order, their heading paths
         # numbered in the order they were met.
-        self.fresh = {name: _Column(np.int64) for name in ("number", "start", "end", "prose_from", "section")}
+        self.fresh = {name: column(np.int64, f"new.{name}") for name in ("number", "start", "end", "prose_from", "section")}
         self.fresh_sections: dict[str, int] = {}
         self.analysed = 0
-        self.lengths = {name: _Column(np.int32) for name in PASSAGE_FIELDS}  # of the new passages
+        self.lengths = {name: column(np.int32, f"{name}.new_lengths") for name in PASSAGE_FIELDS}  # of the new passages
         self.gathered = {name: Gathered(scratch / name if scratch else None) for name in (*PASSAGE_FIELDS, *DOCUMENT_FIELDS)}
         # Per document field: the new documents' numbers and lengths.
-        self.document_lengths = {name: (_Column(np.int64), _Column(np.int32)) for name in DOCUMENT_FIELDS}
+        self.document_lengths = {name: (column(np.int64, f"{name}.new_documents"), column(np.int32, f"{name}.new_lengths")) for name in DOCUMENT_FIELDS}
         self.same_documents: list[tuple[int, int]] = []  # (new number, row in the previous index), same file
         self.moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied
         self.total = 0
