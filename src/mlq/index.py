@@ -30,6 +30,7 @@ from .fields import DOCUMENT_FIELDS, FIELDS, PASSAGE_FIELDS, field as field_name
 from .scoring import BM25Params
 from .corpus import (
     Document,
+    FileTable,
     Selection,
     SourceFile,
     Warn,
@@ -409,6 +410,30 @@ class _Column:
         return np.concatenate([np.fromfile(self._file, dtype=self.dtype, count=self._written), held])
 
 
+class _Files:
+    """The files of a new index, in order, as they come: their paths and hashes written aside
+    (see :class:`_Blobs`), their sizes and times in columns; a :class:`FileTable` at the end."""
+
+    def __init__(self, aside: Path | None) -> None:
+        self._paths, self._hashes = _Blobs(aside, "files.paths"), _Blobs(aside, "files.hashes")
+        self._sizes, self._mtimes = _Column(np.int64, "files.sizes", aside), _Column(np.int64, "files.mtimes", aside)
+
+    def add(self, source: SourceFile) -> None:
+        self._paths.add(source.path.encode("utf-8", "surrogateescape"))
+        self._hashes.add(source.sha256.encode("ascii"))
+        self._sizes.append(source.size)
+        self._mtimes.append(source.mtime_ns)
+
+    def finish(self) -> FileTable:
+        paths, hashes = (_texts(*blobs.finish(), encoding) for blobs, encoding in ((self._paths, "utf-8"), (self._hashes, "ascii")))
+        return FileTable(paths, self._sizes.array().tolist(), self._mtimes.array().tolist(), hashes)
+
+
+def _texts(blob: np.ndarray, offsets: np.ndarray, encoding: str) -> list[str]:
+    whole = bytes(blob)
+    return [whole[start:end].decode(encoding, "surrogateescape") for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+
+
 def build_index(
     root: Path,
     settings: IndexSettings = IndexSettings(),
@@ -683,7 +708,7 @@ class _Assembly:
         # what the build holds per document and passage is a few machine integers.
         self.records = _Blobs(self.aside, "records")
         self.texts = _Blobs(self.aside, "texts")
-        self.files: list[SourceFile] = []
+        self.files = _Files(self.aside)
         self.file_documents: list[int] = []
         self.documents = 0
         self.owner: dict[str, str] = {}  # doc id → the file that has it
@@ -717,7 +742,7 @@ class _Assembly:
         """A file whose documents the previous index holds."""
         previous, bounds = self.previous, self.bounds
         assert previous is not None and bounds is not None
-        self.files.append(item.source)
+        self.files.add(item.source)
         before = self.documents
         for row in item.rows:
             record = previous.documents.record(row)
@@ -740,7 +765,7 @@ class _Assembly:
 
     def add(self, item: FileAnalysis) -> None:
         """A file analysed anew."""
-        self.files.append(item.source)
+        self.files.add(item.source)
         self.analysed += 1
         before = self.documents
         places = np.full(len(item.spans), -1, dtype=np.int64)
@@ -856,7 +881,7 @@ class _Assembly:
         bm25 = Index({name: fields[name] for name in dict(self.settings.weights)}, dict(self.settings.weights), len(passages))
         documents = DocumentTable(*self.records.finish(), *self.texts.finish())
         spellings = Spellings.of(sorted(self.spellings))
-        return CorpusIndex(str(self.root), documents, tuple(self.files), tuple(self.file_documents), passages, bm25, self.settings, self.analysed, spellings=spellings)
+        return CorpusIndex(str(self.root), documents, self.files.finish(), tuple(self.file_documents), passages, bm25, self.settings, self.analysed, spellings=spellings)
 
 
 #: Document fields that count the words of the file's path.
