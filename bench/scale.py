@@ -11,14 +11,15 @@ they are absent), in a temporary folder:
 
 Each is indexed by the installed `mlq index --rebuild` (all cores), then searched: once just
 after the build, then the median of three more. Peak memory is the largest resident set of the
-mlq process or any of its workers (``ru_maxrss`` from ``wait4``), set against the corpus size.
+mlq process or any of its workers (``ru_maxrss`` from ``wait4``), set against the corpus size,
+and the peak of all of them together as proportional set sizes (the dictionary the workers
+share counted once; sampled every 50 ms, see ``bench/processes.py``), set against mdn-ja's.
 
     python bench/scale.py
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import subprocess
@@ -28,6 +29,7 @@ import time
 from pathlib import Path
 
 from installed import mlq_command, mlq_env
+from processes import run_measured
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 
@@ -36,17 +38,10 @@ CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 def measure(corpus: Path, cache: Path, query: str) -> dict[str, object]:
     """Index ``corpus`` in a fresh process and search it; wall seconds and peak memory of each."""
     env = mlq_env(cache)
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [mlq_command(), "index", "--rebuild", "--corpus", str(corpus)], env=env, stdout=subprocess.PIPE, text=True
-    )
-    summary = process.stdout.read() if process.stdout else ""
-    # wait4's usage covers this process and the workers it waited for: the peak of this run alone.
-    _, status, usage = os.wait4(process.pid, 0)
-    build_seconds = time.perf_counter() - started
-    if status != 0:
+    build = run_measured([mlq_command(), "index", "--rebuild", "--corpus", str(corpus)], env)
+    if build.returncode != 0:
         raise SystemExit(f"mlq index failed on {corpus}")
-    build_peak_mb = usage.ru_maxrss / 1024
+    summary, build_seconds = build.stdout, build.seconds
     searches = []
     for _ in range(4):
         started = time.perf_counter()
@@ -60,7 +55,8 @@ def measure(corpus: Path, cache: Path, query: str) -> dict[str, object]:
         "build_seconds": build_seconds,
         "first_search_seconds": searches[0],
         "search_seconds": statistics.median(searches[1:]),
-        "peak_mb": build_peak_mb,
+        "peak_mb": build.largest_mb,
+        "tree_mb": build.peak_mb,
     }
 
 
@@ -106,7 +102,8 @@ def main() -> None:
             f"          build {row['build_seconds']:6.1f} s ({row['mb'] / row['build_seconds']:.2f} MB/s)   "
             f"search {row['first_search_seconds']:.2f} s just after, {row['search_seconds']:.2f} s then\n"
             f"          peak memory {row['peak_mb']:,.0f} MB = {per_mb:.1f}× the corpus "
-            f"({per_mb / (base['peak_mb'] / base['mb']):.2f}× mdn-ja's ratio)"
+            f"({per_mb / (base['peak_mb'] / base['mb']):.2f}× mdn-ja's ratio); all its processes "
+            f"{row['tree_mb']:,.0f} MB (PSS) = {row['tree_mb'] / base['tree_mb']:.2f}× mdn-ja's"
         )
 
 
