@@ -212,9 +212,10 @@ class Gathered:
         if texts is not None:
             self._texts.append(texts)
             self._pending_texts += len(texts.hashes)
-            if self._pending_texts >= max(self.PENDING_TEXTS, self._distinct_texts):
-                # Brought down when what came since is as large as what was kept: each text is
-                # sorted a few times at most, however many files there are.
+            if self._pending_texts >= max(self.PENDING_TEXTS, self._distinct_texts // 4):
+                # Brought down when what came since is a quarter of what was kept: each text is
+                # sorted a dozen times at most, however many files there are, and what is held
+                # stays within a quarter of the texts themselves.
                 self._texts = [TermTexts.concatenate(self._texts).distinct()]
                 self._distinct_texts = len(self._texts[0].hashes)
                 self._pending_texts = 0

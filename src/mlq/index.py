@@ -728,7 +728,9 @@ class _Assembly:
         self.moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied
         self.total = 0
         self.bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
-        self.spellings: set[tuple[str, str]] = set(previous.spellings.pairs()) if previous else set()
+        # Each (word, spelling) once, as one string "word\0spelling": a tuple of two strings
+        # costs twice as much, and a large corpus meets tens of thousands of them.
+        self.spellings: set[str] = {"\0".join(pair) for pair in previous.spellings.pairs()} if previous else set()
 
     def _claim(self, doc_id: str, relative: str) -> bool:
         if doc_id in self.owner:
@@ -805,7 +807,7 @@ class _Assembly:
                 self.gathered[name].add(_placed(piece, numbers), None if k else counts.texts)
             self.document_lengths[name][0].extend(numbers[kept_documents])
             self.document_lengths[name][1].extend(counts.lengths[kept_documents])
-        self.spellings.update(item.spellings)
+        self.spellings.update("\0".join(pair) for pair in item.spellings)
 
     def _put_aside(self, name: str, done: FieldIndex) -> FieldIndex:
         """Field ``name``, just put together, written to the build's scratch folder and read back
@@ -880,7 +882,7 @@ class _Assembly:
         fields.update({name: self._put_aside(name, done) for name, done in about.assemble(self.gathered, document_lengths).items()})
         bm25 = Index({name: fields[name] for name in dict(self.settings.weights)}, dict(self.settings.weights), len(passages))
         documents = DocumentTable(*self.records.finish(), *self.texts.finish())
-        spellings = Spellings.of(sorted(self.spellings))
+        spellings = Spellings.of(tuple(pair.rsplit("\0", 1)) for pair in sorted(self.spellings))  # type: ignore[misc]
         return CorpusIndex(str(self.root), documents, self.files.finish(), tuple(self.file_documents), passages, bm25, self.settings, self.analysed, spellings=spellings)
 
 

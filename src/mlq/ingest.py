@@ -8,6 +8,7 @@ the number of jobs.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -231,7 +232,14 @@ def analyze_files(
         for part in range(count)
     ]
     with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
-        pool = processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
+        # A worker shares the pages it inherits with this process while neither writes them:
+        # frozen, the objects there are never visited by a worker's garbage collector, whose
+        # marks would copy them into each worker (bench/scale.py, all processes together).
+        gc.freeze()
+        try:
+            pool = processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
+        finally:
+            gc.unfreeze()
     with pool:  # on the way out, whatever stops it, the workers are ended (terminate)
         done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
         for count in parts:
