@@ -25,6 +25,8 @@ from ._numpy import np
 from .backends import NUMPY, Backend
 from .bm25 import Vocabulary, hashes_of, pack
 
+#: How many words' spellings a table keeps once looked up.
+_KNOWN_MAX = 4096
 #: The arrays a table is stored as (after the index's own prefix).
 ARRAYS = ("spellings.hashes", "spellings.words", "spellings.words_offsets", "spellings.forms", "spellings.forms_offsets")
 
@@ -36,6 +38,7 @@ class Spellings:
     def __init__(self, words: Vocabulary | None, forms: Any = None, forms_offsets: Any = None, parts: Sequence[Spellings] = ()) -> None:
         self._words, self._forms, self._forms_offsets = words, forms, forms_offsets
         self._parts = tuple(parts)
+        self._known: dict[str, frozenset[str]] = {}  # a cache of forms(): each hit asks again
 
     @classmethod
     def of(cls, pairs: Iterable[tuple[str, str]]) -> Spellings:
@@ -68,8 +71,16 @@ class Spellings:
         values = (table._words.hashes, table._words.blob, table._words.offsets, table._forms, table._forms_offsets)
         return dict(zip(ARRAYS, values))
 
-    def forms(self, word: str) -> set[str]:
+    def forms(self, word: str) -> frozenset[str]:
         """The spellings ``word`` was met in, other than itself."""
+        known = self._known.get(word)
+        if known is None:
+            if len(self._known) >= _KNOWN_MAX:
+                self._known.clear()
+            known = self._known[word] = frozenset(self._looked_up(word))
+        return known
+
+    def _looked_up(self, word: str) -> set[str]:
         found: set[str] = set()
         if self._words is not None:
             i = self._words.id_of(word)
