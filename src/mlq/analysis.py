@@ -463,11 +463,17 @@ def surface_spans(text: str, surface: str) -> Iterator[tuple[int, int]]:
     boundaries for a surface that begins or ends in a Latin letter or digit, which a word
     of Latin letters is only with spaces or symbols around it (model is not in remodel)."""
     latin_start, latin_end = _latin(surface[0]), _latin(surface[-1])
-    at = text.find(surface)
-    while at >= 0:
+    for at in occurrences(text, surface):
         end = at + len(surface)
         if not (latin_start and at > 0 and _latin(text[at - 1])) and not (latin_end and end < len(text) and _latin(text[end])):
             yield at, end
+
+
+def occurrences(text: str, surface: str) -> Iterator[int]:
+    """Where ``surface`` stands in ``text``, overlapping places too."""
+    at = text.find(surface)
+    while at >= 0:
+        yield at
         at = text.find(surface, at + 1)
 
 

@@ -39,7 +39,7 @@ from .scoring import FieldStats
 from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, stat_many, stat_of, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
-from .index import FINISHED, PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index
+from .index import FINISHED, PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index, mapped_file
 from .segments import Segment, applied, compose, merged, merged_tail
 from .spellings import Spellings
 
@@ -512,11 +512,8 @@ def _write_arrays(build: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str,
 
 def _put_aside_file(array: np.ndarray) -> Path | None:
     """The file of a build's scratch folder that ``array`` is the whole of, if it is one."""
-    mapped = array if isinstance(array, np.memmap) else array.base
-    if not isinstance(mapped, np.memmap) or not mapped.filename or array.shape != mapped.shape:
-        return None
-    path = Path(mapped.filename)
-    if not path.parent.name.startswith(FINISHED) or not path.parent.parent.name.startswith(_SCRATCH) or array.ctypes.data != mapped.ctypes.data:
+    path = mapped_file(array)
+    if path is None or not path.parent.name.startswith(FINISHED) or not path.parent.parent.name.startswith(_SCRATCH):
         return None
     return path
 

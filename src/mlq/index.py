@@ -710,7 +710,6 @@ class _Assembly:
         self.texts = _Blobs(self.aside, "texts")
         self.files = _Files(self.aside)
         self.file_documents: list[int] = []
-        self.documents = 0
         self.owner: dict[str, str] = {}  # doc id → the file that has it
         column = functools.partial(_Column, aside=self.aside)
         self.counts = column(np.int64, "counts")  # passages per document
@@ -726,11 +725,20 @@ class _Assembly:
         self.document_lengths = {name: (column(np.int64, f"{name}.new_documents"), column(np.int32, f"{name}.new_lengths")) for name in DOCUMENT_FIELDS}
         self.same_documents: list[tuple[int, int]] = []  # (new number, row in the previous index), same file
         self.moved_documents: list[tuple[int, int, str]] = []  # (new number, previous row, file id): renamed or copied
-        self.total = 0
         self.bounds = np.searchsorted(previous.passages.doc, np.arange(len(previous.documents) + 1)) if previous else None
         # Each (word, spelling) once, as one string "word\0spelling": a tuple of two strings
         # costs twice as much, and a large corpus meets tens of thousands of them.
         self.spellings: set[str] = {"\0".join(pair) for pair in previous.spellings.pairs()} if previous else set()
+
+    @property
+    def documents(self) -> int:
+        """How many documents so far."""
+        return len(self.counts)
+
+    @property
+    def total(self) -> int:
+        """How many passages so far."""
+        return len(self.taken)
 
     def _claim(self, doc_id: str, relative: str) -> bool:
         if doc_id in self.owner:
@@ -761,8 +769,6 @@ class _Assembly:
             self.texts.add(previous.documents.packed_text(row))
             self.taken.extend(np.arange(bounds[row], bounds[row + 1]))
             self.counts.append(int(bounds[row + 1] - bounds[row]))
-            self.total += int(bounds[row + 1] - bounds[row])
-            self.documents += 1
         self.file_documents.append(self.documents - before)
 
     def add(self, item: FileAnalysis) -> None:
@@ -782,8 +788,6 @@ class _Assembly:
                 places[first : first + count] = np.arange(self.total, self.total + count)
                 self.taken.extend(np.full(count, -1))
                 self.counts.append(count)
-                self.total += count
-                self.documents += 1
             first += count
         self.file_documents.append(self.documents - before)
         kept, kept_documents = places >= 0, numbers >= 0
@@ -820,7 +824,7 @@ class _Assembly:
         try:
             for part, array in done.arrays().items():
                 path = self.aside / f"{name}.{part}.npy"
-                if _maps(array, path):  # written there as it was put together
+                if mapped_file(array) == path:  # written there as it was put together
                     mapped[part] = array
                     continue
                 np.save(path, np.ascontiguousarray(array), allow_pickle=False)
@@ -948,10 +952,13 @@ class _DocumentFields:
         return built
 
 
-def _maps(array: Any, path: Path) -> bool:
-    """Whether ``array`` is the whole of file ``path``, memory-mapped."""
-    mapped = getattr(array, "base", None)
-    return isinstance(mapped, np.memmap) and bool(mapped.filename) and Path(mapped.filename) == path and array.shape == mapped.shape
+def mapped_file(array: Any) -> Path | None:
+    """The file that ``array`` is the whole of, memory-mapped (as ``np.load`` with ``mmap_mode``
+    gives it), if it is one."""
+    mapped = array if isinstance(array, np.memmap) else getattr(array, "base", None)
+    if not isinstance(mapped, np.memmap) or not mapped.filename or array.shape != mapped.shape or array.ctypes.data != mapped.ctypes.data:
+        return None
+    return Path(mapped.filename)
 
 
 def _sections(

@@ -12,12 +12,12 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from . import cache, matching, scoring
 from .cache import BuildReport
 from .clauses import Clause, date_of, from_options, holds_run
-from .analysis import INSIDE_A_WORD, Analyzer, QueryWord, bigram_texts, contains_surface, line_around, normalize, surface_spans
+from .analysis import INSIDE_A_WORD, Analyzer, QueryWord, bigram_texts, contains_surface, line_around, normalize, occurrences, surface_spans
 from .bm25 import select_top
 from .corpus import Document, Warn, check_corpus_dir
 from .errors import MlqError
@@ -470,10 +470,10 @@ class Searcher:
             inside = INSIDE_A_WORD in others
             others -= {word.surface, INSIDE_A_WORD}
             for other in others:
-                places.update(_occurrences(normalized, other) if inside else (at for at, _ in surface_spans(normalized, other)))
+                places.update(occurrences(normalized, other) if inside else (at for at, _ in surface_spans(normalized, other)))
             if inside:
                 edges = {at for at, _ in surface_spans(normalized, word.surface)}
-                places.update(at for at in _occurrences(normalized, word.surface) if at not in edges)
+                places.update(at for at in occurrences(normalized, word.surface) if at not in edges)
         return sorted({line_around(text, starts[at]) for at in places})
 
     def resolve(self, ref: str) -> tuple[Document, int | None]:
@@ -510,11 +510,3 @@ def open_corpus(
         settings = settings_for(root)
     index, built = cache.open_index(root, settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=notice)
     return Searcher(index, built=built)
-
-
-def _occurrences(text: str, surface: str) -> Iterator[int]:
-    """Where ``surface`` stands in ``text``, overlapping places too."""
-    at = text.find(surface)
-    while at >= 0:
-        yield at
-        at = text.find(surface, at + 1)

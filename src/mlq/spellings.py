@@ -85,8 +85,7 @@ class Spellings:
         if self._words is not None:
             i = self._words.id_of(word)
             if i is not None:
-                text = bytes(self._forms[self._forms_offsets[i] : self._forms_offsets[i + 1]]).decode("utf-8")
-                found.update(text.split("\0"))
+                found.update(self._forms_at(i))
         for part in self._parts:
             found |= part.forms(word)
         return found
@@ -95,11 +94,14 @@ class Spellings:
         """Every ``(word, spelling)`` of the table."""
         if self._words is not None:
             for i in range(len(self._words)):
-                text = bytes(self._forms[self._forms_offsets[i] : self._forms_offsets[i + 1]]).decode("utf-8")
                 word = self._words[i]
-                yield from ((word, form) for form in text.split("\0"))
+                yield from ((word, form) for form in self._forms_at(i))
         for part in self._parts:
             yield from part.pairs()
+
+    def _forms_at(self, i: int) -> list[str]:
+        """The spellings of the table's word number ``i``."""
+        return bytes(self._forms[self._forms_offsets[i] : self._forms_offsets[i + 1]]).decode("utf-8").split("\0")
 
 
 #: The table of an index that met no other spelling.
