@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 from conftest import write
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mlq import MlqError, bundled_corpus, load_corpus
+from mlq.corpus import Digests, sha256
 
 
 def test_bundled_corpus_has_the_five_essays_with_titles_from_front_matter() -> None:
@@ -78,3 +81,14 @@ def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path) -> None:
     write(tmp_path / "file.md", "x")
     with pytest.raises(MlqError, match="not a folder"):
         load_corpus(tmp_path / "file.md")
+
+
+@given(st.lists(st.one_of(st.just(""), st.binary().map(sha256))))
+def test_file_hashes_kept_as_bytes_read_back_as_the_hex_digests_they_were(digests: list[str]) -> None:
+    """How a search reads the files' hashes back from the cache (an unreadable file's is "")."""
+    kept = Digests.of(digests)
+    assert list(kept) == digests and len(kept) == len(digests)
+    assert [kept[i] for i in range(-len(digests), 0)] == digests
+    assert kept[1:-1] == digests[1:-1]
+    with pytest.raises(IndexError):
+        kept[len(digests)]

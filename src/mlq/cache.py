@@ -36,7 +36,7 @@ from typing import Any, BinaryIO, Callable, Iterator, Sequence
 from ._numpy import np
 from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
-from .corpus import IGNORE_FILE, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, stat_many, stat_of, walk
+from .corpus import IGNORE_FILE, Digests, FileTable, Selection, SourceFile, Warn, listing_unchanged, sha256, stat_many, stat_of, walk
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import FINISHED, PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index, mapped_file
@@ -44,7 +44,7 @@ from .segments import Segment, applied, compose, merged, merged_tail
 from .spellings import Spellings
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 19
+FORMAT_VERSION = 20
 
 _POINTER = "current"
 _LOCK = "lock"
@@ -137,11 +137,12 @@ class Manifest:
 
 
 def _files_record(files: Sequence[SourceFile], documents: Sequence[int]) -> dict[str, str]:
-    """The record of the files, most of a large corpus's manifest, as columns, each compressed
+    """The record of the files, most of a large corpus's manifest, as columns, compressed
     (every edit writes a manifest, and the rest of an edit writes little) and read back without
     parsing a row per file (see :func:`_files_read`): the paths joined by NUL, in UTF-8 with the
-    bytes of a name that is not UTF-8 kept as they were; the hashes, 64 hex digits each (spaces
-    for a file that could not be read); sizes, times and document counts as little-endian int64."""
+    bytes of a name that is not UTF-8 kept as they were; sizes, times and document counts as
+    little-endian int64; and the hashes as :class:`~mlq.corpus.Digests` (32 bytes each, not
+    compressed: they would not be smaller)."""
     table = FileTable.of(files)
     if len(documents) != len(table):
         raise ValueError("a count of documents for every file, and no more")
@@ -150,15 +151,16 @@ def _files_record(files: Sequence[SourceFile], documents: Sequence[int]) -> dict
         numbers.byteswap()
     columns = {
         "paths": "\0".join(table.paths).encode("utf-8", "surrogateescape"),
-        "sha256": "".join(h or _NO_HASH for h in table.hashes).encode("ascii"),
         "numbers": numbers.tobytes(),
     }
-    return {name: base64.b64encode(zlib.compress(raw, 1)).decode("ascii") for name, raw in columns.items()}
+    record = {name: base64.b64encode(zlib.compress(raw, 1)).decode("ascii") for name, raw in columns.items()}
+    return {**record, "sha256": base64.b64encode(Digests.of(table.hashes).raw).decode("ascii")}  # not compressible
 
 
 def _files_read(record: dict[str, str]) -> tuple[FileTable, list[int]]:
     """:func:`_files_record` read back: the files, and how many documents each has."""
-    raw = {name: zlib.decompress(base64.b64decode(record[name], validate=True)) for name in ("paths", "sha256", "numbers")}
+    raw = {name: zlib.decompress(base64.b64decode(record[name], validate=True)) for name in ("paths", "numbers")}
+    hashes = Digests(base64.b64decode(record["sha256"], validate=True))
     text = raw["paths"].decode("utf-8", "surrogateescape")
     paths = text.split("\0") if text else []
     numbers = array("q")
@@ -166,15 +168,12 @@ def _files_read(record: dict[str, str]) -> tuple[FileTable, list[int]]:
     if sys.byteorder == "big":
         numbers.byteswap()
     n = len(paths)
-    if len(numbers) != 3 * n or len(raw["sha256"]) != 64 * n:
+    if len(numbers) != 3 * n or len(hashes) != n:
         raise ValueError("the record of the files is not as mlq wrote it")
-    digits = raw["sha256"].decode("ascii")
-    hashes = [h if h != _NO_HASH else "" for h in (digits[i : i + 64] for i in range(0, 64 * n, 64))]
     values = numbers.tolist()
     return FileTable(paths, values[:n], values[n : 2 * n], hashes), values[2 * n :]
 
 
-_NO_HASH = " " * 64
 _MANIFEST_HEAD, _MANIFEST_MIDDLE = b'{"sha256": "', b'", "manifest": '
 
 
@@ -299,9 +298,12 @@ def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Sele
         # The recorded folders and files statted at once (a large corpus shares them with a
         # second process: see stat_many); the files' figures count only if the folders hold.
         prefix = str(corpus_root) + os.sep
-        folders, paths = recorded["folders"], FileTable.of(manifest.files).paths
+        folders, files = recorded["folders"], FileTable.of(manifest.files)
+        paths = files.paths
         sizes, times = stat_many([*(prefix + relative if relative else str(corpus_root) for relative in folders), *(prefix + r for r in paths)])
         if _listing_holds(corpus_root, recorded, times[: len(folders)]):
+            if sizes[len(folders) :].tolist() == list(files.sizes) and times[len(folders) :].tolist() == list(files.mtimes):
+                return Staleness(None)  # every file as recorded: compared at C speed, not file by file
             now = zip(paths, sizes[len(folders) :], times[len(folders) :])
             met: Iterator[tuple[str, str, tuple[int, int]]] = ((relative, prefix + relative, (size, mtime)) for relative, size, mtime in now)
             return _compared(manifest, met, folders)

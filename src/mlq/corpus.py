@@ -358,6 +358,47 @@ class FileTable(Sequence[SourceFile]):
         return f"FileTable({len(self)} files)"
 
 
+class Digests(Sequence[str]):
+    """SHA-256 digests held as 32 bytes each in one ``bytes``, each written out in its 64 hex
+    digits only when asked for: the files' hashes are read back on every search and looked at
+    only for a file whose size or time changed. At 78k files, a list of hex strings took 17 ms
+    to make, and the hex, compressed, 20 ms more to inflate. A file that could not be read has
+    the empty digest ``""``, 32 zero bytes here."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) % 32:
+            raise ValueError("SHA-256 digests are 32 bytes each")
+        self.raw = raw
+
+    @classmethod
+    def of(cls, digests: Iterable[str]) -> Digests:
+        """From hex digests (or ``""``)."""
+        if isinstance(digests, Digests):
+            return digests
+        return cls(b"".join(bytes.fromhex(digest) if digest else _NO_DIGEST for digest in digests))
+
+    def __len__(self) -> int:
+        return len(self.raw) // 32
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError("digest index out of range")
+        at = 32 * (i % len(self))
+        digest = self.raw[at : at + 32]
+        return "" if digest == _NO_DIGEST else digest.hex()
+
+
+_NO_DIGEST = bytes(32)
+
+
 def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 

@@ -29,6 +29,7 @@ from .bm25 import Entries, FieldIndex, Gathered, Index, assemble_field, count_te
 from .fields import DOCUMENT_FIELDS, FIELDS, PASSAGE_FIELDS, field as field_named
 from .scoring import BM25Params
 from .corpus import (
+    Digests,
     Document,
     FileTable,
     Selection,
@@ -420,18 +421,18 @@ class _Files:
 
     def add(self, source: SourceFile) -> None:
         self._paths.add(source.path.encode("utf-8", "surrogateescape"))
-        self._hashes.add(source.sha256.encode("ascii"))
+        self._hashes.add(Digests.of((source.sha256,)).raw)
         self._sizes.append(source.size)
         self._mtimes.append(source.mtime_ns)
 
     def finish(self) -> FileTable:
-        paths, hashes = (_texts(*blobs.finish(), encoding) for blobs, encoding in ((self._paths, "utf-8"), (self._hashes, "ascii")))
-        return FileTable(paths, self._sizes.array().tolist(), self._mtimes.array().tolist(), hashes)
+        hashes = Digests(bytes(self._hashes.finish()[0]))
+        return FileTable(_texts(*self._paths.finish()), self._sizes.array().tolist(), self._mtimes.array().tolist(), hashes)
 
 
-def _texts(blob: np.ndarray, offsets: np.ndarray, encoding: str) -> list[str]:
+def _texts(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
     whole = bytes(blob)
-    return [whole[start:end].decode(encoding, "surrogateescape") for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+    return [whole[start:end].decode("utf-8", "surrogateescape") for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
 
 
 def build_index(
