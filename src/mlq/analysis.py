@@ -36,9 +36,6 @@ ANALYSES = ("words", "bigrams")
 # How many morphemes' decisions an analyzer keeps (a few MB; the common words are met again
 # at once after it is emptied).
 _DECIDED_MAX = 1 << 13
-# How many lines' terms an analyzer keeps (see Analyzer.texts): on mdn-ja, 4,096 find 15.7% of
-# the characters met again, a million 18.2%.
-_LINES_MAX = 1 << 12
 # Sudachi refuses inputs over about 49 KB; 4,000 characters are at most 16 KB of UTF-8.
 _SUDACHI_MAX_CHARS = 4000
 _CHUNK_BREAK = re.compile(r"[。．！？!?]\s*|\s+")
@@ -166,8 +163,6 @@ class Analyzer:
         #: (word id, surface) → what :meth:`_decide` made of it: a cache, emptied when full.
         self._decided: dict[tuple[int, str], _Decision] = {}
         self._spellings: set[tuple[str, str]] = set()  # see take_spellings
-        #: line → its words' and bigrams' texts (see :meth:`texts`): a cache, emptied when full.
-        self._lines_met: dict[str, tuple[list[str], list[str]]] = {}
 
     def _is_dropped(self, pos_id: int) -> bool:
         # A cache by part-of-speech id: building the POS tuple of every morpheme costs more
@@ -199,27 +194,11 @@ class Analyzer:
 
     def texts(self, text: str) -> dict[str, list[str]]:
         """The texts of :meth:`analyze`'s terms, without their spans: what indexing needs,
-        at a fraction of the cost. Both fields' terms are those of the text's lines one after
-        another (see :func:`_lines`), and a line met again is not analysed again: a sixth of
-        mdn-ja's characters are in a line met within the last few thousand (code-like prose,
-        repeated notes, headings)."""
-        words: list[str] = []
-        grams: list[str] = []
-        memo = self._lines_met
-        for _, line in _lines(text):
-            found = memo.get(line)
-            if found is None:
-                found = (
-                    [form for form, _, _, kept in self._morphemes(line) if kept],
-                    bigram_texts(line, self.settings.latin_bigrams),
-                )
-                if len(memo) >= _LINES_MAX:
-                    memo.clear()
-                if self._remember:
-                    memo[line] = found
-            words += found[0]
-            grams += found[1]
-        return {"words": words, "bigrams": grams}
+        at a fraction of the cost."""
+        return {
+            "words": [form for form, _, _, kept in self._morphemes(text) if kept],
+            "bigrams": bigram_texts(text, self.settings.latin_bigrams),
+        }
 
     def words(self, text: str) -> list[Term]:
         return [Term(form, *_span(morpheme, offset)) for form, morpheme, offset, kept in self._morphemes(text) if kept]
@@ -280,7 +259,7 @@ class Analyzer:
         :meth:`_decide`), then looked up: asking Sudachi for a normalized form and a part of
         speech, and checking them, costs more than the lookup (bench/speed.py's build part)."""
         decided = self._decided
-        noting = self._noting
+        noting, before = self._noting, _NOTHING
         for offset, chunk in _chunks(text, _SUDACHI_MAX_CHARS):
             if offset == 0 or text[offset - 1] == "\n":
                 before = _NOTHING  # a line's first word stands at a word's edge
@@ -515,16 +494,10 @@ def _chunks(text: str, limit: int) -> Iterator[tuple[int, str]]:
     gives inside its passage: a hit's highlights analyse only the lines that could hold a
     query word (see :meth:`mlq.search.Searcher.highlights`). Across a line end, Sudachi's
     choices changed in 24 of 18,795 passages of mdn-ja, and the time to analyse them not at all."""
-    for offset, line in _lines(text):
-        yield from _pieces(line, offset, limit)
-
-
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    """Each line of ``text`` that holds more than spaces and tabs, with its offset."""
     line_start = 0
     for line in text.split("\n"):
         if line.strip(" \t"):
-            yield line_start, line
+            yield from _pieces(line, line_start, limit)
         line_start += len(line) + 1
 
 

@@ -12,7 +12,6 @@ import array
 import contextlib
 import functools
 import json
-import os
 import shutil
 import tempfile
 import zlib
@@ -505,7 +504,7 @@ def build_delta(
     plan = _Plan.of(root, previous.settings, previous, folder_times)
     if plan.only_touched():
         return plan.touched(progress)
-    if plan.clashes or len(plan.to_analyse) > most_files or any(p.suffix.lower() in JSONL_SUFFIXES for p in plan.paths):
+    if plan.clashes or len(plan.to_analyse) > most_files or any(name.lower().endswith(JSONL_SUFFIXES) for name in plan.paths):
         return None
     own = {source.path: rows for source, rows in previous.file_rows()}
     if any(own.get(found.relative) != found.rows for found in plan.reusable.values()):
@@ -528,7 +527,7 @@ def _edited(
     where = [k for k, name in enumerate(names) if name in edited]
     if len(where) != len(edited):  # a file the index does not record
         return None
-    paths = [root / names[k] for k in where]
+    paths = [names[k] for k in where]
     settings = previous.settings
     assembly = _Assembly(root, settings, None, warn, scratch)
     files, counts = list(previous.files), np.array(previous.file_documents, dtype=np.int64)
@@ -589,19 +588,19 @@ class _Plan:
     root: Path
     settings: IndexSettings
     previous: CorpusIndex | None
-    paths: list[Path]
-    clashes: dict[Path, Path]
-    reusable: dict[Path, _Reused]
+    paths: list[str]  # relative to root (see corpus_files)
+    clashes: dict[str, str]
+    reusable: dict[str, _Reused]
 
     @classmethod
     def of(cls, root: Path, settings: IndexSettings, previous: CorpusIndex | None, folder_times: dict[str, int] | None) -> _Plan:
         previous = previous.with_numpy_arrays() if previous is not None else None
         paths = corpus_files(root, settings.selection, folder_times)
-        clashes = id_clashes(root, paths)
+        clashes = id_clashes(paths)
         return cls(root, settings, previous, paths, clashes, _reusable(root, paths, clashes, previous))
 
     @property
-    def to_analyse(self) -> list[Path]:
+    def to_analyse(self) -> list[str]:
         return [path for path in self.paths if path not in self.reusable]
 
     def only_touched(self) -> bool:
@@ -615,7 +614,7 @@ class _Plan:
             progress(len(self.paths), len(self.paths))
         return replace(self.previous, files=tuple(self.reusable[path].source for path in self.paths), analysed_files=0)
 
-    def files(self, progress: Progress | None, warn: Warn | None, jobs: int | None) -> Iterator[tuple[Path, _Reused | FileAnalysis]]:
+    def files(self, progress: Progress | None, warn: Warn | None, jobs: int | None) -> Iterator[tuple[str, _Reused | FileAnalysis]]:
         """Every file in order, as taken over or as analysed (on ``jobs`` processes)."""
         # Imported here: only a build needs worker processes.
         from .ingest import analyze_files, default_jobs
@@ -634,7 +633,7 @@ class _Plan:
                     progress(done, len(self.paths))
 
 
-def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path, _Reused]) -> bool:
+def _only_touched(previous: CorpusIndex, paths: list[str], reusable: dict[str, _Reused]) -> bool:
     if len(previous.files) != len(paths):
         return False
     next_row = 0
@@ -646,21 +645,18 @@ def _only_touched(previous: CorpusIndex, paths: list[Path], reusable: dict[Path,
     return next_row == len(previous.documents)
 
 
-def _reusable(
-    root: Path, paths: list[Path], clashes: dict[Path, Path], previous: CorpusIndex | None
-) -> dict[Path, _Reused]:
+def _reusable(root: Path, paths: list[str], clashes: dict[str, str], previous: CorpusIndex | None) -> dict[str, _Reused]:
     """Files whose documents the previous index holds: the same file, or another with the
     same content (a copy is taken over, not analysed again)."""
     if previous is None:
         return {}
     recorded = {f.path: f for f in previous.files}
     stored = _stored_files(previous)
-    prefix = len(str(root)) + 1
     found = {}
-    for path in paths:
-        if path in clashes:
+    for relative in paths:
+        if relative in clashes:
             continue
-        relative = str(path)[prefix:].replace(os.sep, "/")
+        path = root / relative
         try:
             stat = path.stat()
             old = recorded.get(relative)
@@ -673,7 +669,7 @@ def _reusable(
         candidates = stored.get(digest)
         if candidates:
             rows = next((rows for p, rows in candidates if p == relative), candidates[0][1])
-            found[path] = _Reused(rows, SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), relative)
+            found[relative] = _Reused(rows, SourceFile(relative, stat.st_size, stat.st_mtime_ns, digest), relative)
     return found
 
 

@@ -8,11 +8,9 @@ the number of jobs.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import signal
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -208,42 +206,47 @@ def default_jobs() -> int:
 
 def analyze_files(
     root: Path,
-    paths: Sequence[Path],
+    names: Sequence[str],
     settings: AnalyzerSettings,
     jobs: int,
-    clashes: dict[Path, Path],
+    clashes: dict[str, str],
     headers: Headers = Headers(),
 ) -> Iterator[FileAnalysis]:
-    """Each of ``paths`` analysed, in order, on up to ``jobs`` processes. A file larger than
-    ``_PART_BYTES`` is shared among them, so that one 50 MB export uses every core too."""
-    parts = [_parts_of(path, jobs) for path in paths]
-    jobs = max(1, min(jobs, max(len(paths) // _FILES_PER_JOB, max(parts, default=1))))
+    """Each of the files ``names`` (relative to ``root``; ``clashes`` as
+    :func:`mlq.corpus.id_clashes` gives them) analysed, in order, on up to ``jobs`` processes.
+    A file larger than ``_PART_BYTES`` is shared among them, so that one 50 MB export uses every
+    core too."""
+    parts = [_parts_of(root / name, jobs) for name in names]
+    jobs = max(1, min(jobs, max(len(names) // _FILES_PER_JOB, max(parts, default=1))))
     if jobs == 1:
         analyzer = PassageAnalyzer(settings, headers)
-        for path in paths:
-            yield analyze_file(path, root, analyzer, clashes.get(path))
+        for name in names:
+            yield analyze_file(root / name, root, analyzer, root / clashes[name] if name in clashes else None)
         return
-    # On Linux, fork: workers start at once, and a library caller's script needs no
-    # `if __name__ == "__main__"` guard (spawn would import it again in every worker).
-    processes = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    tasks = [
-        (str(path), str(root), str(clashes[path]) if path in clashes else None, part, count)
-        for path, count in zip(paths, parts)
-        for part in range(count)
-    ]
+    processes = _worker_processes()
+    # Made as the pool takes them (a pipe's worth ahead of the workers), not all at once.
+    root_name = str(root)
+    tasks = ((name, root_name, clashes.get(name), part, count) for name, count in zip(names, parts) for part in range(count))
     with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
-        # A worker shares the pages it inherits with this process while neither writes them:
-        # frozen, the objects there are never visited by a worker's garbage collector, whose
-        # marks would copy them into each worker (bench/scale.py, all processes together).
-        gc.freeze()
-        try:
-            pool = processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
-        finally:
-            gc.unfreeze()
+        pool = processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
     with pool:  # on the way out, whatever stops it, the workers are ended (terminate)
         done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
         for count in parts:
             yield join_parts([next(done) for _ in range(count)])
+
+
+def _worker_processes() -> multiprocessing.context.BaseContext:
+    """How workers are started. Where it can (Linux, macOS), from a fork server: a small process
+    started once, with mlq imported, which forks each worker. A worker forked from this process
+    instead would share its pages only until either wrote them, and a build writes its own all
+    the time: every worker's memory grew with the corpus (bench/scale.py). Only this module is
+    preloaded, not the caller's ``__main__``, so a library caller's script needs no
+    ``if __name__ == "__main__"`` guard; elsewhere workers are spawned, which does."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    processes = multiprocessing.get_context("forkserver")
+    processes.set_forkserver_preload([__name__])
+    return processes
 
 
 def _parts_of(path: Path, jobs: int) -> int:
@@ -269,7 +272,7 @@ def _start_worker(settings: AnalyzerSettings, headers: Headers) -> None:
 
 
 def _analyze_in_worker(task: tuple[str, str, str | None, int, int]) -> FileAnalysis:
-    path, root, clashes_with, part, parts = task
+    name, root_name, clashes_with, part, parts = task
     assert _worker_analyzer is not None
-    clashing = Path(clashes_with) if clashes_with else None
-    return analyze_file(Path(path), Path(root), _worker_analyzer, clashing, part, parts)
+    root = Path(root_name)
+    return analyze_file(root / name, root, _worker_analyzer, root / clashes_with if clashes_with else None, part, parts)
