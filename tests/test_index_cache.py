@@ -121,6 +121,15 @@ def test_output_is_identical_whatever_the_number_of_jobs(many_files: Path, tmp_p
             assert (one / name).read_bytes() == (two / name).read_bytes(), name
 
 
+def test_a_script_without_a_main_guard_can_build_on_several_jobs(many_files: Path, tmp_path: Path) -> None:
+    """A Python user's script calls the library at its top level: the workers must not run it
+    again (as spawned or fork-server workers do, where it hung on the index's lock)."""
+    script = tmp_path / "notes.py"
+    script.write_text(f"from mlq import open_corpus\nprint(len(open_corpus({str(many_files)!r}, jobs=2).documents))\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "60\n", "")
+
+
 def test_a_large_file_shared_among_jobs_gives_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = tmp_path / "big"
     corpus.mkdir()

@@ -8,9 +8,11 @@ the number of jobs.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -228,7 +230,14 @@ def analyze_files(
     root_name = str(root)
     tasks = ((name, root_name, clashes.get(name), part, count) for name, count in zip(names, parts) for part in range(count))
     with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
-        pool = processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
+        # A worker shares the pages it inherits with this process while neither writes them:
+        # frozen, the objects there are never visited by a worker's garbage collector, whose
+        # marks would copy them into each worker (bench/scale.py, all processes together).
+        gc.freeze()
+        try:
+            pool = processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
+        finally:
+            gc.unfreeze()
     with pool:  # on the way out, whatever stops it, the workers are ended (terminate)
         done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
         for count in parts:
@@ -236,17 +245,12 @@ def analyze_files(
 
 
 def _worker_processes() -> multiprocessing.context.BaseContext:
-    """How workers are started. Where it can (Linux, macOS), from a fork server: a small process
-    started once, with mlq imported, which forks each worker. A worker forked from this process
-    instead would share its pages only until either wrote them, and a build writes its own all
-    the time: every worker's memory grew with the corpus (bench/scale.py). Only this module is
-    preloaded, not the caller's ``__main__``, so a library caller's script needs no
-    ``if __name__ == "__main__"`` guard; elsewhere workers are spawned, which does."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    processes = multiprocessing.get_context("forkserver")
-    processes.set_forkserver_preload([__name__])
-    return processes
+    """How workers are started. On Linux, forked: they start at once, and a library caller's
+    script needs no ``if __name__ == "__main__"`` guard. A fork server (a small process with mlq
+    imported) would keep each worker 20 MB smaller at 78k files, but it runs the caller's main
+    script again in every worker, as spawning does: an unguarded script hung
+    (tests/test_index_cache.py)."""
+    return multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
 
 
 def _parts_of(path: Path, jobs: int) -> int:
