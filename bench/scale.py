@@ -7,7 +7,10 @@ they are absent), in a temporary folder:
   others: peak memory per MB of corpus should stay about the same as the corpus grows;
 * *folder*: mdn-ja and baldanders side by side, plus further copies of mdn-ja under other names
   until there are at least 10,000 files and 100 MB;
-* *one file*: the baldanders essays concatenated into a single Markdown file of at least 50 MB.
+* *one file*: the baldanders essays concatenated into a single Markdown file of at least 50 MB;
+* with ``--large``, *1M passages*: mdn-ja and baldanders and eight hard-linked copies of both
+  under other names (78,084 files, 1.05M passages: bench/speed.py's largest corpus), the set
+  issue 16 measures build memory on (at most 1.2× mdn-ja's). A build takes some 7 minutes.
 
 Each is indexed by the installed `mlq index --rebuild` (all cores), then searched: once just
 after the build, then the median of three more. Peak memory is the largest resident set of the
@@ -15,11 +18,12 @@ mlq process or any of its workers (``ru_maxrss`` from ``wait4``), set against th
 and the peak of all of them together as proportional set sizes (the dictionary the workers
 share counted once; sampled every 50 ms, see ``bench/processes.py``), set against mdn-ja's.
 
-    python bench/scale.py
+    python bench/scale.py [--large]
 """
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import statistics
 import subprocess
@@ -87,6 +91,9 @@ def one_file_corpus(target: Path) -> Path:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="also the 1M-passage corpus (78k files, ~7 minutes to build)")
+    args = parser.parse_args()
     if not (CORPORA / "mdn-ja").is_dir() or not (CORPORA / "baldanders").is_dir():
         print(f"skipped: no corpora at {CORPORA}", file=sys.stderr)
         return
@@ -94,6 +101,13 @@ def main() -> None:
         rows = [("mdn-ja", measure(CORPORA / "mdn-ja", Path(scratch, "cache0"), "非同期 関数"))]
         rows.append(("folder", measure(folder_corpus(Path(scratch, "folder")), Path(scratch, "cache1"), "非同期 関数")))
         rows.append(("one file", measure(one_file_corpus(Path(scratch, "one")), Path(scratch, "cache2"), "設計")))
+        if args.large:
+            from speed import grow
+
+            large = Path(scratch, "large")
+            grow(large, 1)
+            grow(large, 2)
+            rows.append(("1M", measure(large, Path(scratch, "cache3"), "非同期 関数")))
     base = rows[0][1]
     for name, row in rows:
         per_mb = row["peak_mb"] / row["mb"]
