@@ -47,6 +47,8 @@ from .spellings import NONE as NO_SPELLINGS
 from .spellings import Spellings
 
 if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
     from .ingest import FileAnalysis
 
 Progress = Callable[[int, int], None]
@@ -451,15 +453,23 @@ def build_index(
     wait in ``scratch`` (a folder the caller removes), if given, rather than in memory. The
     folders' times as the walk for the corpus's files met them go into ``folder_times``, if
     given (see :func:`mlq.corpus.walk`)."""
-    plan = _Plan.of(root, settings, previous, folder_times)
-    if plan.only_touched():
-        return plan.touched(progress)
-    assembly = _Assembly(root, settings, plan.previous, warn, scratch)
-    for path, found in plan.files(progress, warn, jobs):
-        if isinstance(found, _Reused):
-            assembly.reuse(found)
-        else:
-            assembly.add(found)
+    # Imported here: only a build needs worker processes.
+    from .ingest import default_jobs, start_workers
+
+    jobs = jobs or default_jobs()
+    with contextlib.ExitStack() as stack:
+        # Started before the corpus is listed (see start_workers); ended once the files are
+        # analysed, or at once when there are too few to share.
+        workers = stack.enter_context(start_workers(settings.analyzer, settings.headers, jobs)) if jobs > 1 else None
+        plan = _Plan.of(root, settings, previous, folder_times)
+        if plan.only_touched():
+            return plan.touched(progress)
+        assembly = _Assembly(root, settings, plan.previous, warn, scratch)
+        for path, found in plan.files(progress, warn, jobs, workers):
+            if isinstance(found, _Reused):
+                assembly.reuse(found)
+            else:
+                assembly.add(found)
     return assembly.finish()
 
 
@@ -614,15 +624,18 @@ class _Plan:
             progress(len(self.paths), len(self.paths))
         return replace(self.previous, files=tuple(self.reusable[path].source for path in self.paths), analysed_files=0)
 
-    def files(self, progress: Progress | None, warn: Warn | None, jobs: int | None) -> Iterator[tuple[str, _Reused | FileAnalysis]]:
-        """Every file in order, as taken over or as analysed (on ``jobs`` processes)."""
+    def files(
+        self, progress: Progress | None, warn: Warn | None, jobs: int | None, workers: Pool | None = None
+    ) -> Iterator[tuple[str, _Reused | FileAnalysis]]:
+        """Every file in order, as taken over or as analysed (on ``jobs`` processes, ``workers``
+        if given: see :func:`mlq.ingest.analyze_files`)."""
         # Imported here: only a build needs worker processes.
         from .ingest import analyze_files, default_jobs
 
         settings, reusable = self.settings, self.reusable
         # Closed on the way out, whatever stops it (Ctrl-C included): the worker processes end
         # then, not whenever the generator happens to be collected.
-        analyses = analyze_files(self.root, self.to_analyse, settings.analyzer, jobs or default_jobs(), self.clashes, settings.headers)
+        analyses = analyze_files(self.root, self.to_analyse, settings.analyzer, jobs or default_jobs(), self.clashes, settings.headers, workers)
         with contextlib.closing(analyses) as analysed:
             for done, path in enumerate(self.paths, start=1):
                 if path in reusable:

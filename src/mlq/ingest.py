@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field, replace
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -213,35 +214,47 @@ def analyze_files(
     jobs: int,
     clashes: dict[str, str],
     headers: Headers = Headers(),
+    workers: Pool | None = None,
 ) -> Iterator[FileAnalysis]:
     """Each of the files ``names`` (relative to ``root``; ``clashes`` as
-    :func:`mlq.corpus.id_clashes` gives them) analysed, in order, on up to ``jobs`` processes.
-    A file larger than ``_PART_BYTES`` is shared among them, so that one 50 MB export uses every
-    core too."""
+    :func:`mlq.corpus.id_clashes` gives them) analysed, in order, on up to ``jobs`` processes:
+    ``workers`` (see :func:`start_workers`), if given, else started now. A file larger than
+    ``_PART_BYTES`` is shared among them, so that one 50 MB export uses every core too. Either
+    way the workers are ended once the files are analysed, or at once if there are too few to
+    share."""
     parts = [_parts_of(root / name, jobs) for name in names]
     jobs = max(1, min(jobs, max(len(names) // _FILES_PER_JOB, max(parts, default=1))))
     if jobs == 1:
+        if workers is not None:
+            workers.terminate()
         analyzer = PassageAnalyzer(settings, headers)
         for name in names:
             yield analyze_file(root / name, root, analyzer, root / clashes[name] if name in clashes else None)
         return
-    processes = _worker_processes()
     # Made as the pool takes them (a pipe's worth ahead of the workers), not all at once.
     root_name = str(root)
     tasks = ((name, root_name, clashes.get(name), part, count) for name, count in zip(names, parts) for part in range(count))
-    with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
-        # A worker shares the pages it inherits with this process while neither writes them:
-        # frozen, the objects there are never visited by a worker's garbage collector, whose
-        # marks would copy them into each worker (bench/scale.py, all processes together).
-        gc.freeze()
-        try:
-            pool = processes.Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
-        finally:
-            gc.unfreeze()
+    pool = workers if workers is not None else start_workers(settings, headers, jobs)
     with pool:  # on the way out, whatever stops it, the workers are ended (terminate)
         done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
         for count in parts:
             yield join_parts([next(done) for _ in range(count)])
+
+
+def start_workers(settings: AnalyzerSettings, headers: Headers, jobs: int) -> Pool:
+    """``jobs`` worker processes for :func:`analyze_files`, forked now. A build starts them
+    before it lists the corpus: a worker shares the pages it inherits with this process only
+    until this process writes them, and a build writes on what it holds by then (the files'
+    names, the folders' times) all along. Forked after the listing, at 78k files, each worker
+    peaked at 157 MB (PSS), before it 140 MB (bench/scale.py --large)."""
+    with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
+        # Frozen, the objects a worker inherits are never visited by its garbage collector,
+        # whose marks would copy them into each worker.
+        gc.freeze()
+        try:
+            return _worker_processes().Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
+        finally:
+            gc.unfreeze()
 
 
 def _worker_processes() -> multiprocessing.context.BaseContext:
