@@ -245,8 +245,8 @@ def start_workers(settings: AnalyzerSettings, headers: Headers, jobs: int) -> Po
     """``jobs`` worker processes for :func:`analyze_files`, forked now. A build starts them
     before it lists the corpus: a worker shares the pages it inherits with this process only
     until this process writes them, and a build writes on what it holds by then (the files'
-    names, the folders' times) all along. Forked after the listing, at 78k files, each worker
-    peaked at 157 MB (PSS), before it 140 MB (bench/scale.py --large)."""
+    names, the folders' times) all along. On the 78k files of bench/scale.py --large, each worker
+    peaked at 157 MB (PSS) forked after the listing, at 140 MB forked before it."""
     with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
         # Frozen, the objects a worker inherits are never visited by its garbage collector,
         # whose marks would copy them into each worker.
@@ -260,9 +260,9 @@ def start_workers(settings: AnalyzerSettings, headers: Headers, jobs: int) -> Po
 def _worker_processes() -> multiprocessing.context.BaseContext:
     """How workers are started. On Linux, forked: they start at once, and a library caller's
     script needs no ``if __name__ == "__main__"`` guard. A fork server (a small process with mlq
-    imported) would keep each worker 20 MB smaller at 78k files, but it runs the caller's main
-    script again in every worker, as spawning does: an unguarded script hung
-    (tests/test_index_cache.py)."""
+    imported) kept workers no smaller than forking them before the corpus is listed (see
+    :func:`start_workers`), and it runs the caller's main script again in every worker, as
+    spawning does: an unguarded script hung (tests/test_index_cache.py)."""
     return multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
 
 
