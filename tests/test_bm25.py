@@ -192,3 +192,14 @@ def test_select_top_equals_the_plain_definition(scores, k, per_group, group_coun
     got_kept, _ = select_top(ids, values, k, groups, per_group, keep=odd)
     assert list(got_kept) == expected_kept.tolist()
     assert len(asked) == len(set(asked))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=6), max_size=20), max_size=8))
+def test_the_term_texts_of_many_files_come_down_to_each_term_once_with_its_text(files: list[list[str]]) -> None:
+    from mlq.bm25 import TermTexts, hashes_of
+
+    kept = TermTexts.concatenate([TermTexts.of(terms) for terms in files]).distinct()
+    texts = [bytes(kept.blob[kept.offsets[i] : kept.offsets[i + 1]]).decode("utf-8") for i in range(len(kept.hashes))]
+    assert sorted(texts) == sorted({term for terms in files for term in terms})
+    assert kept.hashes.tolist() == hashes_of(texts).tolist()

@@ -91,10 +91,19 @@ def pack(pieces: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Positions ``starts[i] .. starts[i] + lengths[i] - 1`` of every range, concatenated."""
-    total = int(lengths.sum())
-    before = np.cumsum(lengths) - lengths
-    return np.repeat(starts - before, lengths) + np.arange(total, dtype=np.int64)
+    """Positions ``starts[i] .. starts[i] + lengths[i] - 1`` of every range, concatenated.
+    Made in one array, as the running sum of its steps (1 within a range, a jump between two):
+    a build picks its terms' texts out of a blob this way every few hundred files, and three
+    arrays of the blob's length (a repeat, a count, their sum) made spikes of tens of MB."""
+    nonempty = lengths > 0
+    starts, lengths = np.asarray(starts, dtype=np.int64)[nonempty], np.asarray(lengths, dtype=np.int64)[nonempty]
+    steps = np.ones(int(lengths.sum()), dtype=np.int64)
+    if len(steps):
+        ends = np.cumsum(lengths)
+        steps[0] = starts[0]
+        steps[ends[:-1]] = starts[1:] - (starts[:-1] + lengths[:-1] - 1)
+        np.cumsum(steps, out=steps)
+    return steps
 
 
 @dataclass(frozen=True)
@@ -183,7 +192,7 @@ class Gathered:
     #: Entries held back before they are put in their buckets (few, large pieces). Each field
     #: holds up to this and :data:`SPILL` entries (~14 bytes each) while files are analysed:
     #: their sum over the fields is most of what a build's own process grows by (bench/index.py).
-    PENDING = 1 << 18
+    PENDING = 1 << 16
     #: Term texts held back before they are brought down to one each: the same terms come
     #: again file after file, so this bounds what they cost.
     PENDING_TEXTS = 1 << 16

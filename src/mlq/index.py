@@ -454,17 +454,19 @@ def build_index(
     folders' times as the walk for the corpus's files met them go into ``folder_times``, if
     given (see :func:`mlq.corpus.walk`)."""
     # Imported here: only a build needs worker processes.
-    from .ingest import default_jobs, start_workers
+    from .ingest import default_jobs, large_blocks_returned, start_workers
 
     jobs = jobs or default_jobs()
     with contextlib.ExitStack() as stack:
         # Started before the corpus is listed (see start_workers); ended once the files are
         # analysed, or at once when there are too few to share.
         workers = stack.enter_context(start_workers(settings.analyzer, settings.headers, jobs)) if jobs > 1 else None
+        if workers is not None:  # this process only puts the analyses together
+            stack.enter_context(large_blocks_returned())
         plan = _Plan.of(root, settings, previous, folder_times)
         if plan.only_touched():
             return plan.touched(progress)
-        assembly = _Assembly(root, settings, plan.previous, warn, scratch)
+        assembly = _Assembly(root, settings, plan.previous, warn, scratch, ids_may_clash=_holds_records(plan.paths))
         for path, found in plan.files(progress, warn, jobs, workers):
             if isinstance(found, _Reused):
                 assembly.reuse(found)
@@ -514,7 +516,7 @@ def build_delta(
     plan = _Plan.of(root, previous.settings, previous, folder_times)
     if plan.only_touched():
         return plan.touched(progress)
-    if plan.clashes or len(plan.to_analyse) > most_files or any(name.lower().endswith(JSONL_SUFFIXES) for name in plan.paths):
+    if plan.clashes or len(plan.to_analyse) > most_files or _holds_records(plan.paths):
         return None
     own = {source.path: rows for source, rows in previous.file_rows()}
     if any(own.get(found.relative) != found.rows for found in plan.reusable.values()):
@@ -530,7 +532,7 @@ def _edited(
     from .ingest import analyze_files, default_jobs
 
     names = [source.path for source in previous.files]
-    if len(edited) > most_files or any(name.lower().endswith(JSONL_SUFFIXES) for name in names):
+    if len(edited) > most_files or _holds_records(names):
         return None
     if len(set(map(doc_id_of, names))) != len(names):  # clashing names: their documents move
         return None
@@ -580,6 +582,13 @@ def _delta(root: Path, previous: CorpusIndex, items: Iterable[_Reused | FileAnal
         counts.append(count)
         total += count
     return Delta(assembly.finish(), tuple(files), tuple(counts), renumbered, np.array(numbers, dtype=np.int64))
+
+
+def _holds_records(names: Iterable[str]) -> bool:
+    """Whether any of the files ``names`` is a JSON Lines file: only a record's document id can
+    be another document's (a file's own id is its name's, and :func:`mlq.corpus.id_clashes`
+    keeps those apart)."""
+    return any(name.lower().endswith(JSONL_SUFFIXES) for name in names)
 
 
 def _warned(analysis: FileAnalysis, warn: Warn | None) -> FileAnalysis:
@@ -705,7 +714,9 @@ class _Assembly:
     number). A document whose id an earlier one has (a JSON Lines record named like a file) is
     left out."""
 
-    def __init__(self, root: Path, settings: IndexSettings, previous: CorpusIndex | None, warn: Warn | None, scratch: Path | None) -> None:
+    def __init__(
+        self, root: Path, settings: IndexSettings, previous: CorpusIndex | None, warn: Warn | None, scratch: Path | None, ids_may_clash: bool = False
+    ) -> None:
         self.root, self.settings, self.previous, self.warn = root, settings, previous, warn
         #: A folder of its own in the build's scratch folder for what is finished to wait in
         #: (see :meth:`_put_aside`), or None.
@@ -720,7 +731,9 @@ class _Assembly:
         self.texts = _Blobs(self.aside, "texts")
         self.files = _Files(self.aside)
         self.file_documents: list[int] = []
-        self.owner: dict[str, str] = {}  # doc id → the file that has it
+        #: doc id → the file that has it, kept only when ids may clash (see _holds_records):
+        #: at 78k files of one document each, the ids and names took 20 MB a build held to the end.
+        self.owner: dict[str, str] | None = {} if ids_may_clash else None
         column = functools.partial(_Column, aside=self.aside)
         self.counts = column(np.int64, "counts")  # passages per document
         self.taken = column(np.int64, "taken")  # per passage: its row in the previous index, or -1 (a new one)
@@ -751,6 +764,8 @@ class _Assembly:
         return len(self.taken)
 
     def _claim(self, doc_id: str, relative: str) -> bool:
+        if self.owner is None:
+            return True
         if doc_id in self.owner:
             if self.warn:
                 self.warn(f"{self.root / relative}: same document id as {self.root / self.owner[doc_id]} ({doc_id}); skipping it")
