@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 from conftest import write
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlq import MlqError, bundled_corpus, load_corpus
-from mlq.corpus import Digests, sha256
+from mlq.corpus import Digests, Names, sha256
 
 
 def test_bundled_corpus_has_the_five_essays_with_titles_from_front_matter() -> None:
@@ -92,3 +92,15 @@ def test_file_hashes_kept_as_bytes_read_back_as_the_hex_digests_they_were(digest
     assert kept[1:-1] == digests[1:-1]
     with pytest.raises(IndexError):
         kept[len(digests)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from(["\udcff", "\udc80"]), max_size=12), max_size=30))
+def test_packed_names_read_back_as_the_names_they_were(names: list[str]) -> None:
+    """File names as a build holds them (packed), surrogate-escaped bytes of a name that is not
+    UTF-8 included: each reads back, in order, whether walked through or picked out."""
+    packed = Names(names)
+    assert len(packed) == len(names)
+    assert list(packed) == names
+    assert [packed[i] for i in range(len(names))] == names
+    assert [packed[-i] for i in range(1, len(names) + 1)] == [names[-i] for i in range(1, len(names) + 1)]
