@@ -203,3 +203,21 @@ def test_the_term_texts_of_many_files_come_down_to_each_term_once_with_its_text(
     texts = [bytes(kept.blob[kept.offsets[i] : kept.offsets[i + 1]]).decode("utf-8") for i in range(len(kept.hashes))]
     assert sorted(texts) == sorted({term for terms in files for term in terms})
     assert kept.hashes.tolist() == hashes_of(texts).tolist()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet="あいうab", max_size=3), max_size=12), max_size=12), st.integers(1, 16))
+def test_a_field_gathered_file_by_file_keeps_each_term_text_once(files: list[list[str]], every: int) -> None:
+    """However often a build puts aside the texts that came (``every``: a large corpus does it
+    every 65,536), what it ends with is each term of every file once, with its own text."""
+    from mlq.bm25 import Entries, Gathered, TermTexts, hashes_of
+
+    gathered = Gathered()
+    gathered.PENDING_TEXTS = every
+    nothing = Entries(np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32))
+    for terms in files:
+        gathered.add(nothing, TermTexts.of(terms))
+    kept = gathered.texts()
+    texts = [bytes(kept.blob[kept.offsets[i] : kept.offsets[i + 1]]).decode("utf-8") for i in range(len(kept.hashes))]
+    assert sorted(texts) == sorted({term for terms in files for term in terms})
+    assert kept.hashes.tolist() == hashes_of(texts).tolist() == sorted(kept.hashes.tolist())

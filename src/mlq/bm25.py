@@ -129,12 +129,16 @@ class TermTexts:
         return cls(np.concatenate([p.hashes for p in parts]), np.concatenate([p.blob for p in parts]), offsets)
 
     def distinct(self) -> TermTexts:
-        """Each term once (its first text): what the texts of many files come down to."""
-        hashes, first = np.unique(self.hashes, return_index=True)
-        starts, lengths = self.offsets[first], self.offsets[first + 1] - self.offsets[first]
-        offsets = np.zeros(len(hashes) + 1, dtype=np.int64)
+        """Each term once (its first text), in the order of the hashes: what the texts of many
+        files come down to."""
+        return self.taken(np.unique(self.hashes, return_index=True)[1])
+
+    def taken(self, rows: np.ndarray) -> TermTexts:
+        """The terms ``rows``, in that order."""
+        starts, lengths = self.offsets[rows], self.offsets[rows + 1] - self.offsets[rows]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        return TermTexts(hashes, self.blob[_ranges(starts, lengths)], offsets)
+        return TermTexts(self.hashes[rows], self.blob[_ranges(starts, lengths)], offsets)
 
     def locate(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Start and length in ``blob`` of each of ``wanted`` (hashes that are all here)."""
@@ -193,7 +197,7 @@ class Gathered:
     #: holds up to this and :data:`SPILL` entries (~14 bytes each) while files are analysed:
     #: their sum over the fields is most of what a build's own process grows by (bench/index.py).
     PENDING = 1 << 16
-    #: Term texts held back before they are brought down to one each: the same terms come
+    #: Term texts held back before those not kept yet are picked out: the same terms come
     #: again file after file, so this bounds what they cost.
     PENDING_TEXTS = 1 << 16
     #: With a ``scratch`` folder, once it holds this many entries, its buckets go to files there
@@ -207,9 +211,10 @@ class Gathered:
         self._held = 0  # entries in the buckets in memory
         self._scratch = scratch
         self._spilled: set[int] = set()  # buckets with entries in a file (the oldest ones)
-        self._texts: list[TermTexts] = []
+        self._kept: list[TermTexts] = []  # each text once, in runs that share none
+        self._kept_hashes = np.zeros(0, np.uint64)  # theirs, sorted
+        self._texts: list[TermTexts] = []  # come since
         self._pending_texts = 0
-        self._distinct_texts = 0
 
     def add(self, entries: Entries, texts: TermTexts | None = None) -> None:
         for at in range(0, len(entries.hashes), self.PENDING):  # a large file's counts a slice at a time (views)
@@ -221,13 +226,21 @@ class Gathered:
         if texts is not None:
             self._texts.append(texts)
             self._pending_texts += len(texts.hashes)
-            if self._pending_texts >= max(self.PENDING_TEXTS, self._distinct_texts // 4):
-                # Brought down when what came since is a quarter of what was kept: each text is
-                # sorted a dozen times at most, however many files there are, and what is held
-                # stays within a quarter of the texts themselves.
-                self._texts = [TermTexts.concatenate(self._texts).distinct()]
-                self._distinct_texts = len(self._texts[0].hashes)
-                self._pending_texts = 0
+            if self._pending_texts >= self.PENDING_TEXTS:
+                self._keep_new_texts()
+
+    def _keep_new_texts(self) -> None:
+        """The texts come since, each once, less those kept already, kept as a run of their own:
+        what was kept is neither copied nor picked out of its blob again, which made a large
+        build's process jump by 10–20 MB every few hundred files."""
+        came = TermTexts.concatenate(self._texts).distinct()
+        self._texts, self._pending_texts = [], 0
+        kept = self._kept_hashes
+        at = np.minimum(np.searchsorted(kept, came.hashes), max(len(kept) - 1, 0))
+        new = np.flatnonzero(kept[at] != came.hashes) if len(kept) else np.arange(len(came.hashes))
+        if len(new):
+            self._kept.append(came.taken(new))
+            self._kept_hashes = np.sort(np.concatenate([kept, came.hashes[new]]), kind="stable")
 
     def _flush(self) -> None:
         if not self._pending:
@@ -271,7 +284,8 @@ class Gathered:
         return Entries.concatenate(pieces)
 
     def texts(self) -> TermTexts:
-        return TermTexts.concatenate(self._texts).distinct() if self._texts else TermTexts.concatenate([])
+        runs = [*self._kept, *self._texts]
+        return TermTexts.concatenate(runs).distinct() if runs else TermTexts.concatenate([])
 
 
 @dataclass(frozen=True)
