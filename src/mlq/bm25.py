@@ -196,6 +196,8 @@ class Gathered:
     #: Entries held back before they are put in their buckets (few, large pieces). Each field
     #: holds up to this and :data:`SPILL` entries (~14 bytes each) while files are analysed:
     #: their sum over the fields is most of what a build's own process grows by (bench/index.py).
+    #: Putting them in buckets takes temporaries of a few times their size: at 262,144 entries
+    #: that was a jump of some 15 MB every few hundred files of a large build.
     PENDING = 1 << 16
     #: Term texts held back before those not kept yet are picked out: the same terms come
     #: again file after file, so this bounds what they cost.
