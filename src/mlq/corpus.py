@@ -89,8 +89,7 @@ def corpus_files(root: Path, selection: Selection = Selection(), times: dict[str
     ``/`` separators, sorted (and, into ``times``, the folders' times: see :func:`walk`). Names
     packed (see :class:`Names`), not :class:`Path` objects: a build holds them all, and at 78k
     files the objects took 28 MB, the names as strings 9, packed 5; nor the walk's directory
-    entries, which sorted along with the names (as :func:`scan` has them) took 30 MB more while
-    the corpus was listed."""
+    entries, which sorted along with the names took 30 MB more while the corpus was listed."""
     return Names(sorted(relative for relative, _ in walk(root, selection, times)))
 
 
@@ -121,16 +120,11 @@ class Names(Sequence[str]):
             start = end
 
 
-def scan(root: Path, selection: Selection = Selection(), times: dict[str, int] | None = None) -> list[tuple[str, os.DirEntry[str]]]:
-    """The corpus files as ``(path relative to root with / separators, directory entry)``,
-    sorted by that path."""
-    return sorted(walk(root, selection, times), key=lambda pair: pair[0])
-
-
 def walk(
     root: Path, selection: Selection = Selection(), times: dict[str, int] | None = None
 ) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """:func:`scan`'s files in no particular order, one folder's listing held at a time.
+    """The corpus files as ``(path relative to root with / separators, directory entry)``, in
+    no particular order, one folder's listing held at a time.
     Symbolic links are followed, each real folder entered once, so a link loop ends. Plain
     strings and ``os.scandir``: a large corpus is walked on every run to see whether it
     changed, and pathlib would cost several times more. With ``times``, each folder walked is
