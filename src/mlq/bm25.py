@@ -30,11 +30,14 @@ from .postings import PostingLists, PostingsWriter, offsets_array
 from .scoring import BM25Params, FieldStats, stats, weights
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def term_hash(term: str) -> int:
     """A stable 64-bit id for a term, the same in every process and on every machine. The
     cache keeps the common terms (a build's workers hash each file's distinct terms): a cache
-    of every term met would grow a worker by ~200 bytes a term, 30 MB by 250,000 terms."""
+    of every term met would grow a worker by ~200 bytes a term, 30 MB by 250,000 terms. With
+    16,384 of them, a worker analysing mdn-ja levels off at 37 MB of its own (46 MB with 65,536)
+    and hashes 6% of the terms rather than 3%, in the same time (2,500 files, 17.5–20.0 s
+    against 17.7–19.2, alternated)."""
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
 
 
