@@ -78,18 +78,64 @@ def test_a_file_edited_in_place_deep_down_is_seen_without_listing_folders(
     assert hits and hits[0].doc_id == edited.relative_to(root).with_suffix("").as_posix()
 
 
-def test_shared_stats_are_the_stats_of_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _statted(tmp_path: Path, count: int) -> tuple[list[str], list[int], list[int]]:
+    """``count`` paths, every seventh missing, and the sizes and times they should have."""
     paths = []
-    for k in range(41):
+    for k in range(count):
         path = tmp_path / f"f{k}.md"
-        if k % 7:  # every seventh is missing
+        if k % 7:
             path.write_text("x" * k, encoding="utf-8")
             os.utime(path, ns=(k * 1_000_000_007, k * 1_000_000_007))
         paths.append(str(path))
+    return paths, [k if k % 7 else -1 for k in range(count)], [k * 1_000_000_007 if k % 7 else -1 for k in range(count)]
+
+
+@pytest.mark.parametrize("chunk", [1024, 3, 1])
+@pytest.mark.parametrize("meanwhile", ["nothing", "sleeping"])
+def test_shared_stats_are_the_stats_of_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, meanwhile: str) -> None:
+    """Whoever stats which path (the forked process takes them all while this one sleeps, or
+    they meet somewhere, a chunk at a time), each has its own figures."""
+    paths, sizes, times = _statted(tmp_path, 41)
     monkeypatch.setattr(corpus_module, "STAT_SHARED_FROM", 2)
-    sizes, times = corpus_module.stat_many(paths)
-    assert list(sizes) == [k if k % 7 else -1 for k in range(41)]
-    assert list(times) == [k * 1_000_000_007 if k % 7 else -1 for k in range(41)]
+    monkeypatch.setattr(corpus_module, "STAT_CHUNK", chunk)
+    done = []
+    got = corpus_module.stat_many(paths, (lambda: done.append(time.sleep(0.05))) if meanwhile == "sleeping" else None)
+    assert (list(got[0]), list(got[1])) == (sizes, times)
+    assert len(done) == (meanwhile == "sleeping")
+
+
+def test_stats_left_by_a_failed_process_are_done_by_this_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths, sizes, times = _statted(tmp_path, 41)
+    monkeypatch.setattr(corpus_module, "STAT_SHARED_FROM", 2)
+    monkeypatch.setattr(corpus_module, "STAT_CHUNK", 4)
+    this = os.getpid()
+    stat_each = corpus_module._stat_each
+
+    def failing_elsewhere(chunk: list[str]) -> tuple:
+        if os.getpid() != this:
+            os._exit(1)
+        return stat_each(chunk)
+
+    monkeypatch.setattr(corpus_module, "_stat_each", failing_elsewhere)
+    got = corpus_module.stat_many(paths)
+    assert (list(got[0]), list(got[1])) == (sizes, times)
+
+
+def test_a_failing_meanwhile_is_raised_and_leaves_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths, _, _ = _statted(tmp_path, 41)
+    monkeypatch.setattr(corpus_module, "STAT_SHARED_FROM", 2)
+    forked = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(fork()) or forked[-1])
+
+    def failing() -> None:
+        raise RuntimeError("no dictionary")
+
+    with pytest.raises(RuntimeError, match="no dictionary"):
+        corpus_module.stat_many(paths, failing)
+    assert forked and forked[0] > 0
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked[0], os.WNOHANG)  # already reaped
 
 
 @pytest.mark.parametrize("change", ["added", "removed", "renamed folder", "ignore file"])

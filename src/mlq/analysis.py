@@ -114,6 +114,12 @@ def _dictionary() -> Dictionary:
     return Dictionary(dict="core")
 
 
+def load_dictionary() -> None:
+    """Load the dictionary now rather than when it is first needed (some 40 ms): a search
+    does it while another process checks a large corpus's files (see :func:`mlq.cache.open_index`)."""
+    _dictionary()
+
+
 @functools.cache
 def _stemmer(algorithm: str) -> Stemmer.Stemmer:
     """One Snowball stemmer per algorithm and process (it keeps a cache of words stemmed)."""

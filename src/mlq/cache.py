@@ -286,21 +286,28 @@ class Staleness:
     edit: Edit | None = None
 
 
-def staleness(manifest: Manifest, corpus_root: Path, selection: Selection = Selection(), recorded: dict[str, Any] | None = None) -> Staleness:
+def staleness(
+    manifest: Manifest,
+    corpus_root: Path,
+    selection: Selection = Selection(),
+    recorded: dict[str, Any] | None = None,
+    meanwhile: Callable[[], object] | None = None,
+) -> Staleness:
     """What changed in the corpus since the index in ``manifest`` was built.
 
     Size and modification time are compared first; a file is hashed only when they differ,
     so an unchanged corpus costs one ``stat`` per file. While the folders are as recorded (no
     entry added, removed or renamed in any), only the recorded files are looked at; otherwise
     every folder is listed. ``recorded`` is the listing recorded for this build, if any (see
-    :func:`read_listing`)."""
+    :func:`read_listing`); ``meanwhile``, work to do while another process stats them, if one
+    does (see :func:`stat_many`)."""
     if recorded and recorded.get("folders"):
         # The recorded folders and files statted at once (a large corpus shares them with a
         # second process: see stat_many); the files' figures count only if the folders hold.
         prefix = str(corpus_root) + os.sep
         folders, files = recorded["folders"], FileTable.of(manifest.files)
         paths = files.paths
-        sizes, times = stat_many([*(prefix + relative if relative else str(corpus_root) for relative in folders), *(prefix + r for r in paths)])
+        sizes, times = stat_many([*(prefix + relative if relative else str(corpus_root) for relative in folders), *(prefix + r for r in paths)], meanwhile)
         if _listing_holds(corpus_root, recorded, times[: len(folders)]):
             if sizes[len(folders) :].tolist() == list(files.sizes) and times[len(folders) :].tolist() == list(files.mtimes):
                 return Staleness(None)  # every file as recorded: compared at C speed, not file by file
@@ -836,6 +843,7 @@ def open_index(
     progress: Progress | None = None,
     warn: Warn | None = None,
     notice: Warn | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[CorpusIndex, BuildReport | None]:
     """The index of corpus folder ``root`` (checked) with ``settings``, and how it was built
     (None: loaded from the cache as it was).
@@ -844,11 +852,16 @@ def open_index(
     the entry's lock, the corpus is indexed again — only the files that changed, on ``jobs``
     processes — and the cache replaced. A process that finds another one building waits for
     it (``notice`` says so) and then uses its index. When the cache cannot be written, the
-    index lives in memory for this run only, with a warning."""
+    index lives in memory for this run only, with a warning.
+
+    ``meanwhile`` is work the caller will want done anyway and can be done before the index
+    is known to be fresh (a search: loading the dictionary). A large corpus's files are
+    statted partly by a forked process, and this one does that work first (see
+    :func:`mlq.corpus.stat_many`), so that it costs no time of its own."""
     entry = entry_dir(root, selection=settings.selection)
     checked = _Checked(None, None, "rebuild requested")
     if not rebuild:
-        checked = _cached(entry, root, settings, warn)
+        checked = _cached(entry, root, settings, warn, meanwhile)
         if checked.fresh is not None:
             return checked.fresh, None
     waited = []
@@ -885,7 +898,7 @@ class _Checked:
     edit: Edit | None = None
 
 
-def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None) -> _Checked:
+def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None, meanwhile: Callable[[], object] | None = None) -> _Checked:
     try:
         index, manifest = load(entry, settings)
     except CacheMiss as miss:
@@ -894,7 +907,7 @@ def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None)
         if warn:
             warn(f"{error}; rebuilding")
         return _Checked(None, None, str(error))
-    found = staleness(manifest, root, settings.selection, read_listing(entry, manifest))
+    found = staleness(manifest, root, settings.selection, read_listing(entry, manifest), meanwhile)
     if found.touched is not None or found.listing is not None:
         _record(entry, manifest, found.touched, found.listing)
     return _Checked(None if found.reason else index, index, found.reason or "", manifest, found.edit)

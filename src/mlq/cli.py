@@ -185,9 +185,10 @@ def _stdout() -> BinaryIO:
     return sys.stdout.buffer
 
 
-def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, jobs: int | None = None) -> Searcher:
+def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, jobs: int | None = None, will_search: bool = True) -> Searcher:
     """Open the corpus, with a progress bar on a terminal when it has to be indexed, and a
-    note on stderr after indexing (unless ``announce`` is off, for `mlq index`)."""
+    note on stderr after indexing (unless ``announce`` is off, for `mlq index`); see
+    :func:`mlq.open_corpus` for ``will_search``."""
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -207,7 +208,7 @@ def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, 
 
     try:
         searcher = open_corpus(
-            source.root, settings=source.settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=note
+            source.root, settings=source.settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=note, will_search=will_search
         )
     finally:
         if bar is not None:
@@ -484,7 +485,7 @@ def show(docs: tuple[str, ...], passage: int | None, format_name: str | None, as
     printer = _printer(format_name, as_json, color)
     if passage is not None and len(docs) > 1:
         raise MlqError("--passage picks a passage of one document; name several as DOC#N")
-    searcher = open_searcher(source)
+    searcher = open_searcher(source, will_search=False)
     shown = []
     for doc in docs:
         document, number = searcher.resolve(doc)
@@ -572,7 +573,7 @@ def list_(header: bool, format_name: str | None, as_json: bool, color: str, sour
       mlq list --json | jq -r 'select(.passages > 20) | .doc_id'
     """
     printer = _printer(format_name, as_json, color, header=header)
-    searcher = open_searcher(source)
+    searcher = open_searcher(source, will_search=False)
     rows = [(document, len(searcher.passages(document))) for document in searcher.documents]
     if not rows:
         note(f"no documents in {searcher.index.root}")
@@ -625,7 +626,7 @@ def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -
         click.echo(f"{entry}: every file matches its checksum")
         return EXIT_FOUND
     started = time.perf_counter()
-    searcher = open_searcher(source, rebuild=rebuild, announce=False, jobs=jobs)
+    searcher = open_searcher(source, rebuild=rebuild, announce=False, jobs=jobs, will_search=False)
     built = searcher.built
     corpus_index = searcher.index
     if built:

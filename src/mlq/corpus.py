@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import mmap
 import os
+import signal
+import struct
 import sys
 import threading
 from array import array
@@ -180,45 +183,83 @@ def listing_unchanged(times: dict[str, int], trusted_before: int, now: Sequence[
 #: From this many paths on, :func:`stat_many` shares them with a second process (which costs
 #: about 2 ms to start; a stat costs 2–3 µs on the project's machine).
 STAT_SHARED_FROM = 5_000
+#: How many paths each process of :func:`stat_many` takes at a time.
+STAT_CHUNK = 1024
 
 
-def stat_many(paths: Sequence[str]) -> tuple[Sequence[int], Sequence[int]]:
+def stat_many(paths: Sequence[str], meanwhile: Callable[[], object] | None = None) -> tuple[Sequence[int], Sequence[int]]:
     """The size and modification time (ns) of each of ``paths``, -1 and -1 for one that cannot
     be statted: what a search of an unchanged corpus spends most of its time on, one ``stat``
     a file and a folder (142k at 78k files). A ``stat`` is a system call with little Python
-    around it, yet threads do not overlap them (measured: no faster); from
-    :data:`STAT_SHARED_FROM` paths on, on Linux, a forked process stats the second half while
-    this one stats the first, which halves the time (bench/speed.py: cold search at 78k files).
-    Should the other process fail, this one stats its half too."""
-    half = len(paths) // 2
+    around it, yet threads do not overlap them (measured: no faster). From
+    :data:`STAT_SHARED_FROM` paths on, on Linux, a forked process stats them from the last one
+    back while this one first does ``meanwhile`` (a search loads its dictionary: see
+    :func:`mlq.cache.open_index`), then stats from the first one on, until the two meet; each
+    takes :data:`STAT_CHUNK` paths at a time and says how far it has got in memory they share,
+    the forked one writing its figures there too. ``meanwhile`` is work worth overlapping, not
+    work owed: it is not done when the paths are too few to share. Should the other process
+    fail, this one goes on to the end."""
     if len(paths) < STAT_SHARED_FROM or sys.platform != "linux" or threading.active_count() > 1:
         return _stat_each(paths)
+    count = len(paths)
+    # Two marks (how far this process has taken paths from the front, and how far back the
+    # other has statted them), then the other's sizes and times, at each path's place.
+    shared = mmap.mmap(-1, 16 * (count + 1))
+    _MARK.pack_into(shared, _BACK, count)
     try:
-        read, write = os.pipe()
         child = os.fork()
     except OSError:
         return _stat_each(paths)
-    if child == 0:  # the child: it writes its half's figures, and must never return
+    if child == 0:  # the child: it must never return
         try:
-            os.close(read)
-            sizes, times = _stat_each(paths[half:])
-            with open(write, "wb") as out:
-                out.write(sizes.tobytes() + times.tobytes())
+            _stat_from_the_back(paths, shared)
         finally:
             os._exit(0)
-    os.close(write)
+    front = 0
+    sizes, times = array("q"), array("q")
     try:
-        sizes, times = _stat_each(paths[:half])
-        with open(read, "rb") as got:
-            raw = got.read()
+        if meanwhile is not None:
+            meanwhile()
+        while front < (back := _MARK.unpack_from(shared, _BACK)[0]):
+            taken = min(back, front + STAT_CHUNK)
+            _MARK.pack_into(shared, _FRONT, taken)
+            more = _stat_each(paths[front:taken])
+            sizes += more[0]
+            times += more[1]
+            front = taken
+    except BaseException:
+        os.kill(child, signal.SIGKILL)
+        raise
     finally:
         os.waitpid(child, 0)
-    rest = len(paths) - half
-    if len(raw) != 16 * rest:
-        more = _stat_each(paths[half:])
-    else:
-        more = (array("q", raw[: 8 * rest]), array("q", raw[8 * rest :]))
-    return sizes + more[0], times + more[1]
+    # The other process has statted from where this one stopped (or further) to the end;
+    # had it stopped short, this one would have gone on until it had done its share.
+    sizes.frombytes(shared[16 + 8 * front : 16 + 8 * count])
+    times.frombytes(shared[16 + 8 * (count + front) :])
+    return sizes, times
+
+
+#: Where :func:`stat_many`'s marks are in the memory its processes share: each process writes
+#: only its own (eight bytes, aligned: written and read whole).
+_MARK, _FRONT, _BACK = struct.Struct("q"), 0, 8
+
+
+def _stat_from_the_back(paths: Sequence[str], shared: mmap.mmap) -> None:
+    """:func:`stat_many`'s forked process: it stats ``paths`` a chunk at a time from the last
+    one back, writing their figures into ``shared`` before moving its mark, until it meets the
+    mark of the process that forked it."""
+    count = len(paths)
+    back = count
+    while True:
+        front = _MARK.unpack_from(shared, _FRONT)[0]
+        if back <= front:
+            return
+        start = max(front, back - STAT_CHUNK)
+        sizes, times = _stat_each(paths[start:back])
+        shared[16 + 8 * start : 16 + 8 * back] = sizes.tobytes()
+        shared[16 + 8 * (count + start) : 16 + 8 * (count + back)] = times.tobytes()
+        back = start
+        _MARK.pack_into(shared, _BACK, back)
 
 
 def _stat_each(paths: Sequence[str]) -> tuple[array, array]:

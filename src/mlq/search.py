@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 from . import cache, matching, scoring
 from .cache import BuildReport
 from .clauses import Clause, date_of, from_options, holds_run
-from .analysis import INSIDE_A_WORD, Analyzer, QueryWord, bigram_texts, contains_surface, line_around, normalize, occurrences, surface_spans
+from .analysis import INSIDE_A_WORD, Analyzer, QueryWord, bigram_texts, contains_surface, line_around, load_dictionary, normalize, occurrences, surface_spans
 from .bm25 import select_top
 from .corpus import Document, Warn, check_corpus_dir
 from .errors import MlqError
@@ -499,14 +499,18 @@ def open_corpus(
     progress: Progress | None = None,
     warn: Warn | None = None,
     notice: Warn | None = None,
+    will_search: bool = True,
 ) -> Searcher:
     """Open ``corpus`` (default: the bundled essays) for searching, with ``settings`` (default:
     the corpus' ``mlq.toml``, if any): its index from the cache, refreshed when the files
-    have changed (see :func:`mlq.cache.open_index`)."""
+    have changed (see :func:`mlq.cache.open_index`). Unless ``will_search`` is off (a caller
+    that only looks documents up), the dictionary that queries need is loaded while another
+    process checks a large corpus's files."""
     root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
     if settings is None:
         from .config import settings_for
 
         settings = settings_for(root)
-    index, built = cache.open_index(root, settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=notice)
+    meanwhile = load_dictionary if will_search else None
+    index, built = cache.open_index(root, settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=notice, meanwhile=meanwhile)
     return Searcher(index, built=built)
