@@ -170,6 +170,58 @@ def test_added_removed_and_renamed_files_change_a_folder_and_are_seen(
     _same_as_fresh_build(root, "面接", tmp_path, monkeypatch)
 
 
+@pytest.mark.parametrize("change", ["added", "removed", "new folder", "renamed folder", "link to a folder"])
+def test_only_the_folders_whose_time_moved_are_listed_again(
+    notes: tuple[Path, list[bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """A file added or removed moves its folder's time: that folder is listed (and a new
+    folder in it walked), not every folder of the corpus — unless it now holds a link to a
+    folder, which only a whole walk can place. Either way the index is a fresh build's."""
+    root, checks = notes
+    walks: list[tuple[str, ...]] = []
+    real_walk = cache.walk
+
+    def walk(root: Path, selection: object, times: object, start: tuple[str, ...] = ("",), known: object = frozenset()):
+        walks.append(tuple(start))
+        return real_walk(root, selection, times, start, known)
+
+    monkeypatch.setattr(cache, "walk", walk)
+    if change == "added":
+        (root / "deep" / "er" / "new.md").write_text("# 新\n\nユニコーン企業の話。\n", encoding="utf-8")
+    elif change == "removed":
+        (root / "deep" / "er" / "leaf.md").unlink()
+    elif change == "new folder":
+        (root / "deep" / "er" / "new" / "newer").mkdir(parents=True)
+        (root / "deep" / "er" / "new" / "newer" / "note.md").write_text("# 新\n\nユニコーン企業の話。\n", encoding="utf-8")
+    elif change == "renamed folder":
+        (root / "deep" / "er").rename(root / "deep" / "moved")
+    else:
+        (root / "deep" / "er" / "link").symlink_to(root / "part1", target_is_directory=True)
+    searcher = open_corpus(root, jobs=1)
+    assert checks[0] is False and (searcher.built is not None or change == "link to a folder")  # a link may add nothing new
+    expected = {
+        "added": [("deep/er",)],
+        "removed": [("deep/er",)],
+        "new folder": [("deep/er",)],
+        "renamed folder": [("deep", "deep/er")],
+        "link to a folder": [("deep/er",), ("",)],
+    }[change]
+    assert [tuple(sorted(w)) for w in walks[: len(expected)]] == expected
+    ids = {d.doc_id for d in searcher.documents}
+    assert {
+        "added": "deep/er/new" in ids,
+        "removed": "deep/er/leaf" not in ids,
+        "new folder": "deep/er/new/newer/note" in ids,
+        "renamed folder": "deep/moved/leaf" in ids and "deep/er/leaf" not in ids,
+        "link to a folder": any(i.startswith("deep/er/link/") for i in ids) != any(i.startswith("part1/") for i in ids),
+    }[change], sorted(ids)
+    _same_as_fresh_build(root, "面接", tmp_path, monkeypatch)
+    _aged(root)
+    checks.clear()
+    assert open_corpus(root).built is None and checks == [False]  # the aged folders listed again...
+    assert open_corpus(root).built is None and checks == [False, True]  # ...and their listing trusted
+
+
 def test_a_folder_changed_just_now_is_listed_again_until_its_time_is_safely_past(notes: tuple[Path, list[bool]]) -> None:
     """A folder whose time is within a coarse clock's tick of the listing proves nothing: the
     check lists the folders (and records a new listing only once that listing can be trusted)."""

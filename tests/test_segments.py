@@ -16,6 +16,7 @@ import pytest
 from conftest import split_essays
 
 from mlq import cache, open_corpus
+from mlq import index as index_module
 from mlq.cache import entry_dir
 
 QUERIES = ["インターン 面接", "機械学習", "断片", "メモ 研究", "ユニコーン 企業", '"機械学習"', "面接 -インターン", "メモ"]
@@ -118,6 +119,33 @@ def test_an_edit_writes_a_segment_and_links_every_array_it_keeps(segmented: None
     assert kept == inodes  # every array of the index before, the same file: nothing rewritten
     assert edited.search("ユニコーン", limit=1)[0].doc_id == target.relative_to(root).with_suffix("").as_posix()
     assert cache.verify(entry) == []
+
+
+@pytest.mark.parametrize("change", ["added", "removed", "added and edited"])
+def test_a_note_added_or_removed_is_an_edit_that_walks_no_folder(
+    segmented: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """Adding or removing a file is indexed as an edit: a segment of the new files alone, the
+    removed one's documents deleted, without walking the corpus again (the check for
+    staleness has listed the one folder that changed), and hits as a clean build's."""
+    root = _corpus(tmp_path)
+    open_corpus(root, jobs=1)
+    files = sorted(root.rglob("*.md"))
+    if change == "removed":
+        files[3].unlink()
+    else:
+        (files[3].parent / "aa-new.md").write_text("# 新しいメモ\n\nユニコーン企業の面接についてのメモ。\n", encoding="utf-8")
+    if change == "added and edited":
+        files[-1].write_text(files[-1].read_text(encoding="utf-8") + "\n機械学習の評価。\n", encoding="utf-8")
+    planned = []
+    with monkeypatch.context() as patched:
+        patched.setattr(index_module._Plan, "of", lambda *args: planned.append(args))  # the walk a full build plans with
+        edited = open_corpus(root, jobs=1)
+    assert not planned
+    assert edited.built is not None and edited.built.analysed_files == {"added": 1, "removed": 0, "added and edited": 2}[change]
+    assert edited.index.segments  # an edit's segment, not a build
+    _assert_same(edited, _clean(root, tmp_path / "clean"))
+    _assert_same(open_corpus(root, jobs=1), edited)
 
 
 def test_a_damaged_segment_is_rebuilt_with_a_warning(segmented: None, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import threading
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence, overload
+from typing import Callable, Container, Iterable, Iterator, Sequence, overload
 
 from . import formats
 from .errors import MlqError
@@ -123,8 +123,16 @@ class Names(Sequence[str]):
             start = end
 
 
+class LinkMet(Exception):
+    """A walk of some folders only met a symbolic link to a folder: see :func:`walk`."""
+
+
 def walk(
-    root: Path, selection: Selection = Selection(), times: dict[str, int] | None = None
+    root: Path,
+    selection: Selection = Selection(),
+    times: dict[str, int] | None = None,
+    start: Sequence[str] = ("",),
+    known: Container[str] = frozenset(),
 ) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """The corpus files as ``(path relative to root with / separators, directory entry)``, in
     no particular order, one folder's listing held at a time.
@@ -132,11 +140,28 @@ def walk(
     strings and ``os.scandir``: a large corpus is walked on every run to see whether it
     changed, and pathlib would cost several times more. With ``times``, each folder walked is
     recorded there (its path relative to ``root``, "" for the root) with its modification time
-    as it was just before it was listed."""
+    as it was just before it was listed.
+
+    A walk of a few folders (those that changed since a walk: see :func:`mlq.cache.staleness`)
+    starts from ``start`` (folders relative to ``root``; one that is gone or is no folder holds
+    nothing) and does not enter the ``known`` folders, whose files are known otherwise. It
+    raises :class:`LinkMet` on meeting a symbolic link to a folder, or starting from one: a
+    whole walk enters each real folder under one name only, which this one cannot tell."""
     ignored = _ignore_rules(root, selection.exclude)
     included = _rules(selection.include) if selection.include else None
-    folders = [("", str(root))]
-    seen = {_identity(str(root), times, "")}
+    whole = tuple(start) == ("",) and not known
+    folders, seen = [], set()
+    for relative in start:
+        path = os.path.join(root, relative) if relative else str(root)
+        if not whole and os.path.islink(path):
+            raise LinkMet(relative)
+        try:
+            seen.add(_identity(path, times, relative))
+        except OSError:
+            if whole:
+                raise
+            continue
+        folders.append((relative + "/" if relative else "", path))
     while folders:
         prefix, folder = folders.pop()
         try:
@@ -150,8 +175,10 @@ def walk(
             if item.name.startswith("."):
                 continue
             if item.is_dir():
-                if ignored and ignored.match_file(relative + "/"):
+                if ignored and ignored.match_file(relative + "/") or relative in known:
                     continue
+                if not whole and item.is_symlink():
+                    raise LinkMet(relative)
                 identity = _identity(item.path, times, relative)
                 if identity not in seen:
                     seen.add(identity)

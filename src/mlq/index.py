@@ -517,6 +517,8 @@ def build_delta(
     scratch: Path | None = None,
     folder_times: dict[str, int] | None = None,
     edited: Collection[str] | None = None,
+    added: Collection[str] = (),
+    removed: Collection[str] = (),
 ) -> Delta | CorpusIndex | None:
     """The change from ``previous`` to the corpus under ``root`` now, as a :class:`Delta`
     when it is an edit a segment can hold: at most ``most_files`` files to analyse, every
@@ -526,11 +528,13 @@ def build_delta(
     previous index with new file times when only times changed.
 
     ``edited``, when the caller knows it, is what changed: the relative paths of the files
-    whose content is new, every other file being as ``previous`` records it and none added or
-    removed (see :func:`mlq.cache.staleness`). Then the corpus is not walked again, and only
-    those files are read: at 78k files, the walk and the look at every file cost seconds."""
-    if edited is not None:
-        return _edited(root, previous, frozenset(edited), most_files, progress, warn, jobs, scratch)
+    whose content is new, with those ``added`` and those ``removed``, every other file being
+    as ``previous`` records it (see :func:`mlq.cache.staleness`). Then the corpus is not
+    walked again, and only those files are read: at 78k files, the walk and the look at every
+    file cost seconds. A change that both adds and removes files may be a rename, which only
+    the walk can tell: it is walked."""
+    if edited is not None and not (added and removed):
+        return _edited(root, previous, frozenset(edited), frozenset(added), frozenset(removed), most_files, progress, warn, jobs, scratch)
     plan = _Plan.of(root, previous.settings, previous, folder_times)
     if plan.only_touched():
         return plan.touched(progress)
@@ -543,26 +547,37 @@ def build_delta(
 
 
 def _edited(
-    root: Path, previous: CorpusIndex, edited: frozenset[str], most_files: int, progress: Progress | None, warn: Warn | None, jobs: int | None, scratch: Path | None
+    root: Path,
+    previous: CorpusIndex,
+    edited: frozenset[str],
+    added: frozenset[str],
+    removed: frozenset[str],
+    most_files: int,
+    progress: Progress | None,
+    warn: Warn | None,
+    jobs: int | None,
+    scratch: Path | None,
 ) -> Delta | None:
-    """:func:`build_delta` of an edit known to be ``edited``."""
+    """:func:`build_delta` of a change known to be ``edited``, ``added`` and ``removed``."""
     # Imported here: only a build needs worker processes.
     from .ingest import analyze_files, default_jobs
 
-    names = [source.path for source in previous.files]
-    if len(edited) > most_files or _holds_records(names):
+    old = [source.path for source in previous.files]
+    position = {name: k for k, name in enumerate(old)}
+    if not (edited | removed) <= position.keys() or added & position.keys():  # not the change the index can take
+        return None
+    names = sorted([name for name in old if name not in removed] + list(added))  # in the corpus's order, as listed
+    if len(edited) + len(added) > most_files or _holds_records(names):
         return None
     if len(set(map(doc_id_of, names))) != len(names):  # clashing names: their documents move
         return None
-    where = [k for k, name in enumerate(names) if name in edited]
-    if len(where) != len(edited):  # a file the index does not record
-        return None
-    paths = [names[k] for k in where]
+    new = edited | added
+    where = [k for k, name in enumerate(names) if name in new]
     settings = previous.settings
     assembly = _Assembly(root, settings, None, warn, scratch)
-    files, counts = list(previous.files), np.array(previous.file_documents, dtype=np.int64)
-    old_first = np.concatenate([[0], np.cumsum(counts)])
-    analyses = analyze_files(root, paths, settings.analyzer, jobs or default_jobs(), {}, settings.headers)
+    files = [previous.files[position[name]] if name in position else None for name in names]
+    counts = np.array([previous.file_documents[position[name]] if name in position else 0 for name in names], dtype=np.int64)
+    analyses = analyze_files(root, [names[k] for k in where], settings.analyzer, jobs or default_jobs(), {}, settings.headers)
     with contextlib.closing(analyses) as analysed:
         for done, k in enumerate(where, start=1):
             analysis = _warned(next(analysed), warn)
@@ -572,12 +587,17 @@ def _edited(
             if progress:
                 progress(done, len(where))
     first = np.concatenate([[0], np.cumsum(counts)])
-    # Every other file's documents move by what the edited files before them gained or lost.
-    owner = np.repeat(np.arange(len(files)), np.diff(old_first))
-    renumbered = np.arange(len(previous.documents), dtype=np.int64) + (first - old_first)[owner]
-    renumbered[np.isin(owner, where)] = -1
-    numbers = np.concatenate([np.arange(first[k], first[k + 1], dtype=np.int64) for k in where])
-    return Delta(assembly.finish(), tuple(files), tuple(counts.tolist()), renumbered, numbers)
+    old_counts = np.array(previous.file_documents, dtype=np.int64)
+    old_first = np.concatenate([[0], np.cumsum(old_counts)])
+    # Every other file's documents move to where their file now stands, by what the files
+    # before it gained or lost; the removed and edited files' documents are deleted.
+    at = {name: k for k, name in enumerate(names)}
+    now = np.array([-1 if name in removed or name in edited else at[name] for name in old], dtype=np.int64)
+    owner = np.repeat(np.arange(len(old)), old_counts)
+    renumbered = first[now[owner]] + (np.arange(len(previous.documents), dtype=np.int64) - old_first[owner])
+    renumbered[now[owner] < 0] = -1
+    numbers = np.concatenate([np.arange(first[k], first[k + 1], dtype=np.int64) for k in where] or [np.zeros(0, np.int64)])
+    return Delta(assembly.finish(), tuple(files), tuple(counts.tolist()), renumbered, numbers)  # type: ignore[arg-type]
 
 
 def _delta(root: Path, previous: CorpusIndex, items: Iterable[_Reused | FileAnalysis], warn: Warn | None, scratch: Path | None) -> Delta:
