@@ -222,6 +222,35 @@ def test_only_the_folders_whose_time_moved_are_listed_again(
     assert open_corpus(root).built is None and checks == [False, True]  # ...and their listing trusted
 
 
+@pytest.mark.parametrize("meanwhile", ["nothing", "a file added"])
+def test_a_build_outlasting_the_clocks_tick_leaves_a_listing_its_first_search_trusts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, meanwhile: str
+) -> None:
+    """A corpus indexed the moment it is made: its folders were listed too soon after they
+    changed to trust their times, but once the build has outlasted the tick it lists them
+    again, so the first search lists none — unless a file came meanwhile, which it finds."""
+    monkeypatch.setattr(cache, "_RACY_NS", 300_000_000)  # a tick of 0.3 s, which the build outlasts
+    root = split_essays(tmp_path / "notes")
+    save = cache.save
+
+    def slow_save(*args: object) -> object:
+        time.sleep(0.5)
+        if meanwhile == "a file added":
+            (root / "part1" / "new.md").write_text("# 新\n\nユニコーン企業の話。\n", encoding="utf-8")
+        return save(*args)
+
+    monkeypatch.setattr(cache, "save", slow_save)
+    assert open_corpus(root, jobs=1).built is not None
+    checks: list[bool] = []
+    holds = cache._listing_holds
+    monkeypatch.setattr(cache, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
+    searcher = open_corpus(root, jobs=1)
+    if meanwhile == "nothing":
+        assert searcher.built is None and checks == [True]
+    else:
+        assert checks[0] is False and searcher.built is not None and "part1/new" in {d.doc_id for d in searcher.documents}
+
+
 def test_a_folder_changed_just_now_is_listed_again_until_its_time_is_safely_past(notes: tuple[Path, list[bool]]) -> None:
     """A folder whose time is within a coarse clock's tick of the listing proves nothing: the
     check lists the folders (and records a new listing only once that listing can be trusted)."""
