@@ -4,8 +4,10 @@ is a real edit of real files, and the search that follows must answer as a fresh
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import zlib
 import time
 from pathlib import Path
 
@@ -263,7 +265,7 @@ def test_a_folder_changed_just_now_is_listed_again_until_its_time_is_safely_past
     assert open_corpus(root).built is None and checks[-1] is True
 
 
-@pytest.mark.parametrize("damage", ["garbage", "another build", "wrong types"])
+@pytest.mark.parametrize("damage", ["garbage", "another build", "wrong types", "a time short"])
 def test_a_damaged_listing_is_ignored_and_every_folder_listed(notes: tuple[Path, list[bool]], damage: str) -> None:
     """The listing beside a build is a hint: one that is not as mlq writes it, or another
     build's, is never trusted; the check lists the folders and still sees every change."""
@@ -276,8 +278,12 @@ def test_a_damaged_listing_is_ignored_and_every_folder_listed(notes: tuple[Path,
     elif damage == "another build":
         data["built_at"] += 1
         listing.write_text(json.dumps(data), encoding="utf-8")
+    elif damage == "wrong types":
+        data["listing"]["trusted_before"] = str(data["listing"]["trusted_before"])
+        listing.write_text(json.dumps(data), encoding="utf-8")
     else:
-        data["listing"]["folders"] = {name: str(value) for name, value in data["listing"]["folders"].items()}
+        folders = data["listing"]["folders"]  # the folders' times, one short
+        folders["numbers"] = base64.b64encode(zlib.compress(zlib.decompress(base64.b64decode(folders["numbers"]))[:-8])).decode()
         listing.write_text(json.dumps(data), encoding="utf-8")
     (root / "deep" / "er" / "new.md").write_text("# 新\n\nユニコーン企業の話。\n", encoding="utf-8")
     searcher = open_corpus(root, jobs=1)

@@ -137,41 +137,47 @@ class Manifest:
 
 
 def _files_record(files: Sequence[SourceFile], documents: Sequence[int]) -> dict[str, str]:
-    """The record of the files, most of a large corpus's manifest, as columns, compressed
-    (every edit writes a manifest, and the rest of an edit writes little) and read back without
-    parsing a row per file (see :func:`_files_read`): the paths joined by NUL, in UTF-8 with the
-    bytes of a name that is not UTF-8 kept as they were; sizes, times and document counts as
-    little-endian int64; and the hashes as :class:`~mlq.corpus.Digests` (32 bytes each, not
-    compressed: they would not be smaller)."""
+    """The record of the files, most of a large corpus's manifest, as columns (see
+    :func:`_columns`: every edit writes a manifest, and the rest of an edit writes little):
+    the paths; sizes, times and document counts; and the hashes as
+    :class:`~mlq.corpus.Digests` (32 bytes each, not compressed: they would not be smaller)."""
     table = FileTable.of(files)
     if len(documents) != len(table):
         raise ValueError("a count of documents for every file, and no more")
-    numbers = array("q", [*table.sizes, *table.mtimes, *documents])
-    if sys.byteorder == "big":
-        numbers.byteswap()
-    columns = {
-        "paths": "\0".join(table.paths).encode("utf-8", "surrogateescape"),
-        "numbers": numbers.tobytes(),
-    }
-    record = {name: base64.b64encode(zlib.compress(raw, 1)).decode("ascii") for name, raw in columns.items()}
-    return {**record, "sha256": base64.b64encode(Digests.of(table.hashes).raw).decode("ascii")}  # not compressible
+    record = _columns(table.paths, [*table.sizes, *table.mtimes, *documents])
+    return {**record, "sha256": base64.b64encode(Digests.of(table.hashes).raw).decode("ascii")}
 
 
 def _files_read(record: dict[str, str]) -> tuple[FileTable, list[int]]:
     """:func:`_files_record` read back: the files, and how many documents each has."""
-    raw = {name: zlib.decompress(base64.b64decode(record[name], validate=True)) for name in ("paths", "numbers")}
+    paths, values = _columns_read(record)
     hashes = Digests(base64.b64decode(record["sha256"], validate=True))
+    n = len(paths)
+    if len(values) != 3 * n or len(hashes) != n:
+        raise ValueError("the record of the files is not as mlq wrote it")
+    return FileTable(paths, values[:n], values[n : 2 * n], hashes), values[2 * n :]
+
+
+def _columns(names: Sequence[str], numbers: Sequence[int]) -> dict[str, str]:
+    """``names`` and ``numbers`` as a record's two columns, read back without parsing a row
+    per name (see :func:`_columns_read`): the names joined by NUL, in UTF-8 with the bytes of a
+    name that is not UTF-8 kept as they were; the numbers as little-endian int64; each
+    compressed, in base64."""
+    packed = array("q", numbers)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    raw = {"paths": "\0".join(names).encode("utf-8", "surrogateescape"), "numbers": packed.tobytes()}
+    return {name: base64.b64encode(zlib.compress(column, 1)).decode("ascii") for name, column in raw.items()}
+
+
+def _columns_read(record: dict[str, str]) -> tuple[list[str], list[int]]:
+    raw = {name: zlib.decompress(base64.b64decode(record[name], validate=True)) for name in ("paths", "numbers")}
     text = raw["paths"].decode("utf-8", "surrogateescape")
-    paths = text.split("\0") if text else []
     numbers = array("q")
     numbers.frombytes(raw["numbers"])
     if sys.byteorder == "big":
         numbers.byteswap()
-    n = len(paths)
-    if len(numbers) != 3 * n or len(hashes) != n:
-        raise ValueError("the record of the files is not as mlq wrote it")
-    values = numbers.tolist()
-    return FileTable(paths, values[:n], values[n : 2 * n], hashes), values[2 * n :]
+    return text.split("\0") if text else [], numbers.tolist()
 
 
 _MANIFEST_HEAD, _MANIFEST_MIDDLE = b'{"sha256": "', b'", "manifest": '
@@ -238,7 +244,8 @@ def write_listing(entry: Path, manifest: Manifest, listing: dict[str, Any]) -> N
     """Record ``listing`` (see :func:`listing_started`) beside the live build whose manifest this
     is: a file of its own, replaced atomically, so that recording it publishes no new build.
     Call it holding :func:`lock`."""
-    _replace_text(entry / _LISTING, json.dumps({"built_at": manifest.built_at, "listing": listing}))
+    folders = _columns(list(listing["folders"]), list(listing["folders"].values()))  # 64k folders at 78k files
+    _replace_text(entry / _LISTING, json.dumps({"built_at": manifest.built_at, "listing": {**listing, "folders": folders}}))
 
 
 def read_listing(entry: Path, manifest: Manifest) -> dict[str, Any]:
@@ -247,17 +254,18 @@ def read_listing(entry: Path, manifest: Manifest) -> dict[str, Any]:
     try:
         data = json.loads((entry / _LISTING).read_text(encoding="utf-8"))
         listing = data["listing"]
-        folders, trusted, ignore = listing["folders"], listing["trusted_before"], listing["ignore"]
+        trusted, ignore = listing["trusted_before"], listing["ignore"]
+        if data["built_at"] != manifest.built_at:
+            return {}
+        names, times = _columns_read(listing["folders"])
         valid = (
-            data["built_at"] == manifest.built_at
-            and isinstance(trusted, int)
-            and isinstance(folders, dict)
-            and all(isinstance(k, str) and isinstance(v, int) for k, v in folders.items())
+            isinstance(trusted, int)
+            and len(names) == len(times)
             and (ignore is None or (isinstance(ignore, list) and len(ignore) == 2 and all(isinstance(v, int) for v in ignore)))
         )
-    except (OSError, ValueError, TypeError, KeyError):
+    except (OSError, ValueError, TypeError, KeyError, zlib.error):
         return {}
-    return listing if valid else {}
+    return {**listing, "folders": dict(zip(names, times))} if valid else {}
 
 
 _LISTING = "listing.json"

@@ -14,7 +14,7 @@ import threading
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Container, Iterable, Iterator, Sequence, overload
+from typing import Callable, Container, Iterable, Iterator, Mapping, Sequence, overload
 
 from . import formats
 from .errors import MlqError
@@ -439,6 +439,20 @@ class FileTable(Sequence[SourceFile]):
 
     def __iter__(self) -> Iterator[SourceFile]:
         return map(SourceFile, self.paths, self.sizes, self.mtimes, self.hashes)
+
+    def replaced(self, names: Sequence[str], new: Mapping[str, SourceFile]) -> FileTable:
+        """The files ``names`` (in a corpus's order): each of ``new`` as given, every other one
+        as this table has it. Made column by column: an edit of a corpus of 78k files keeps
+        them all, and making a record of each (its digest written out) took a fifth of it."""
+        position = {path: k for k, path in enumerate(self.paths)}
+        rows = [-1 if name in new else position[name] for name in names]
+        raw = Digests.of(self.hashes).raw
+        return FileTable(
+            list(names),
+            [self.sizes[k] if k >= 0 else new[name].size for k, name in zip(rows, names)],
+            [self.mtimes[k] if k >= 0 else new[name].mtime_ns for k, name in zip(rows, names)],
+            Digests(b"".join(raw[32 * k : 32 * k + 32] if k >= 0 else Digests.of([new[name].sha256]).raw for k, name in zip(rows, names))),
+        )
 
     def __eq__(self, other: object) -> bool:
         """Equal to any sequence of the same files (a tuple of them, as a build makes)."""

@@ -501,7 +501,7 @@ class Delta:
     the new whole (-1: deleted), and the segment's document ``d`` is ``numbers[d]``."""
 
     segment: CorpusIndex
-    files: tuple[SourceFile, ...]
+    files: Sequence[SourceFile]
     file_documents: tuple[int, ...]
     renumbered: np.ndarray
     numbers: np.ndarray
@@ -562,7 +562,8 @@ def _edited(
     # Imported here: only a build needs worker processes.
     from .ingest import analyze_files, default_jobs
 
-    old = [source.path for source in previous.files]
+    table = FileTable.of(previous.files)
+    old = table.paths
     position = {name: k for k, name in enumerate(old)}
     if not (edited | removed) <= position.keys() or added & position.keys():  # not the change the index can take
         return None
@@ -575,15 +576,15 @@ def _edited(
     where = [k for k, name in enumerate(names) if name in new]
     settings = previous.settings
     assembly = _Assembly(root, settings, None, warn, scratch)
-    files = [previous.files[position[name]] if name in position else None for name in names]
     counts = np.array([previous.file_documents[position[name]] if name in position else 0 for name in names], dtype=np.int64)
+    sources = {}
     analyses = analyze_files(root, [names[k] for k in where], settings.analyzer, jobs or default_jobs(), {}, settings.headers)
     with contextlib.closing(analyses) as analysed:
         for done, k in enumerate(where, start=1):
             analysis = _warned(next(analysed), warn)
             before = assembly.documents
             assembly.add(analysis)
-            files[k], counts[k] = analysis.source, assembly.documents - before
+            sources[names[k]], counts[k] = analysis.source, assembly.documents - before
             if progress:
                 progress(done, len(where))
     first = np.concatenate([[0], np.cumsum(counts)])
@@ -597,7 +598,7 @@ def _edited(
     renumbered = first[now[owner]] + (np.arange(len(previous.documents), dtype=np.int64) - old_first[owner])
     renumbered[now[owner] < 0] = -1
     numbers = np.concatenate([np.arange(first[k], first[k + 1], dtype=np.int64) for k in where] or [np.zeros(0, np.int64)])
-    return Delta(assembly.finish(), tuple(files), tuple(counts.tolist()), renumbered, numbers)  # type: ignore[arg-type]
+    return Delta(assembly.finish(), table.replaced(names, sources), tuple(counts.tolist()), renumbered, numbers)
 
 
 def _delta(root: Path, previous: CorpusIndex, items: Iterable[_Reused | FileAnalysis], warn: Warn | None, scratch: Path | None) -> Delta:
