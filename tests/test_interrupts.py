@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,27 @@ def test_a_stopped_index_build_ends_within_a_second_and_keeps_the_index(notes: P
         assert not any(p.name.startswith(".") for p in entry.iterdir()), moment
         assert run_mlq("index", "--verify", "--corpus", str(notes)).returncode == 0, moment
         assert run_mlq("search", "面接 インターン", "--json", "--corpus", str(notes)).stdout == expected, moment
+
+
+def test_a_ctrl_c_whose_exception_a_finalizer_swallowed_is_raised_again_by_the_next_check() -> None:
+    """Python only prints an exception raised inside a finalizer: a Ctrl-C that lands there
+    would be lost, and mlq would go on to the end. mlq notes each signal, and checks as each
+    file is done."""
+    script = (
+        "import gc, os, signal, sys, time\n"
+        "from mlq import interrupts\n"
+        "interrupts.on_signals()\n"
+        "class Held:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        time.sleep(0.1)\n"
+        "Held()\n"  # collected at once: the KeyboardInterrupt raised in __del__ is printed, not raised
+        "print('went on', flush=True)\n"
+        "try:\n"
+        "    interrupts.check()\n"
+        "except KeyboardInterrupt:\n"
+        "    print('raised again', flush=True)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert run.stdout.splitlines() == ["went on", "raised again"], (run.stdout, run.stderr)
+    assert "KeyboardInterrupt" in run.stderr  # what Python did with the first one

@@ -193,6 +193,7 @@ def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, 
 
     def progress(done: int, total: int) -> None:
         nonlocal bar
+        interrupts.check()  # as each file is done: a Ctrl-C whose exception was lost ends the build now
         if bar is None and not sys.stderr.isatty():
             return
         with interrupts.held():  # a bar stopped half-drawn would stay on the screen
@@ -673,7 +674,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if hasattr(signal, "SIGPIPE"):
         # Die quietly like other Unix tools when `| head` closes the pipe.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    interrupts.on_sigterm()
+    interrupts.on_signals()
     try:
         status = cli.main(args=argv, prog_name="mlq", standalone_mode=False)
     except click.UsageError as error:

@@ -249,14 +249,21 @@ def start_workers(settings: AnalyzerSettings, headers: Headers, jobs: int) -> Po
     until this process writes them, and a build writes on what it holds by then (the files'
     names, the folders' times) all along. On the 78k files of bench/scale.py --large, each worker
     peaked at 157 MB (PSS) forked after the listing, at 140 MB forked before it."""
-    with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
-        # Frozen, the objects a worker inherits are never visited by its garbage collector,
-        # whose marks would copy them into each worker.
-        gc.freeze()
-        try:
-            return _worker_processes().Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
-        finally:
-            gc.unfreeze()
+    pool = None
+    try:
+        with interrupts.held():  # a worker is born with them held, and lets them in once it ignores Ctrl-C
+            # Frozen, the objects a worker inherits are never visited by its garbage collector,
+            # whose marks would copy them into each worker.
+            gc.freeze()
+            try:
+                pool = _worker_processes().Pool(jobs, initializer=_start_worker, initargs=(settings, headers))
+            finally:
+                gc.unfreeze()
+    except BaseException:  # a Ctrl-C held meanwhile is raised as the block ends: the pool is no one's yet
+        if pool is not None:
+            pool.terminate()
+        raise
+    return pool
 
 
 #: glibc's ``mallopt`` parameter for the size from which a block is mapped on its own.

@@ -1,10 +1,12 @@
 """How mlq stops on Ctrl-C and SIGTERM: at once, quietly, and without damage.
 
-Ctrl-C raises ``KeyboardInterrupt`` in the main thread, as Python does; :func:`on_sigterm`
+Ctrl-C raises ``KeyboardInterrupt`` in the main thread, as Python does; :func:`on_signals`
 makes SIGTERM raise :class:`Terminated` the same way, so both unwind through the same
 ``finally`` blocks: the worker pool is ended, a half-written build is removed, the progress bar
 is put away, and the live index is left as it was. The command line turns either into one line,
-``mlq: interrupted``, and exit status 130 or 143, as a shell reports them.
+``mlq: interrupted``, and exit status 130 or 143, as a shell reports them. Each signal is noted
+as well: an exception raised where Python only prints it (a finalizer that the garbage
+collector runs) is lost, and :func:`check`, called as each file is done, raises it again.
 
 :func:`held` keeps both signals waiting (not lost) over the few steps that must not be cut in
 the middle: forking workers, starting or redrawing the progress bar.
@@ -24,13 +26,30 @@ class Terminated(BaseException):
     ``Exception``: nothing that handles errors may swallow it)."""
 
 
-def on_sigterm() -> None:
-    """From now on, SIGTERM raises :class:`Terminated` (for the ``mlq`` command's process)."""
+#: The signals that came (for the ``mlq`` command's process: see :func:`on_signals`).
+_came: list[int] = []
+
+
+def on_signals() -> None:
+    """From now on (for the ``mlq`` command's process), Ctrl-C raises ``KeyboardInterrupt``
+    and SIGTERM :class:`Terminated`, each noted for :func:`check`."""
 
     def handler(signum: int, frame: object) -> None:
-        raise Terminated()
+        _came.append(signum)
+        _raise(signum)
 
+    signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
+
+
+def check() -> None:
+    """Raise for a signal that came, if one did: its first exception was lost."""
+    if _came:
+        _raise(_came[0])
+
+
+def _raise(signum: int) -> None:
+    raise KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
 
 
 @contextlib.contextmanager
