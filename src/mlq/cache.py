@@ -348,15 +348,13 @@ def _relisted(
     folder listed holds a new symbolic link to a folder: then every folder is."""
     folders, trusted = recorded["folders"], recorded["trusted_before"]
     moved = [relative for relative, then, now in zip(folders, folders.values(), times) if now != then or then >= trusted]
+    relisted = set(moved)
     listing = listing_started(corpus_root)
-    kept = {relative: then for relative, then in folders.items()}
-    for relative in moved:
-        del kept[relative]
+    kept = {relative: then for relative, then in folders.items() if relative not in relisted}  # the walk adds what it lists
     try:
         found = [(relative, entry.path) for relative, entry in walk(corpus_root, selection, kept, moved, folders)]
     except LinkMet:
         return None
-    relisted = set(moved)
     prefix = str(corpus_root) + os.sep
     files = FileTable.of(manifest.files)
     met = [

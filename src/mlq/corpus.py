@@ -440,12 +440,11 @@ class FileTable(Sequence[SourceFile]):
     def __iter__(self) -> Iterator[SourceFile]:
         return map(SourceFile, self.paths, self.sizes, self.mtimes, self.hashes)
 
-    def replaced(self, names: Sequence[str], new: Mapping[str, SourceFile]) -> FileTable:
-        """The files ``names`` (in a corpus's order): each of ``new`` as given, every other one
-        as this table has it. Made column by column: an edit of a corpus of 78k files keeps
-        them all, and making a record of each (its digest written out) took a fifth of it."""
-        position = {path: k for k, path in enumerate(self.paths)}
-        rows = [-1 if name in new else position[name] for name in names]
+    def replaced(self, names: Sequence[str], rows: Sequence[int], new: Mapping[str, SourceFile]) -> FileTable:
+        """The files ``names`` (in a corpus's order): each as row ``rows[i]`` of this table has
+        it, or, where that is -1, as ``new`` gives it. Made column by column: an edit of a corpus
+        of 78k files keeps them all, and making a record of each (its digest written out) took a
+        fifth of it."""
         raw = Digests.of(self.hashes).raw
         return FileTable(
             list(names),

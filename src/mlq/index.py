@@ -573,10 +573,14 @@ def _edited(
     if len(set(map(doc_id_of, names))) != len(names):  # clashing names: their documents move
         return None
     new = edited | added
-    where = [k for k, name in enumerate(names) if name in new]
+    rows = np.array([-1 if name in new else position[name] for name in names], dtype=np.int64)  # in the previous index; -1: analysed now
+    where = np.flatnonzero(rows < 0).tolist()
+    kept = np.flatnonzero(rows >= 0)
+    old_counts = np.array(previous.file_documents, dtype=np.int64)
+    counts = np.zeros(len(names), dtype=np.int64)
+    counts[kept] = old_counts[rows[kept]]
     settings = previous.settings
     assembly = _Assembly(root, settings, None, warn, scratch)
-    counts = np.array([previous.file_documents[position[name]] if name in position else 0 for name in names], dtype=np.int64)
     sources = {}
     analyses = analyze_files(root, [names[k] for k in where], settings.analyzer, jobs or default_jobs(), {}, settings.headers)
     with contextlib.closing(analyses) as analysed:
@@ -588,17 +592,16 @@ def _edited(
             if progress:
                 progress(done, len(where))
     first = np.concatenate([[0], np.cumsum(counts)])
-    old_counts = np.array(previous.file_documents, dtype=np.int64)
     old_first = np.concatenate([[0], np.cumsum(old_counts)])
     # Every other file's documents move to where their file now stands, by what the files
     # before it gained or lost; the removed and edited files' documents are deleted.
-    at = {name: k for k, name in enumerate(names)}
-    now = np.array([-1 if name in removed or name in edited else at[name] for name in old], dtype=np.int64)
+    now = np.full(len(old), -1, dtype=np.int64)  # each previous file's place now
+    now[rows[kept]] = kept
     owner = np.repeat(np.arange(len(old)), old_counts)
     renumbered = first[now[owner]] + (np.arange(len(previous.documents), dtype=np.int64) - old_first[owner])
     renumbered[now[owner] < 0] = -1
     numbers = np.concatenate([np.arange(first[k], first[k + 1], dtype=np.int64) for k in where] or [np.zeros(0, np.int64)])
-    return Delta(assembly.finish(), table.replaced(names, sources), tuple(counts.tolist()), renumbered, numbers)
+    return Delta(assembly.finish(), table.replaced(names, rows.tolist(), sources), tuple(counts.tolist()), renumbered, numbers)
 
 
 def _delta(root: Path, previous: CorpusIndex, items: Iterable[_Reused | FileAnalysis], warn: Warn | None, scratch: Path | None) -> Delta:
