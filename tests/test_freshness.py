@@ -15,6 +15,7 @@ import pytest
 from conftest import split_essays
 
 from mlq import cache, open_corpus
+from mlq.errors import MlqError
 from mlq import corpus as corpus_module
 from mlq import index as index_module
 from mlq.corpus import corpus_files
@@ -60,6 +61,38 @@ def test_an_unchanged_corpus_lists_no_folder(notes: tuple[Path, list[bool]]) -> 
     root, checks = notes
     assert open_corpus(root).built is None
     assert checks == [True]
+
+
+@pytest.mark.parametrize("change", ["none", "a file edited", "no index yet"])
+def test_what_comes_first_is_done_once_before_the_index_is_returned_or_built(
+    notes: tuple[Path, list[bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """A search's check of its query (``first``) is done once, before any indexing: with the
+    stats shared, while the forked process stats the files. A check that fails leaves the
+    index as it was: the edit is indexed by the next search."""
+    root, _ = notes
+    if change == "a file edited":
+        leaf = root / "deep" / "er" / "leaf.md"
+        leaf.write_text(leaf.read_text(encoding="utf-8") + "\n追記した一文。\n", encoding="utf-8")
+    elif change == "no index yet":
+        monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / "empty"))
+    events: list[str] = []
+    build = cache._build
+    monkeypatch.setattr(cache, "_build", lambda *args, **kwargs: events.append("build") or build(*args, **kwargs))
+
+    def failing() -> None:
+        events.append("check")
+        raise MlqError("no searchable term")
+
+    with pytest.raises(MlqError, match="no searchable term"):
+        open_corpus(root, jobs=1, first=failing)
+    assert events == ["check"]
+    events.clear()
+    searcher = open_corpus(root, jobs=1, first=lambda: events.append("check"))
+    assert events == (["check"] if change == "none" else ["check", "build"])
+    assert (searcher.built is None) == (change == "none")
+    if change == "a file edited":
+        assert searcher.search("追記", limit=1)[0].doc_id == "deep/er/leaf"
 
 
 @pytest.mark.parametrize("where", ["first", "last"])

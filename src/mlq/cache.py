@@ -898,16 +898,25 @@ def open_index(
     it (``notice`` says so) and then uses its index. When the cache cannot be written, the
     index lives in memory for this run only, with a warning.
 
-    ``meanwhile`` is work the caller will want done anyway and can be done before the index
-    is known to be fresh (a search: loading the dictionary). A large corpus's files are
+    ``meanwhile`` is work owed before the index is returned or built, which need not wait
+    until it is known to be fresh: a search checks its query (a bad one must fail before any
+    indexing) and so loads the dictionary. It is done once. A large corpus's files are
     statted partly by a forked process, and this one does that work first (see
-    :func:`mlq.corpus.stat_many`), so that it costs no time of its own."""
+    :func:`mlq.corpus.stat_many`), so that it costs no time of its own; otherwise it is done
+    once the index is checked."""
     entry = entry_dir(root, selection=settings.selection)
+    owed = [meanwhile] if meanwhile is not None else []
+
+    def once() -> None:
+        while owed:
+            owed.pop()()
+
     checked = _Checked(None, None, "rebuild requested")
     if not rebuild:
-        checked = _cached(entry, root, settings, warn, meanwhile)
-        if checked.fresh is not None:
-            return checked.fresh, None
+        checked = _cached(entry, root, settings, warn, once)
+    once()  # if no second process statted the files while it was done
+    if checked.fresh is not None:
+        return checked.fresh, None
     waited = []
 
     def on_wait() -> None:

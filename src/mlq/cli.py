@@ -185,10 +185,12 @@ def _stdout() -> BinaryIO:
     return sys.stdout.buffer
 
 
-def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, jobs: int | None = None, will_search: bool = True) -> Searcher:
+def open_searcher(
+    source: Source, rebuild: bool = False, announce: bool = True, jobs: int | None = None, will_search: bool = True, first: Callable[[], object] | None = None
+) -> Searcher:
     """Open the corpus, with a progress bar on a terminal when it has to be indexed, and a
     note on stderr after indexing (unless ``announce`` is off, for `mlq index`); see
-    :func:`mlq.open_corpus` for ``will_search``."""
+    :func:`mlq.open_corpus` for ``will_search`` and ``first``."""
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -209,7 +211,7 @@ def open_searcher(source: Source, rebuild: bool = False, announce: bool = True, 
 
     try:
         searcher = open_corpus(
-            source.root, settings=source.settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=note, will_search=will_search
+            source.root, settings=source.settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=note, will_search=will_search, first=first
         )
     finally:
         if bar is not None:
@@ -382,10 +384,9 @@ def search(
     if not batch and not query and not filtered:
         raise click.UsageError("Missing argument 'QUERY...'.")
     text = _query_text(query)
-    if not batch:
-        analyze_query(Analyzer(), text, filtered)  # a bad query fails before any indexing
     printer = _printer(format_name, as_json, color, files_only, header, paged=not batch)
-    searcher = open_searcher(source)
+    # A bad query fails before any indexing, checked while a large corpus's files are.
+    searcher = open_searcher(source, first=None if batch else lambda: analyze_query(Analyzer(), text, filtered))
     # -l counts documents: one passage per document.
     per_doc = 1 if files_only else per_doc
     highlight = printer.uses_highlights and not no_highlights

@@ -220,12 +220,12 @@ def stat_many(paths: Sequence[str], meanwhile: Callable[[], object] | None = Non
     a file and a folder (142k at 78k files). A ``stat`` is a system call with little Python
     around it, yet threads do not overlap them (measured: no faster). From
     :data:`STAT_SHARED_FROM` paths on, on Linux, a forked process stats them from the last one
-    back while this one first does ``meanwhile`` (a search loads its dictionary: see
-    :func:`mlq.cache.open_index`), then stats from the first one on, until the two meet; each
-    takes :data:`STAT_CHUNK` paths at a time and says how far it has got in memory they share,
-    the forked one writing its figures there too. ``meanwhile`` is work worth overlapping, not
-    work owed: it is not done when the paths are too few to share. Should the other process
-    fail, this one goes on to the end."""
+    back while this one first does ``meanwhile`` (a search checks its query, which loads the
+    dictionary: see :func:`mlq.cache.open_index`), then stats from the first one on, until the
+    two meet; each takes :data:`STAT_CHUNK` paths at a time and says how far it has got in
+    memory they share, the forked one writing its figures there too. ``meanwhile`` is not done
+    here when the paths are too few to share: the caller does it after. Should the other
+    process fail, this one goes on to the end."""
     if len(paths) < STAT_SHARED_FROM or sys.platform != "linux" or threading.active_count() > 1:
         return _stat_each(paths)
     count = len(paths)

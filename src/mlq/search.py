@@ -500,17 +500,25 @@ def open_corpus(
     warn: Warn | None = None,
     notice: Warn | None = None,
     will_search: bool = True,
+    first: Callable[[], object] | None = None,
 ) -> Searcher:
     """Open ``corpus`` (default: the bundled essays) for searching, with ``settings`` (default:
     the corpus' ``mlq.toml``, if any): its index from the cache, refreshed when the files
-    have changed (see :func:`mlq.cache.open_index`). Unless ``will_search`` is off (a caller
-    that only looks documents up), the dictionary that queries need is loaded while another
-    process checks a large corpus's files."""
+    have changed (see :func:`mlq.cache.open_index`). ``first`` is done before the index is
+    built or returned (a command's check of its query, which must fail before any indexing),
+    and so is loading the dictionary that queries need, unless ``will_search`` is off (a caller
+    that only looks documents up): while another process checks a large corpus's files, if
+    one does."""
     root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
     if settings is None:
         from .config import settings_for
 
         settings = settings_for(root)
-    meanwhile = load_dictionary if will_search else None
+    def meanwhile() -> None:
+        if will_search:
+            load_dictionary()
+        if first is not None:
+            first()
+
     index, built = cache.open_index(root, settings, rebuild=rebuild, jobs=jobs, progress=progress, warn=warn, notice=notice, meanwhile=meanwhile)
     return Searcher(index, built=built)
