@@ -8,6 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from mlq import analysis
 from mlq.analysis import Analyzer, bigram_texts, bigrams, line_around
 
 
@@ -134,6 +135,19 @@ def test_a_warm_analyzer_gives_the_terms_of_one_that_decides_every_morpheme_afre
     before in another case or width, or a word outside the dictionary, must not borrow another's."""
     assert analyzer.texts(text) == Analyzer(remember=0).texts(text)
     assert [(t.text, t.start, t.end) for t in analyzer.words(text)] == [(t.text, t.start, t.end) for t in Analyzer(remember=0).words(text)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_SPELLINGS, max_size=8).map("".join), min_size=1, max_size=5), st.lists(st.integers(0, 4), max_size=12), st.sampled_from([3, None]))
+def test_a_line_met_again_gives_the_terms_it_gave(analyzer: Analyzer, pool: list[str], picks: list[int], kept: int | None) -> None:
+    """Indexing looks up the terms of a line it has analysed before (in this text or an
+    earlier one): the same as analysing it afresh, also once the lines kept are emptied."""
+    text = "\n".join(pool[i % len(pool)] for i in picks)
+    with pytest.MonkeyPatch.context() as patch:
+        if kept is not None:
+            patch.setattr(analysis, "_LINES_MAX", kept)
+        twice = [analyzer.texts(text)["words"] for _ in range(2)]
+    assert twice[0] == twice[1] == [t.text for t in analyzer.words(text)] == [t.text for t in Analyzer().words(text)]
 
 
 @settings(max_examples=150, deadline=None)

@@ -38,6 +38,8 @@ ANALYSES = ("words", "bigrams")
 _DECIDED_MAX = 1 << 13
 # Sudachi refuses inputs over about 49 KB; 4,000 characters are at most 16 KB of UTF-8.
 _SUDACHI_MAX_CHARS = 4000
+# How many lines' terms an analyzer keeps (some 10 MB: the terms are the decisions' own strings).
+_LINES_MAX = 1 << 15
 _CHUNK_BREAK = re.compile(r"[。．！？!?]\s*|\s+")
 
 
@@ -169,6 +171,8 @@ class Analyzer:
         #: (word id, surface) → what :meth:`_decide` made of it: a cache, emptied when full.
         self._decided: dict[tuple[int, str], _Decision] = {}
         self._spellings: set[tuple[str, str]] = set()  # see take_spellings
+        #: line → its words' terms (see :meth:`_line_forms`): a cache, emptied when full.
+        self._lines: dict[str, list[str]] = {}
 
     def _is_dropped(self, pos_id: int) -> bool:
         # A cache by part-of-speech id: building the POS tuple of every morpheme costs more
@@ -201,10 +205,24 @@ class Analyzer:
     def texts(self, text: str) -> dict[str, list[str]]:
         """The texts of :meth:`analyze`'s terms, without their spans: what indexing needs,
         at a fraction of the cost."""
-        return {
-            "words": [form for form, _, _, kept in self._morphemes(text) if kept],
-            "bigrams": bigram_texts(text, self.settings.latin_bigrams),
-        }
+        return {"words": self._line_forms(text), "bigrams": bigram_texts(text, self.settings.latin_bigrams)}
+
+    def _line_forms(self, text: str) -> list[str]:
+        """The words field's terms of ``text``, a line at a time. A line analysed alone gives
+        the terms it gives in its text (see :func:`_chunks`), so a line met again, as Markdown
+        notes repeat many (code, table rows, boilerplate: half the lines of mdn-ja, a fifth of
+        its characters), is looked up rather than analysed again."""
+        words: list[str] = []
+        known = self._lines
+        for line in text.split("\n"):
+            found = known.get(line)
+            if found is None:
+                found = [form for form, _, _, kept in self._morphemes(line) if kept]
+                if len(known) >= _LINES_MAX:
+                    known.clear()
+                known[line] = found
+            words += found
+        return words
 
     def words(self, text: str) -> list[Term]:
         return [Term(form, *_span(morpheme, offset)) for form, morpheme, offset, kept in self._morphemes(text) if kept]
