@@ -108,6 +108,13 @@ class Names(Sequence[str]):
         self._blob = b"".join(encoded)
         self._ends = array("q", itertools.accumulate(map(len, encoded)))
 
+    @classmethod
+    def packed(cls, blob: bytes, ends: Iterable[int]) -> Names:
+        """Names packed already: their bytes one after another, and where each ends."""
+        names = cls(())
+        names._blob, names._ends = blob, array("q", ends)
+        return names
+
     def __len__(self) -> int:
         return len(self._ends)
 

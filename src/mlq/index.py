@@ -429,12 +429,9 @@ class _Files:
 
     def finish(self) -> FileTable:
         hashes = Digests(bytes(self._hashes.finish()[0]))
-        return FileTable(_texts(*self._paths.finish()), self._sizes.array().tolist(), self._mtimes.array().tolist(), hashes)
-
-
-def _texts(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
-    whole = bytes(blob)
-    return [whole[start:end].decode("utf-8", "surrogateescape") for start, end in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+        blob, offsets = self._paths.finish()
+        paths = list(Names.packed(bytes(blob), offsets[1:].tolist()))
+        return FileTable(paths, self._sizes.array().tolist(), self._mtimes.array().tolist(), hashes)
 
 
 def build_index(
