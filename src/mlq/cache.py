@@ -914,7 +914,7 @@ def open_index(
     checked = _Checked(None, None, "rebuild requested")
     if not rebuild:
         checked = _cached(entry, root, settings, warn, once)
-    once()  # if no second process statted the files while it was done
+    once()  # done already if a second process statted the files meanwhile
     if checked.fresh is not None:
         return checked.fresh, None
     waited = []

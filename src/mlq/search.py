@@ -514,6 +514,7 @@ def open_corpus(
         from .config import settings_for
 
         settings = settings_for(root)
+
     def meanwhile() -> None:
         if will_search:
             load_dictionary()
