@@ -63,6 +63,27 @@ def test_an_unchanged_corpus_lists_no_folder(notes: tuple[Path, list[bool]]) -> 
     assert checks == [True]
 
 
+def test_a_corpus_of_one_folder_lists_it_no_more_than_a_deep_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled essays' shape: every file in the corpus folder itself, whose path relative to
+    it is empty. Its recorded listing is read back and holds, so a search neither lists the
+    folder nor writes the listing again."""
+    root = tmp_path / "flat"
+    root.mkdir()
+    for i in range(3):
+        (root / f"note-{i}.md").write_text(f"# メモ {i}\n\n面接の準備について。\n", encoding="utf-8")
+    _aged(root)
+    open_corpus(root, jobs=1)
+    listing = next((tmp_path / "cache").glob("*/listing.json"))
+    written = listing.stat().st_mtime_ns
+    checks: list[bool] = []
+    holds = cache._listing_holds
+    monkeypatch.setattr(cache, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
+    for _ in range(2):
+        assert open_corpus(root).built is None
+    assert checks == [True, True]
+    assert listing.stat().st_mtime_ns == written
+
+
 @pytest.mark.parametrize("change", ["none", "a file edited", "no index yet"])
 def test_what_comes_first_is_done_once_before_the_index_is_returned_or_built(
     notes: tuple[Path, list[bool]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str

@@ -177,7 +177,9 @@ def _columns_read(record: dict[str, str]) -> tuple[list[str], list[int]]:
     numbers.frombytes(raw["numbers"])
     if sys.byteorder == "big":
         numbers.byteswap()
-    return text.split("\0") if text else [], numbers.tolist()
+    # A single name that is empty (the corpus folder's own, in a listing) is joined into nothing
+    # too: the numbers, which every name has, tell it from no name at all.
+    return text.split("\0") if text or numbers else [], numbers.tolist()
 
 
 _MANIFEST_HEAD, _MANIFEST_MIDDLE = b'{"sha256": "', b'", "manifest": '
