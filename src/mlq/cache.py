@@ -22,9 +22,7 @@ import math
 import mmap
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 import zlib
@@ -33,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
+from ._lazy import ImportedOnFirstUse
 from ._numpy import np
 from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
@@ -40,8 +39,12 @@ from .corpus import IGNORE_FILE, Digests, FileTable, LinkMet, Selection, SourceF
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import FINISHED, PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index, mapped_file
-from .segments import Segment, applied, compose, merged, merged_tail
 from .spellings import Spellings
+
+# Only writing, removing and composing segments need these (see mlq._lazy).
+shutil = ImportedOnFirstUse("shutil")
+tempfile = ImportedOnFirstUse("tempfile")
+_segments = ImportedOnFirstUse("mlq.segments")
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
 FORMAT_VERSION = 20
@@ -449,9 +452,9 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
         for k, about in enumerate(manifest.composition["segments"]):
             index = _index_of(arrays, about["name"], manifest.root, [], [], about, about["field_stats"], settings, backend)
             gone = {name: (arrays[f"{_COMPOSITION}{k}.gone.{name}.hashes"], arrays[f"{_COMPOSITION}{k}.gone.{name}.counts"]) for name in NAMES}
-            segments.append(Segment(index, arrays[f"{_COMPOSITION}{k}.order"], gone, about["name"]))
+            segments.append(_segments.Segment(index, arrays[f"{_COMPOSITION}{k}.order"], gone, about["name"]))
         stats = {name: FieldStats(int(units), average, mean) for name, (units, average, mean) in manifest.field_stats.items()}
-        composed = compose(segments, manifest.files, manifest.file_documents, stats, manifest.composition["terms"], settings)
+        composed = _segments.compose(segments, manifest.files, manifest.file_documents, stats, manifest.composition["terms"], settings)
     except (KeyError, TypeError, ValueError, IndexError) as error:
         raise CacheError(f"damaged cache entry (segments: {error})") from None
     if len(composed.passages) != manifest.counts["passages"] or len(composed.documents) != manifest.counts["documents"]:
@@ -1032,9 +1035,9 @@ def _edit(
         return found
     if edit is not None:
         times.update(edit.folders)
-    index = applied(previous, found, _segment_name())
+    index = _segments.applied(previous, found, _segment_name())
     if index is not None and len(index.segments) > MAX_SEGMENTS:
-        index = merged_tail(index, _segment_name())
+        index = _segments.merged_tail(index, _segment_name())
     return index
 
 
@@ -1073,9 +1076,9 @@ def merge(entry: Path, settings: IndexSettings) -> str | None:
         listing = read_listing(entry, manifest)
         started = time.perf_counter()
         if due == "all":
-            published = save(entry, merged(index), time.perf_counter() - started)
+            published = save(entry, _segments.merged(index), time.perf_counter() - started)
         else:
-            tail = merged_tail(index, _segment_name())
+            tail = _segments.merged_tail(index, _segment_name())
             published = save_segments(entry, tail, time.perf_counter() - started, (entry / index.build, manifest))
         if listing:
             write_listing(entry, published, listing)

@@ -15,10 +15,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Sequence, TypeVar
 
 import click
-import click.shell_completion
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 from . import __version__, cache, interrupts
 from .analysis import Analyzer
@@ -94,7 +96,7 @@ def corpus_option(command: F) -> F:
     return with_source  # type: ignore[return-value]
 
 
-def complete_documents(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[click.shell_completion.CompletionItem]:
+def complete_documents(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Document ids for the shell's completion (`mlq show <TAB>`), from the cached index of the
     corpus the command line names so far: never indexing, and silent when there is none."""
     source = Source(ctx.params.get("corpus"), Selection(tuple(ctx.params.get("include") or ()), tuple(ctx.params.get("exclude") or ())))
@@ -102,8 +104,10 @@ def complete_documents(ctx: click.Context, param: click.Parameter, incomplete: s
         index = cache.cached_index(source.root, source.settings)
     except MlqError:  # no such corpus: nothing to offer
         return []
+    from click.shell_completion import CompletionItem as Item  # only when completing (see mlq._lazy)
+
     ids = index.documents.ids if index is not None else []
-    return [click.shell_completion.CompletionItem(doc_id) for doc_id in ids if doc_id.startswith(incomplete)]
+    return [Item(doc_id) for doc_id in ids if doc_id.startswith(incomplete)]
 
 
 def output_options(command: F) -> F:

@@ -12,8 +12,6 @@ import array
 import contextlib
 import functools
 import json
-import shutil
-import tempfile
 import zlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import passages as passage_rules
+from ._lazy import ImportedOnFirstUse
 from ._numpy import np
 from .backends import NUMPY, Backend
 from .analysis import AnalyzerSettings, Headers, versions
@@ -46,6 +45,8 @@ from .postings import npy_from_raw, offsets_array
 from .records import JSONL_SUFFIXES
 from .spellings import NONE as NO_SPELLINGS
 from .spellings import Spellings
+
+tempfile = ImportedOnFirstUse("tempfile")  # only a build needs it (see mlq._lazy)
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool

@@ -3,13 +3,15 @@ and, when nothing fits, the closest ids to suggest."""
 
 from __future__ import annotations
 
-import difflib
 import functools
 
+from ._lazy import ImportedOnFirstUse
 from .corpus import Document
 from .errors import MlqError
 from .index import CorpusIndex
 from .passages import Passage
+
+difflib = ImportedOnFirstUse("difflib")  # only for a name that fits nothing (see mlq._lazy)
 
 
 class Catalog:

@@ -14,13 +14,15 @@ that is memory-mapped, loaded without pickle.
 from __future__ import annotations
 
 import contextlib
-import shutil
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from ._lazy import ImportedOnFirstUse
 from ._numpy import np
 from .backends import NUMPY, Backend
+
+shutil = ImportedOnFirstUse("shutil")  # only a build needs it (see mlq._lazy)
 
 #: The widths gaps are stored in, and their dtypes.
 WIDTHS = {1: "uint8", 2: "uint16", 4: "uint32"}

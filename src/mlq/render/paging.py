@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
-import subprocess
 import sys
+
+from .._lazy import ImportedOnFirstUse
+
+# Only a terminal's output is paged (see mlq._lazy).
+shutil = ImportedOnFirstUse("shutil")
+subprocess = ImportedOnFirstUse("subprocess")
 
 DEFAULT = "less -FRX"
 
