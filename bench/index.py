@@ -21,14 +21,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from installed import mlq_command, mlq_env, written_by
+from installed import alternated, mlq_command, mlq_env, wall, written_by
 from processes import run_measured
 
 from mlq.cache import entry_dir, lock
@@ -36,23 +35,6 @@ from mlq.cache import entry_dir, lock
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "mdn-ja"
 QUERY = "非同期 関数"
 
-
-
-def wall(args: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run([mlq_command(), *args], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
-def alternated(one: list[str], other: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
-    """Median seconds of two commands, each run once first (the bundled essays' first search
-    indexes them), then taking turns, so that the machine's moods fall on both alike."""
-    wall(one, env), wall(other, env)
-    times: tuple[list[float], list[float]] = ([], [])
-    for _ in range(runs):
-        times[0].append(wall(one, env))
-        times[1].append(wall(other, env))
-    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def size(path: Path) -> int:
@@ -80,7 +62,8 @@ def main() -> None:
         env = mlq_env(Path(scratch, "cache"))
         on = ["--corpus", str(corpus)]
 
-        one_job = wall(["index", "--rebuild", "--jobs", "1", *on], env)
+        mlq = mlq_command()
+        one_job = wall([mlq, "index", "--rebuild", "--jobs", "1", *on], env)
         build = run_measured([mlq_command(), "index", "--rebuild", "--jobs", str(cores), *on], env)
         all_jobs, largest_rss, tree_pss = build.seconds, build.largest_mb, build.peak_mb
 
@@ -88,16 +71,19 @@ def main() -> None:
         with open(edited, "a", encoding="utf-8") as out:
             out.write("\n\n追記: インクリメンタルな再構築の計測。\n")
         entry = entry_dir(corpus.resolve(), Path(scratch, "cache"))
-        after_edit, written, whole = written_by(entry, lambda: wall(["index", *on], env))
+        after_edit, written, whole = written_by(entry, lambda: wall([mlq, "index", *on], env))
         os.utime(files[len(files) // 3])
-        after_touch = wall(["index", *on], env)
+        after_touch = wall([mlq, "index", *on], env)
         # The edit left segments, which a process of the command's own merges once it has
         # answered (see mlq.cache.merge_later): the searches below are timed once it is done.
         started = time.perf_counter()
         with lock(entry):
             merge_wait = time.perf_counter() - started
 
-        search_large, search_small = alternated(["search", QUERY, *on], ["search", QUERY], env, args.runs)
+        searches = [[mlq, "search", QUERY, *on], [mlq, "search", QUERY]]
+        for search in searches:  # once first: the bundled essays' first search indexes them
+            wall(search, env)
+        search_large, search_small = alternated(searches, env, args.runs)
         summary = subprocess.run(
             [mlq_command(), "index", *on], env=env, check=True, capture_output=True, text=True
         ).stdout.strip()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -23,6 +26,23 @@ def mlq_env(cache: str | Path, **extra: str) -> dict[str, str]:
     have a source checkout recompile them in every process, which no user's install does.)"""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     return {**env, "MLQ_CACHE_DIR": str(cache), **extra}
+
+
+def wall(command: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of one run of ``command`` (its output thrown away; a failure raises)."""
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def alternated(commands: Sequence[list[str]], env: dict[str, str], runs: int) -> list[float]:
+    """The median wall seconds of each of ``commands``, run ``runs`` times taking turns, so
+    that the machine's moods fall on all of them alike."""
+    times: list[list[float]] = [[] for _ in commands]
+    for _ in range(runs):
+        for command, taken in zip(commands, times):
+            taken.append(wall(command, env))
+    return [statistics.median(taken) for taken in times]
 
 
 def written_by(entry: Path, act: Callable[[], T]) -> tuple[T, int, int]:

@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from installed import mlq_command, mlq_env, written_by
+from installed import alternated, mlq_command, mlq_env, wall, written_by
 
 CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
 QUERY = "インターン 面接"
@@ -55,15 +55,6 @@ QUERY = "インターン 面接"
 CORPUS_QUERY = "非同期 関数"
 _SENTENCE = re.compile(r"[^\s。、！？!?「」（）()\[\]`#*|<>{}=/:.,;\"'-]{6,}")
 
-
-
-def wall(command: list[str], env: dict[str, str], runs: int = 1) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 # The search runs in a Python process of its own, which reports its own peak from /proc (a
@@ -107,12 +98,7 @@ def cold_search(mlq: str, scratch: Path) -> dict[str, float]:
         "from sudachipy import Dictionary, SplitMode\n"
         f"Dictionary(dict='core').tokenizer(SplitMode.C).tokenize({QUERY!r})\n"
     )
-    # Alternated, so that the machine's moods fall on both alike.
-    floors, searches = [], []
-    for _ in range(15):
-        floors.append(wall([sys.executable, "-c", floor_code], env))
-        searches.append(wall([mlq, "search", QUERY], env))
-    floor, search = statistics.median(floors), statistics.median(searches)
+    floor, search = alternated([[sys.executable, "-c", floor_code], [mlq, "search", QUERY]], env, 15)
     return {"search_seconds": search, "floor_seconds": floor, "ratio": search / floor}
 
 

@@ -15,25 +15,17 @@ corpus of bench/speed.py, build it with that script's ``grow`` and pass it with 
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from installed import mlq_command, mlq_env
+from installed import alternated, mlq_command, mlq_env
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "mdn-ja"
 QUERY = "非同期 関数"
 # The installed mlq's command, with the threshold set first.
 PATCHED = "import sys; from mlq import corpus; corpus.STAT_SHARED_FROM = {}; from mlq.cli import main; sys.argv[0] = 'mlq'; main()"
-
-
-def wall(command: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -51,12 +43,8 @@ def main() -> None:
         subprocess.run([mlq_command(), "index", "--corpus", str(args.corpus)], env=env, check=True, capture_output=True)
         subprocess.run([mlq_command(), "search", QUERY], env=env, check=True, capture_output=True)
         search = ["search", QUERY, "--corpus", str(args.corpus)]
-        one, shared, bundled = [], [], []
-        for _ in range(args.runs):
-            one.append(wall([python, "-c", PATCHED.format(10**12), *search], env))
-            shared.append(wall([mlq_command(), *search], env))
-            bundled.append(wall([mlq_command(), "search", QUERY], env))
-    one_s, shared_s, bundled_s = (statistics.median(x) for x in (one, shared, bundled))
+        commands = [[python, "-c", PATCHED.format(10**12), *search], [mlq_command(), *search], [mlq_command(), "search", QUERY]]
+        one_s, shared_s, bundled_s = alternated(commands, env, args.runs)
     print(f"mlq search '{QUERY}' on {args.corpus} (cached index, medians of {args.runs}, alternated)")
     print(f"  stats in one process           {one_s:.3f} s = {one_s / bundled_s:.2f}× the bundled essays")
     print(f"  stats shared with a fork       {shared_s:.3f} s = {shared_s / bundled_s:.2f}×")
