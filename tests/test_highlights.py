@@ -82,6 +82,17 @@ def test_only_the_lines_holding_another_spelling_are_analysed(searcher: Searcher
         assert searcher.highlights(text, words) == _analysed(searcher, text, words)
 
 
+def test_a_spelling_within_the_querys_own_is_not_analysed_for(searcher: Searcher) -> None:
+    """サーバ stands in every サーバー: the lines holding サーバー alone are not analysed again
+    for the query サーバー (whatever analysis finds inside it is highlighted already); a line
+    holding サーバ on its own still is, and the highlights are those of analysing it all."""
+    text = "新しいサーバーを立てた。\nサーバとサーバー、両方。\nサーバーサーバー\n"
+    words = analyze_query(searcher.analyzer, "サーバー")[1]
+    lines = searcher._lines_to_analyse(text, *normalize(text)[:2], words)
+    assert [text[start:end] for start, end in lines] == ["サーバとサーバー、両方。"]
+    assert searcher.highlights(text, words) == _analysed(searcher, text, words)
+
+
 def test_a_word_written_one_way_needs_no_analysis(searcher: Searcher) -> None:
     """面接 is written one way everywhere: no passage that holds it is analysed again, and its
     hits still show it."""

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -437,13 +439,12 @@ class Searcher:
         passages shown. A query's parts and joins are not shown: they never make a match."""
         words = [word for word in words if word.matches]
         normalized, starts, ends = normalize(text)
-        spans = []
+        standing = sorted({span for surface in {word.surface for word in words if word.bigrams} for span in surface_spans(normalized, surface)})
+        spans = [(starts[i], ends[j - 1]) for i, j in standing]
         terms = {word.term for word in words}
-        for line_start, line_end in self._lines_to_analyse(text, normalized, starts, words):
+        for line_start, line_end in self._lines_to_analyse(text, normalized, starts, words, standing):
             line = text[line_start:line_end]
             spans += [(line_start + term.start, line_start + term.end) for term in self.analyzer.words(line) if term.text in terms]
-        for surface in {word.surface for word in words if word.bigrams}:
-            spans += [(starts[i], ends[j - 1]) for i, j in surface_spans(normalized, surface)]
         merged: list[tuple[int, int]] = []
         for start, end in sorted(spans):
             if merged and start <= merged[-1][1]:
@@ -452,7 +453,9 @@ class Searcher:
                 merged.append((start, end))
         return tuple(merged)
 
-    def _lines_to_analyse(self, text: str, normalized: str, starts: Sequence[int], words: Sequence[QueryWord]) -> list[tuple[int, int]]:
+    def _lines_to_analyse(
+        self, text: str, normalized: str, starts: Sequence[int], words: Sequence[QueryWord], standing: Sequence[tuple[int, int]] | None = None
+    ) -> list[tuple[int, int]]:
         """The lines of ``text`` (``normalized``: as :func:`normalize` has it, ``starts``: where
         its characters come from) where analysing could find a word of ``words`` where its
         surface does not stand. A word analysed has its term written as the term or as one of
@@ -461,7 +464,22 @@ class Searcher:
         :func:`surface_spans` finds — anywhere for Japanese script; for a surface with a Latin
         letter or digit at an end, only at a word's edges. Such a word was met inside a longer
         one (Python in Python3) only if its spellings say so: otherwise only what stands at a
-        word's edge can be it."""
+        word's edge can be it.
+
+        A spelling that stands inside a place of a query's surface (``standing``: those
+        places, sorted; found here if not given) is left out: the word analysis could find
+        there lies within a highlight already, so it changes none. サーバ is in every サーバー,
+        tabl (the term of table) in every table: without this, every line holding the query's
+        own spelling would be analysed."""
+        if standing is None:
+            standing = sorted({span for surface in {word.surface for word in words if word.bigrams} for span in surface_spans(normalized, surface)})
+        firsts = [start for start, _ in standing]
+        reach = list(itertools.accumulate((end for _, end in standing), max))
+
+        def uncovered(at: int, length: int) -> bool:
+            k = bisect.bisect_right(firsts, at) - 1
+            return k < 0 or reach[k] < at + length
+
         places: set[int] = set()
         for word in words:
             if word.term is None or not word.bigrams:
@@ -470,10 +488,11 @@ class Searcher:
             inside = INSIDE_A_WORD in others
             others -= {word.surface, INSIDE_A_WORD}
             for other in others:
-                places.update(occurrences(normalized, other) if inside else (at for at, _ in surface_spans(normalized, other)))
+                found = occurrences(normalized, other) if inside else (at for at, _ in surface_spans(normalized, other))
+                places.update(at for at in found if uncovered(at, len(other)))
             if inside:
                 edges = {at for at, _ in surface_spans(normalized, word.surface)}
-                places.update(at for at in occurrences(normalized, word.surface) if at not in edges)
+                places.update(at for at in occurrences(normalized, word.surface) if at not in edges and uncovered(at, len(word.surface)))
         return sorted({line_around(text, starts[at]) for at in places})
 
     def resolve(self, ref: str) -> tuple[Document, int | None]:
