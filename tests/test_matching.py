@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_mlq, write
+from mlq import matching, open_corpus
 
 
 def listed(*args: str) -> list[str]:
@@ -83,6 +84,23 @@ def test_a_compound_matches_where_it_is_whole_and_its_parts_only_rank(tmp_path: 
     # …but they rank the page that names the stadium another way above the one that does not.
     assert [h["doc_id"] for h in hits("国立競技場 設計", *corpus)] == ["designed", "other"]
     assert listed("国立競技場", *corpus) == []
+
+
+def test_selection_never_reads_a_passage_that_holds_only_parts_of_a_compound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts make no match, so a passage holding ゲーム and ビデオ but not ビデオゲーム is no
+    candidate: a search for the compound reads its own passages, not every one its common
+    parts are in (in mdn-ja, 906 passages checked for ビデオゲーム 解剖学 before, 54 after)."""
+    root = tmp_path / "games"
+    write(root / "whole.md", "# 遊び\n\nビデオゲームの解剖学。\n")
+    for number in range(30):
+        write(root / f"part{number}.md", f"# 遊び {number}\n\nゲームの話。ゲームとビデオの話。ゲーム。\n")
+    monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / "cache"))
+    searcher = open_corpus(root, jobs=1)
+    asked: list[int] = []
+    exact = matching.Candidates.exact
+    monkeypatch.setattr(matching.Candidates, "exact", lambda self, row, bound: (asked.append(row), exact(self, row, bound))[1])
+    assert [hit.doc_id for hit in searcher.search("ビデオゲーム")] == ["whole"]
+    assert asked and {searcher.index.passage(row).doc_id for row in asked} == {"whole"}
 
 
 def test_the_filler_of_a_question_weighs_nothing() -> None:

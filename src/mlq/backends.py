@@ -38,6 +38,11 @@ class Backend:
         """``values[i]`` for each of ``ids``."""
         raise NotImplementedError
 
+    def among(self, ids: Sequence[int], scores: Sequence[float], found: Sequence[Sequence[int]]) -> tuple[Sequence[int], Sequence[float]]:
+        """The ``ids`` (sorted, distinct) that one of ``found`` (each sorted, and each within
+        ``ids``) holds, with their ``scores``."""
+        raise NotImplementedError
+
     def plus(self, scores: Sequence[float], units: Sequence[int], found: tuple[Sequence[int], Sequence[float]]) -> Sequence[float]:
         """``scores`` plus, for each, the score ``found`` (sorted units and their scores) gives
         its unit (0 if none)."""
@@ -113,6 +118,12 @@ class _Numpy(Backend):
     def take(self, values, ids):  # type: ignore[override]
         return np.asarray(values)[ids]
 
+    def among(self, ids, scores, found):  # type: ignore[override]
+        kept = np.zeros(len(ids), dtype=bool)
+        for some in found:
+            kept[np.searchsorted(ids, some)] = True
+        return ids[kept], scores[kept]
+
     def plus(self, scores, units, found):  # type: ignore[override]
         found_units, found_scores = found
         if not len(found_units):
@@ -187,6 +198,11 @@ class _Plain(Backend):
 
     def take(self, values, ids):  # type: ignore[override]
         return [values[i] for i in ids]
+
+    def among(self, ids, scores, found):  # type: ignore[override]
+        wanted = set().union(*found)
+        kept = [k for k, i in enumerate(ids) if i in wanted]
+        return [ids[k] for k in kept], [scores[k] for k in kept]
 
     def plus(self, scores, units, found):  # type: ignore[override]
         by_unit = dict(zip(*found))
