@@ -99,8 +99,11 @@ def test_selection_never_reads_a_passage_that_holds_only_parts_of_a_compound(tmp
     asked: list[int] = []
     exact = matching.Candidates.exact
     monkeypatch.setattr(matching.Candidates, "exact", lambda self, row, bound: (asked.append(row), exact(self, row, bound))[1])
-    assert [hit.doc_id for hit in searcher.search("ビデオゲーム")] == ["whole"]
-    assert asked and {searcher.index.passage(row).doc_id for row in asked} == {"whole"}
+    for _ in ("read as plain arrays", "with numpy, from the second search on"):
+        asked.clear()
+        assert [hit.doc_id for hit in searcher.search("ビデオゲーム")] == ["whole"]
+        assert asked and {searcher.index.passage(row).doc_id for row in asked} == {"whole"}
+    assert searcher.index.backend.numpy
 
 
 def test_the_filler_of_a_question_weighs_nothing() -> None:

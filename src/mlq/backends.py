@@ -24,8 +24,10 @@ class Backend:
         """Where ``value`` goes in the ascending ``ordered`` (``bisect_left``)."""
         raise NotImplementedError
 
-    def summed(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]]) -> tuple[Sequence[int], Sequence[float]]:
-        """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor."""
+    def summed(self, parts: Sequence[tuple[Sequence[int], Sequence[float], float]], listed: Sequence[bool] | None = None) -> tuple[Sequence[int], Sequence[float]]:
+        """Every id of ``parts`` (ids, scores, factor) with the sum of its scores × factor; with
+        ``listed``, only the ids of the parts ``k`` where ``listed[k]`` (the others add to
+        their scores, and bring no id)."""
         raise NotImplementedError
 
     def in_all(self, parts: Sequence[tuple[Any, float]]) -> tuple[Sequence[int], Sequence[float]]:
@@ -36,11 +38,6 @@ class Backend:
 
     def take(self, values: Sequence[int], ids: Sequence[int]) -> Sequence[int]:
         """``values[i]`` for each of ``ids``."""
-        raise NotImplementedError
-
-    def among(self, ids: Sequence[int], scores: Sequence[float], found: Sequence[Sequence[int]]) -> tuple[Sequence[int], Sequence[float]]:
-        """The ``ids`` (sorted, distinct) that one of ``found`` (each sorted, and each within
-        ``ids``) holds, with their ``scores``."""
         raise NotImplementedError
 
     def plus(self, scores: Sequence[float], units: Sequence[int], found: tuple[Sequence[int], Sequence[float]]) -> Sequence[float]:
@@ -80,19 +77,26 @@ class _Numpy(Backend):
     def position(self, ordered, value):  # type: ignore[override]
         return int(np.searchsorted(ordered, np.asarray(value, dtype=ordered.dtype)))  # a uint64 hash stays one
 
-    def summed(self, parts):  # type: ignore[override]
+    def summed(self, parts, listed=None):  # type: ignore[override]
         if not parts:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
         all_ids = np.concatenate([ids for ids, _, _ in parts])
         all_scores = np.concatenate([np.asarray(scores) * factor for _, scores, factor in parts])
         top = int(all_ids.max()) + 1 if len(all_ids) else 0
+        every = listed is None or all(listed)
         if len(all_ids) * 8 < top:
             # Few postings: sorting them costs less than a pass over every id below the largest.
             matched, slot = np.unique(all_ids, return_inverse=True)
-            return matched, np.bincount(slot, weights=all_scores, minlength=len(matched))
+            totals = np.bincount(slot, weights=all_scores, minlength=len(matched))
+            if every:
+                return matched, totals
+            kept = np.zeros(len(matched), dtype=bool)
+            kept[slot[np.repeat(np.asarray(listed), [len(ids) for ids, _, _ in parts])]] = True
+            return matched[kept], totals[kept]
         totals = np.bincount(all_ids, weights=all_scores, minlength=top)
         touched = np.zeros(top, dtype=bool)
-        touched[all_ids] = True
+        for ids in [all_ids] if every else [ids for (ids, _, _), wanted in zip(parts, listed) if wanted]:
+            touched[ids] = True
         matched = np.flatnonzero(touched)
         return matched, totals[matched]
 
@@ -117,12 +121,6 @@ class _Numpy(Backend):
 
     def take(self, values, ids):  # type: ignore[override]
         return np.asarray(values)[ids]
-
-    def among(self, ids, scores, found):  # type: ignore[override]
-        kept = np.zeros(len(ids), dtype=bool)
-        for some in found:
-            kept[np.searchsorted(ids, some)] = True
-        return ids[kept], scores[kept]
 
     def plus(self, scores, units, found):  # type: ignore[override]
         found_units, found_scores = found
@@ -179,13 +177,14 @@ class _Plain(Backend):
     def position(self, ordered, value):  # type: ignore[override]
         return bisect.bisect_left(ordered, value)
 
-    def summed(self, parts):  # type: ignore[override]
+    def summed(self, parts, listed=None):  # type: ignore[override]
         totals: dict[int, float] = {}
         get = totals.get
         for ids, scores, factor in parts:
             for i, score in zip(ids, scores):
                 totals[i] = get(i, 0.0) + score * factor
-        matched = sorted(totals)
+        kept = totals if listed is None else set().union(*(ids for (ids, _, _), wanted in zip(parts, listed) if wanted))
+        matched = sorted(kept)
         return matched, [totals[i] for i in matched]
 
     def in_all(self, parts):  # type: ignore[override]
@@ -198,11 +197,6 @@ class _Plain(Backend):
 
     def take(self, values, ids):  # type: ignore[override]
         return [values[i] for i in ids]
-
-    def among(self, ids, scores, found):  # type: ignore[override]
-        wanted = set().union(*found)
-        kept = [k for k, i in enumerate(ids) if i in wanted]
-        return [ids[k] for k in kept], [scores[k] for k in kept]
 
     def plus(self, scores, units, found):  # type: ignore[override]
         by_unit = dict(zip(*found))

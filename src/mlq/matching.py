@@ -130,14 +130,14 @@ def candidates(
     no more than a part or a join (ゲーム of ビデオゲーム) is no candidate, however high its
     bound would be, and selection never reads it."""
     parts: list[tuple[Sequence[int], Sequence[float], float]] = []
-    matchable: list[Sequence[int]] = []  # the postings through which a passage can match
+    listed: list[bool] = []  # whether each part's passages are candidates: a word's are, a part's or join's not
     terms = []
     pending = []
     for word, count in words:
         found = fields["words"].lookup(word.term) if word.term is not None else None
         if found is not None:
             parts.append((found.ids, found.scores, weights["words"] * count))
-            matchable.append(found.ids)
+            listed.append(True)
             terms.append((word.surface, found, fields["header"].lookup(word.term)))
         if not word.bigrams:
             continue
@@ -158,16 +158,13 @@ def candidates(
         if not len(ids):
             continue
         parts.append((ids, added, 1.0))
-        if word.matches:
-            matchable.append(ids)
+        listed.append(word.matches)
         # Checked even for one bigram: it may be the header's alone.
         times = None
         if word.bigrams == (word.surface,) and not any(c.isascii() and c.isalnum() for c in word.surface):
             times = postings[0].tf  # type: ignore[union-attr]
         pending.append(Surface(word.surface, ids, added, word.matches, times, read=not latin))
-    ids, bounds = backend.summed(parts)
-    if len(matchable) < len(parts):
-        ids, bounds = backend.among(ids, bounds, matchable)
+    ids, bounds = backend.summed(parts, listed)
     for name in EVIDENCE_FIELDS:  # added to the passages that match, never making one match
         if not weights[name]:
             continue
