@@ -210,30 +210,44 @@ def small_notes(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("damage", ["truncated", "zeroed", "swapped"])
-def test_every_index_file_damaged_is_caught_and_rebuilt(small_notes: Path, cache_dir: Path, other_build: Path, damage: str) -> None:
-    """Each file of the build folder in turn: the next run warns once, rebuilds, and answers
-    as a clean build does."""
+DAMAGES = ("truncated", "zeroed", "swapped")
+
+
+def _damaged(raw: bytes, other: bytes, damage: str) -> bytes:
+    """A build file's bytes damaged: cut in half, zeroed, or another index's file of that name."""
+    return raw[: len(raw) // 2] if damage == "truncated" else bytes(len(raw)) if damage == "zeroed" else other
+
+
+@pytest.mark.parametrize("ways", [1, pytest.param(len(DAMAGES), marks=pytest.mark.slow)], ids=["each file one way", "each file every way"])
+def test_every_index_file_damaged_is_caught_and_rebuilt(small_notes: Path, cache_dir: Path, other_build: Path, ways: int) -> None:
+    """Each file of the build folder in turn, damaged one way — the three ways taken in turn,
+    so that each is met some 25 times — or, with ``-m slow``, every way: the next run warns
+    once, rebuilds, and answers as a clean build does."""
     corpus = small_notes
     queries = ["合宿 議論", "機械学習", "チームビルディング", "インターン 面接"]
     expected = [open_corpus(corpus).search(q, limit=20) for q in queries]
     assert all(expected)
-    for name in _build_files(cache_dir):
-        path = live_build(cache_dir) / name
-        raw = path.read_bytes()
-        if damage == "truncated":
-            path.write_bytes(raw[: len(raw) // 2])
-        elif damage == "zeroed":
-            path.write_bytes(bytes(len(raw)))
-        elif (other_build / name).read_bytes() == raw:
-            continue  # the same bytes in both (an empty stream): swapping them changes nothing
-        else:
-            path.write_bytes((other_build / name).read_bytes())
-        warnings: list[str] = []
-        searcher = open_corpus(corpus, warn=warnings.append)
-        assert searcher.built is not None, name
-        assert len(warnings) == 1, (name, warnings)
-        assert [searcher.search(q, limit=20) for q in queries] == expected, name
+    met: set[str] = set()
+    for number, name in enumerate(_build_files(cache_dir)):
+        done = 0
+        for damage in DAMAGES[number % 3 :] + DAMAGES[: number % 3]:
+            path = live_build(cache_dir) / name
+            raw = path.read_bytes()
+            damaged = _damaged(raw, (other_build / name).read_bytes(), damage)
+            if damaged == raw:
+                continue  # the same bytes in both builds (an empty stream): swapping changes nothing
+            path.write_bytes(damaged)
+            warnings: list[str] = []
+            searcher = open_corpus(corpus, warn=warnings.append)
+            assert searcher.built is not None, (name, damage)
+            assert len(warnings) == 1, (name, damage, warnings)
+            assert [searcher.search(q, limit=20) for q in queries] == expected, (name, damage)
+            met.add(damage)
+            done += 1
+            if done == ways:
+                break
+        assert done, name  # no file is left undamaged
+    assert met == set(DAMAGES)
 
 
 def test_a_full_disk_keeps_the_old_index_and_still_searches(corpus: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
