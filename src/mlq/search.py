@@ -439,7 +439,7 @@ class Searcher:
         passages shown. A query's parts and joins are not shown: they never make a match."""
         words = [word for word in words if word.matches]
         normalized, starts, ends = normalize(text)
-        standing = sorted({span for surface in {word.surface for word in words if word.bigrams} for span in surface_spans(normalized, surface)})
+        standing = _standing(normalized, words)
         spans = [(starts[i], ends[j - 1]) for i, j in standing]
         terms = {word.term for word in words}
         for line_start, line_end in self._lines_to_analyse(text, normalized, starts, words, standing):
@@ -472,7 +472,7 @@ class Searcher:
         tabl (the term of table) in every table: without this, every line holding the query's
         own spelling would be analysed."""
         if standing is None:
-            standing = sorted({span for surface in {word.surface for word in words if word.bigrams} for span in surface_spans(normalized, surface)})
+            standing = _standing(normalized, words)
         firsts = [start for start, _ in standing]
         reach = list(itertools.accumulate((end for _, end in standing), max))
 
@@ -507,6 +507,12 @@ class Searcher:
 
     def passage(self, document: Document, number: int) -> Passage:
         return self.catalog.passage(document, number)
+
+
+def _standing(normalized: str, words: Sequence[QueryWord]) -> list[tuple[int, int]]:
+    """Where ``normalized`` holds the surface of one of ``words`` whole, sorted: a hit's
+    highlights that need no analysis."""
+    return sorted({span for surface in {word.surface for word in words if word.bigrams} for span in surface_spans(normalized, surface)})
 
 
 def open_corpus(
