@@ -130,6 +130,32 @@ def test_a_script_without_a_main_guard_can_build_on_several_jobs(many_files: Pat
     assert (done.returncode, done.stdout, done.stderr) == (0, "60\n", "")
 
 
+@pytest.mark.parametrize("corpus_kind, started", [("four notes", 0), ("60 files", 1), ("one large file", 1)])
+def test_workers_are_started_only_for_a_corpus_with_enough_to_share(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corpus_kind: str, started: int) -> None:
+    """Two workers started for a folder of a few notes and ended unused cost more than its
+    whole build: a build on two jobs starts them (once, before it lists the corpus) only for
+    enough files to share, or a file large enough to be analysed in parts, and its index is
+    the one a build on one job makes."""
+    corpus = tmp_path / "corpus"
+    if corpus_kind == "60 files":
+        split_essays(corpus)
+    else:
+        essays = [d.text for d in load_corpus(bundled_corpus())]
+        for number, text in enumerate(essays[:4] if corpus_kind == "four notes" else ["\n\n".join(essays)]):
+            (corpus / f"note{number}.md").parent.mkdir(exist_ok=True)
+            (corpus / f"note{number}.md").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(ingest, "_PART_BYTES", 16 << 10)  # the essays together are cut in two, no one of them
+    calls: list[int] = []
+    real = ingest.start_workers
+    monkeypatch.setattr(ingest, "start_workers", lambda settings, headers, jobs: (calls.append(jobs), real(settings, headers, jobs))[1])
+    hits = []
+    for jobs in (2, 1):
+        monkeypatch.setenv("MLQ_CACHE_DIR", str(tmp_path / f"cache-{jobs}"))
+        hits.append([(h.doc_id, h.passage, h.score) for h in open_corpus(corpus, jobs=jobs).search("機械学習 面接", limit=20)])
+    assert calls == [2] * started
+    assert hits[0] and hits[0] == hits[1]
+
+
 def test_a_large_file_shared_among_jobs_gives_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = tmp_path / "big"
     corpus.mkdir()

@@ -453,13 +453,14 @@ def build_index(
     folders' times as the walk for the corpus's files met them go into ``folder_times``, if
     given (see :func:`mlq.corpus.walk`)."""
     # Imported here: only a build needs worker processes.
-    from .ingest import default_jobs, large_blocks_returned, start_workers
+    from .ingest import default_jobs, large_blocks_returned, start_workers, worth_sharing
 
     jobs = jobs or default_jobs()
     with contextlib.ExitStack() as stack:
-        # Started before the corpus is listed (see start_workers); ended once the files are
-        # analysed, or at once when there are too few to share.
-        workers = stack.enter_context(start_workers(settings.analyzer, settings.headers, jobs)) if jobs > 1 else None
+        # Started before the corpus is listed (see start_workers) if it has enough files to
+        # share; ended once the files are analysed, or at once when those to analyse are too few.
+        sharing = jobs > 1 and worth_sharing(root, settings.selection, jobs)
+        workers = stack.enter_context(start_workers(settings.analyzer, settings.headers, jobs)) if sharing else None
         if workers is not None:  # this process only puts the analyses together
             stack.enter_context(large_blocks_returned())
         plan = _Plan.of(root, settings, previous, folder_times)

@@ -25,7 +25,7 @@ import numpy as np
 from . import interrupts
 from .analysis import Analyzer, AnalyzerSettings, Headers
 from .bm25 import Entries, TermCounter, TermTexts
-from .corpus import Document, SourceFile, doc_id_of, read_file
+from .corpus import Document, Selection, SourceFile, doc_id_of, read_file, walk
 from .fields import DOCUMENT_FIELDS, PASSAGE_FIELDS
 from .index import pack_text
 from .fields import field as field_named
@@ -241,6 +241,20 @@ def analyze_files(
         done = pool.imap(_analyze_in_worker, tasks, chunksize=1 if max(parts) > 1 else 4)
         for count in parts:
             yield join_parts([next(done) for _ in range(count)])
+
+
+def worth_sharing(root: Path, selection: Selection, jobs: int) -> bool:
+    """Whether the corpus at ``root`` holds enough to share among ``jobs`` processes, as
+    :func:`analyze_files` decides it: ``jobs × _FILES_PER_JOB`` files, or one large enough to be
+    analysed in parts. Asked before a build lists the corpus, to start its workers then (see
+    :func:`start_workers`), so the walk stops as soon as the answer is yes. Workers started
+    for a folder of a few notes and ended unused cost more than its whole build: `mlq index`
+    of the bundled essays took 0.61–0.80 s with them, 0.51–0.56 s without. If the files a build
+    analyses turn out to be enough after all, :func:`analyze_files` starts the workers itself."""
+    for count, (_, entry) in enumerate(walk(root, selection), 1):
+        if count >= jobs * _FILES_PER_JOB or _parts_of(Path(entry.path), jobs) > 1:
+            return True
+    return False
 
 
 def start_workers(settings: AnalyzerSettings, headers: Headers, jobs: int) -> Pool:
