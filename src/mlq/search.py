@@ -491,8 +491,9 @@ class Searcher:
                 found = occurrences(normalized, other) if inside else (at for at, _ in surface_spans(normalized, other))
                 places.update(at for at in found if uncovered(at, len(other)))
             if inside:
-                edges = {at for at, _ in surface_spans(normalized, word.surface)}
-                places.update(at for at in occurrences(normalized, word.surface) if at not in edges and uncovered(at, len(word.surface)))
+                # A place of the surface at a word's edge is among ``standing``, so covered:
+                # what is left are its places inside longer words (Python in Python3).
+                places.update(at for at in occurrences(normalized, word.surface) if uncovered(at, len(word.surface)))
         return sorted({line_around(text, starts[at]) for at in places})
 
     def resolve(self, ref: str) -> tuple[Document, int | None]:
