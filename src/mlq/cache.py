@@ -93,7 +93,7 @@ class Manifest:
     root: str
     built_at: float
     build_seconds: float
-    files: Sequence[SourceFile]  # a FileTable when read back
+    files: Sequence[SourceFile]  # a FileTable when written or read back
     #: How many documents each of ``files`` has (see :attr:`mlq.index.CorpusIndex.file_documents`).
     file_documents: Sequence[int]
     counts: dict[str, int]
@@ -297,7 +297,7 @@ class Staleness:
     edit need not look again)."""
 
     reason: str | None
-    touched: list[SourceFile] | None = None
+    touched: Sequence[SourceFile] | None = None
     listing: dict[str, Any] | None = None
     edit: Edit | None = None
 
@@ -326,11 +326,13 @@ def staleness(
         paths = files.paths
         sizes, times = stat_many([*(prefix + relative if relative else str(corpus_root) for relative in folders), *(prefix + r for r in paths)], meanwhile)
         if _listing_holds(corpus_root, recorded, times[: len(folders)]):
-            if sizes[len(folders) :].tolist() == list(files.sizes) and times[len(folders) :].tolist() == list(files.mtimes):
+            sizes, times = sizes[len(folders) :], times[len(folders) :]
+            if sizes.tolist() == list(files.sizes) and times.tolist() == list(files.mtimes):
                 return Staleness(None)  # every file as recorded: compared at C speed, not file by file
-            now = zip(paths, sizes[len(folders) :], times[len(folders) :])
-            met: Iterator[tuple[str, str, tuple[int, int]]] = ((relative, prefix + relative, (size, mtime)) for relative, size, mtime in now)
-            return _compared(manifest, met, folders)
+            # The same files as recorded: only those whose size or time moved are looked at.
+            moved = [k for k, (size, mtime, was, was_mtime) in enumerate(zip(sizes, times, files.sizes, files.mtimes)) if size != was or mtime != was_mtime]
+            met = ((paths[k], prefix + paths[k], (sizes[k], times[k])) for k in moved)
+            return _compared(manifest, met, folders, {paths[k]: k for k in moved})
         ignore = recorded["ignore"]
         if _ignore_state(corpus_root) == ignore and (ignore is None or ignore[1] < recorded["trusted_before"]):
             found = _relisted(manifest, corpus_root, selection, recorded, sizes[len(folders) :], times)
@@ -373,11 +375,14 @@ def _relisted(
     return dataclasses.replace(result, listing=listing if result.reason is None else None)
 
 
-def _compared(manifest: Manifest, met: Iterator[tuple[str, str, tuple[int, int]]], folders: dict[str, int]) -> Staleness:
+def _compared(
+    manifest: Manifest, met: Iterator[tuple[str, str, tuple[int, int]]], folders: dict[str, int], rows: dict[str, int] | None = None
+) -> Staleness:
     """:func:`staleness` over the files ``met`` (relative path, path, size and time now), all
-    that the corpus holds, in folders whose times are ``folders``."""
+    that the corpus holds, in folders whose times are ``folders``; or, given their ``rows`` in
+    the record, only those of the recorded files, every other one being as recorded."""
     files = FileTable.of(manifest.files)
-    unseen = dict(zip(files.paths, range(len(files))))  # those not met yet in the folder
+    unseen = dict(zip(files.paths, range(len(files)))) if rows is None else dict(rows)  # those not met yet
     sizes, mtimes = files.sizes, files.mtimes
     added, changed, touched = [], [], {}
     for relative, path, (size, mtime) in met:  # compared as met: no list of them all
@@ -396,7 +401,7 @@ def _compared(manifest: Manifest, met: Iterator[tuple[str, str, tuple[int, int]]
         edit = Edit(frozenset(changed), folders, frozenset(added), frozenset(unseen))
         return Staleness(f"+{len(added)} ~{len(changed)} -{len(unseen)} files", edit=edit)
     if touched:
-        return Staleness(None, [touched.get(f.path, f) for f in manifest.files])
+        return Staleness(None, files.replaced(files.paths, [-1 if path in touched else k for k, path in enumerate(files.paths)], touched))
     return Staleness(None)
 
 
@@ -603,7 +608,7 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
             root=index.root,
             built_at=time.time(),
             build_seconds=round(build_seconds, 3),
-            files=list(index.files),
+            files=FileTable.of(index.files),
             file_documents=list(index.file_documents),
             counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
             contents=contents,
@@ -657,7 +662,7 @@ def save_segments(entry: Path, index: CorpusIndex, build_seconds: float, live: t
             root=index.root,
             built_at=time.time(),
             build_seconds=round(build_seconds, 3),
-            files=list(index.files),
+            files=FileTable.of(index.files),
             file_documents=list(index.file_documents),
             counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
             contents=contents,
@@ -678,7 +683,7 @@ def _link(current: Path, build: Path, name: str) -> None:
         shutil.copy2(current / name, build / name)
 
 
-def refresh(entry: Path, files: list[SourceFile]) -> Manifest:
+def refresh(entry: Path, files: Sequence[SourceFile]) -> Manifest:
     """Make a new live build that is the current one with ``files`` as its record of the
     corpus: for files that were touched but not changed. The arrays are hard-linked, not
     rewritten (copied where links are not possible). Call it holding :func:`lock`."""
@@ -971,7 +976,7 @@ def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None,
     return _Checked(None if found.reason else index, index, found.reason or "", manifest, found.edit)
 
 
-def _record(entry: Path, manifest: Manifest, files: list[SourceFile] | None, listing: dict[str, Any] | None) -> None:
+def _record(entry: Path, manifest: Manifest, files: Sequence[SourceFile] | None, listing: dict[str, Any] | None) -> None:
     """Note new file times in the cache, so the touched files are not hashed on every run, and
     a new listing of the folders, so they are not all listed on every run. Best effort:
     skipped when another process holds the lock or the cache is read-only."""
@@ -1142,7 +1147,7 @@ def _build(
         if entry is not None:  # saved while the scratch folder is there: its finished fields are linked
             try:
                 if previous is not None and index.bm25 is previous.bm25:
-                    manifest = refresh(entry, list(index.files))
+                    manifest = refresh(entry, index.files)
                 elif index.segments:
                     live = (entry / previous.build, checked.manifest) if previous is not None and checked.manifest is not None else None
                     manifest = save_segments(entry, index, seconds, live)
