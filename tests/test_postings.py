@@ -42,8 +42,11 @@ def test_every_list_reads_back_as_written_with_numpy_and_without(terms: list[lis
         for i in range(len(terms)):
             assert list(read.units(i)) == units[i], i
             assert list(read.frequencies(i)) == tf[i], i
-            some = list(range(0, len(tf[i]), 3))  # every third: what an intersection keeps
-            assert list(read.frequencies_at(i, some)) == [tf[i][k] for k in some], i
+            # What an intersection keeps: many (read as one run), a few far apart (one by one).
+            for step in (3, 11):
+                some = list(range(0, len(tf[i]), step))
+                assert list(read.frequencies_at(i, some)) == [tf[i][k] for k in some], (i, step)
+            assert list(read.frequencies_at(i, [len(tf[i]) - 1])) == [tf[i][-1]], i
             assert read.count(i) == len(units[i])
     all_units, all_tf = lists.decoded()
     assert all_units.tolist() == [u for term in units for u in term]

@@ -191,7 +191,8 @@ class _Plain(Backend):
         common = set(parts[0][0].ids).intersection(*(set(postings.ids) for postings, _ in parts[1:]))
         sums: list[float] | None = None
         for postings, factor in parts:
-            scores = postings.scores_at([k for k, i in enumerate(postings.ids) if i in common])
+            # The positions of the ids kept, picked out at C speed: the lists can be long.
+            scores = postings.scores_at(list(itertools.compress(range(len(postings.ids)), map(common.__contains__, postings.ids))))
             sums = [score * factor for score in scores] if sums is None else [total + score * factor for total, score in zip(sums, scores)]
         return sorted(common), sums or []
 
@@ -213,7 +214,10 @@ class _Plain(Backend):
         return values[lo & 1 : (lo & 1) + hi - lo]
 
     def nibbles_at(self, packed, lo, positions):  # type: ignore[override]
-        return [(packed[(lo + p) >> 1] >> (((lo + p) & 1) << 2)) & 15 for p in positions]
+        if not positions or len(positions) * 8 < positions[-1]:  # a few, far apart: each read alone
+            return [(packed[(lo + p) >> 1] >> (((lo + p) & 1) << 2)) & 15 for p in positions]
+        run = self.nibbles(packed, lo, lo + positions[-1] + 1)  # the run that covers them, at C speed
+        return [run[p] for p in positions]
 
     def put(self, values, at, base, new):  # type: ignore[override]
         values = list(values)
