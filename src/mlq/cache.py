@@ -326,12 +326,13 @@ def staleness(
         paths = files.paths
         sizes, times = stat_many([*(prefix + relative if relative else str(corpus_root) for relative in folders), *(prefix + r for r in paths)], meanwhile)
         if _listing_holds(corpus_root, recorded, times[: len(folders)]):
-            sizes, times = sizes[len(folders) :], times[len(folders) :]
-            if sizes.tolist() == list(files.sizes) and times.tolist() == list(files.mtimes):
+            file_sizes, file_times = sizes[len(folders) :], times[len(folders) :]
+            if file_sizes.tolist() == list(files.sizes) and file_times.tolist() == list(files.mtimes):
                 return Staleness(None)  # every file as recorded: compared at C speed, not file by file
             # The same files as recorded: only those whose size or time moved are looked at.
-            moved = [k for k, (size, mtime, was, was_mtime) in enumerate(zip(sizes, times, files.sizes, files.mtimes)) if size != was or mtime != was_mtime]
-            met = ((paths[k], prefix + paths[k], (sizes[k], times[k])) for k in moved)
+            figures = zip(file_sizes, file_times, files.sizes, files.mtimes)
+            moved = [k for k, (size, mtime, was, was_mtime) in enumerate(figures) if size != was or mtime != was_mtime]
+            met = ((paths[k], prefix + paths[k], (file_sizes[k], file_times[k])) for k in moved)
             return _compared(manifest, met, folders, {paths[k]: k for k in moved})
         ignore = recorded["ignore"]
         if _ignore_state(corpus_root) == ignore and (ignore is None or ignore[1] < recorded["trusted_before"]):
