@@ -11,7 +11,9 @@ reports:
   five essays measured in the same run;
 * the index's size on disk against the corpus's;
 * the peak memory of the full build with every core: of its largest process, and of all of them
-  together as proportional set sizes (the dictionary the workers share counted once).
+  together as proportional set sizes (the dictionary the workers share counted once);
+* its CPU time: of the building process itself (reading its workers' results and putting the
+  index together) and of its workers.
 
     python bench/index.py [--corpus DIR] [--runs N]
 """
@@ -66,6 +68,7 @@ def main() -> None:
         one_job = wall([mlq, "index", "--rebuild", "--jobs", "1", *on], env)
         build = run_measured([mlq_command(), "index", "--rebuild", "--jobs", str(cores), *on], env)
         all_jobs, largest_rss, tree_pss = build.seconds, build.largest_mb, build.peak_mb
+        own_cpu, workers_cpu = build.own_cpu, build.cpu - build.own_cpu
 
         edited = files[len(files) // 2]
         with open(edited, "a", encoding="utf-8") as out:
@@ -96,6 +99,7 @@ def main() -> None:
     print(f"  {one_job:7.2f}  full build, --jobs 1")
     print(f"  {all_jobs:7.2f}  full build, --jobs {cores}   → {one_job / all_jobs:.2f}× faster than one job")
     print(f"           peak memory: {largest_rss:.0f} MB the largest process, {tree_pss:.0f} MB all of them (PSS)")
+    print(f"           CPU: {own_cpu:.1f} s the building process itself, {workers_cpu:.1f} s its workers")
     print(f"  {after_edit:7.2f}  rebuild after editing one file   → {after_edit / all_jobs:.1%} of a full build,"
           f" writing {written / 1e6:.2f} MB = {written / whole:.1%} of the index")
     print(f"  {after_touch:7.2f}  rebuild after touching one file  → {after_touch / all_jobs:.1%} of a full build")

@@ -4,7 +4,9 @@ Memory is the peak, sampled every 50 ms, of the proportional set sizes (PSS) of 
 all its descendants: a page shared among them — the Sudachi dictionary mlq's workers map — is
 counted once, shared out, not once a process as summed resident sets would. Beside it, the
 largest resident set of any one process (``ru_maxrss`` from ``wait4``, what `/usr/bin/time`
-reports).
+reports). And CPU time: the whole tree's (``wait4``: the process and the workers it waited
+for) and the first process's own, sampled with the memory (what a parallel build's parent
+spends gathering its workers' results).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class Measured(NamedTuple):
     largest_mb: float
     stdout: str
     returncode: int
+    #: CPU seconds of the process and the descendants it waited for.
+    cpu: float = 0.0
+    #: CPU seconds of the process alone, as last sampled (up to 50 ms before its end).
+    own_cpu: float = 0.0
 
 
 def tree_pss_kb(root: int) -> int:
@@ -53,18 +59,29 @@ def tree_pss_kb(root: int) -> int:
     return total
 
 
+def own_cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of process ``pid`` alone so far (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+
+
 def run_measured(command: list[str], env: dict[str, str] | None = None, check: bool = True) -> Measured:
     """Run ``command`` to its end, measured; with ``check``, exit on a status other than 0 or 1."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak, done = 0, threading.Event()
+    peak, own, done = 0, 0.0, threading.Event()
     out: list[str] = []
     err: list[str] = []
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, own
         while not done.is_set():
             peak = max(peak, tree_pss_kb(process.pid))
+            own = max(own, own_cpu_seconds(process.pid) or 0.0)
             time.sleep(0.05)
 
     threads = [
@@ -83,4 +100,5 @@ def run_measured(command: list[str], env: dict[str, str] | None = None, check: b
         thread.join()
     if check and process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command[:4])}…: {''.join(err).strip()[-500:]}")
-    return Measured(seconds, peak / 1024, usage.ru_maxrss / 1024, "".join(out), process.returncode)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(seconds, peak / 1024, usage.ru_maxrss / 1024, "".join(out), process.returncode, cpu, own)
