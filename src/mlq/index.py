@@ -1058,5 +1058,7 @@ def _placed(entries: Entries, places: np.ndarray) -> Entries:
     """A file's entries with its passages renumbered to their rows in the index (those
     placed at -1, left out)."""
     rows = places[entries.passages]
+    if rows.min(initial=0) >= 0:  # every passage placed, as a file's mostly are: nothing copied
+        return Entries(entries.hashes, rows.astype(np.int32), entries.tf)
     kept = rows >= 0
     return Entries(entries.hashes[kept], rows[kept].astype(np.int32), entries.tf[kept])

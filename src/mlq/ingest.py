@@ -285,7 +285,9 @@ class _Pool(Pool):
     pool's state changes, not whenever results wait in the pipe, as CPython's does (it watches
     that pipe too, since 3.8): while a worker's analysis of a file — megabytes of arrays — was
     being read, that thread woke, built a selector and polled, again and again, 17,751 times for
-    the 819 files of a slice of mdn-ja, taking the building process's time and its GIL."""
+    the 819 files of a slice of mdn-ja, taking the building process's time and its GIL. What it
+    watches instead is what CPython's own ``ThreadPool`` has it watch; the workers' ends it
+    watches either way. On mdn-ja, two jobs: the building process's own CPU 8.5–8.8 s → 5.4–6.6 s."""
 
     def _get_sentinels(self) -> list[object]:
         return [self._change_notifier._reader]  # type: ignore[attr-defined]
