@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import split_essays
 
-from mlq import cache, open_corpus
+from mlq import cache, freshness, open_corpus
 from mlq.errors import MlqError
 from mlq import corpus as corpus_module
 from mlq import index as index_module
@@ -45,8 +45,8 @@ def notes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.Fixtu
     _aged(root)
     open_corpus(root, jobs=1)
     checks: list[bool] = []
-    holds = cache._listing_holds
-    monkeypatch.setattr(cache, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
+    holds = freshness._listing_holds
+    monkeypatch.setattr(freshness, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
     return root, checks
 
 
@@ -76,8 +76,8 @@ def test_a_corpus_of_one_folder_lists_it_no_more_than_a_deep_one(tmp_path: Path,
     listing = next((tmp_path / "cache").glob("*/listing.json"))
     written = listing.stat().st_mtime_ns
     checks: list[bool] = []
-    holds = cache._listing_holds
-    monkeypatch.setattr(cache, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
+    holds = freshness._listing_holds
+    monkeypatch.setattr(freshness, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
     for _ in range(2):
         assert open_corpus(root).built is None
     assert checks == [True, True]
@@ -235,13 +235,13 @@ def test_only_the_folders_whose_time_moved_are_listed_again(
     folder, which only a whole walk can place. Either way the index is a fresh build's."""
     root, checks = notes
     walks: list[tuple[str, ...]] = []
-    real_walk = cache.walk
+    real_walk = freshness.walk
 
     def walk(root: Path, selection: object, times: object, start: tuple[str, ...] = ("",), known: object = frozenset()):
         walks.append(tuple(start))
         return real_walk(root, selection, times, start, known)
 
-    monkeypatch.setattr(cache, "walk", walk)
+    monkeypatch.setattr(freshness, "walk", walk)
     if change == "added":
         (root / "deep" / "er" / "new.md").write_text("# 新\n\nユニコーン企業の話。\n", encoding="utf-8")
     elif change == "removed":
@@ -285,7 +285,7 @@ def test_a_build_outlasting_the_clocks_tick_leaves_a_listing_its_first_search_tr
     """A corpus indexed the moment it is made: its folders were listed too soon after they
     changed to trust their times, but once the build has outlasted the tick it lists them
     again, so the first search lists none — unless a file came meanwhile, which it finds."""
-    monkeypatch.setattr(cache, "_RACY_NS", 300_000_000)  # a tick of 0.3 s, which the build outlasts
+    monkeypatch.setattr(freshness, "_RACY_NS", 300_000_000)  # a tick of 0.3 s, which the build outlasts
     root = split_essays(tmp_path / "notes")
     save = cache.save
 
@@ -298,8 +298,8 @@ def test_a_build_outlasting_the_clocks_tick_leaves_a_listing_its_first_search_tr
     monkeypatch.setattr(cache, "save", slow_save)
     assert open_corpus(root, jobs=1).built is not None
     checks: list[bool] = []
-    holds = cache._listing_holds
-    monkeypatch.setattr(cache, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
+    holds = freshness._listing_holds
+    monkeypatch.setattr(freshness, "_listing_holds", lambda *args: checks.append(holds(*args)) or checks[-1])
     searcher = open_corpus(root, jobs=1)
     if meanwhile == "nothing":
         assert searcher.built is None and checks == [True]
@@ -365,8 +365,8 @@ def test_an_edit_in_place_of_a_segmented_index_is_indexed_without_listing_folder
     root, checks = notes
     monkeypatch.setattr(cache, "SEGMENT_MIN_PASSAGES", 0)
     walks: list[Path] = []
-    walk = cache.walk
-    monkeypatch.setattr(cache, "walk", lambda root, *rest: walks.append(root) or walk(root, *rest))
+    walk = freshness.walk
+    monkeypatch.setattr(freshness, "walk", lambda root, *rest: walks.append(root) or walk(root, *rest))
     monkeypatch.setattr(index_module, "corpus_files", lambda root, *rest: walks.append(root) or corpus_files(root, *rest))
     leaf = root / "deep" / "er" / "leaf.md"
     with open(leaf, "a", encoding="utf-8") as file:  # in place: the folder's time stays

@@ -278,6 +278,13 @@ def test_verify_finds_a_flipped_byte_that_loading_does_not_check(corpus: Path, t
     assert run_mlq("index", "--verify", "--corpus", str(corpus)).returncode == 0
 
 
+def test_verify_without_an_index_says_so_in_one_line(corpus: Path) -> None:
+    result = run_mlq("index", "--verify", "--corpus", str(corpus))
+    assert result.returncode == 2
+    assert "no cached index" in result.stderr and "internal error" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
 def test_status_clear_and_prune(corpus: Path, tmp_path: Path, cache_dir: Path) -> None:
     assert "none yet" in run_mlq("index", "--status", "--corpus", str(corpus)).stdout
     run_mlq("index", "--corpus", str(corpus))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import split_essays
 
-from mlq import cache, open_corpus
+from mlq import cache, freshness, open_corpus
 from mlq import index as index_module
 from mlq.cache import entry_dir
 
@@ -185,8 +185,8 @@ def test_a_merge_makes_one_index_that_answers_the_same_and_lists_no_folder(
     with cache.lock(entry):  # another mlq is building: its build will stand, not a merge
         assert cache.merge(entry, open_corpus(root, jobs=1).index.settings) is None
     walks: list[Path] = []
-    walk = cache.walk
-    monkeypatch.setattr(cache, "walk", lambda root, *rest: walks.append(root) or walk(root, *rest))
+    walk = freshness.walk
+    monkeypatch.setattr(freshness, "walk", lambda root, *rest: walks.append(root) or walk(root, *rest))
     settings = open_corpus(root, jobs=1).index.settings
     assert walks == []  # the folders' listing holds before the merge...
     assert cache.merge_due(open_corpus(root, jobs=1).index) == "all"  # small enough to read without numpy

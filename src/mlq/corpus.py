@@ -149,7 +149,7 @@ def walk(
     recorded there (its path relative to ``root``, "" for the root) with its modification time
     as it was just before it was listed.
 
-    A walk of a few folders (those that changed since a walk: see :func:`mlq.cache.staleness`)
+    A walk of a few folders (those that changed since a walk: see :func:`mlq.freshness.staleness`)
     starts from ``start`` (folders relative to ``root``; one that is gone or is no folder holds
     nothing) and does not enter the ``known`` folders, whose files are known otherwise. It
     raises :class:`LinkMet` on meeting a symbolic link to a folder, or starting from one: a

@@ -528,7 +528,7 @@ def build_delta(
 
     ``edited``, when the caller knows it, is what changed: the relative paths of the files
     whose content is new, with those ``added`` and those ``removed``, every other file being
-    as ``previous`` records it (see :func:`mlq.cache.staleness`). Then the corpus is not
+    as ``previous`` records it (see :func:`mlq.freshness.staleness`). Then the corpus is not
     walked again, and only those files are read: at 78k files, the walk and the look at every
     file cost seconds. A change that both adds and removes files may be a rename, which only
     the walk can tell: it is walked."""
