@@ -4,7 +4,6 @@ whether a passage's words pass, what it adds to ranking — and the searcher com
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import pytest

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import example, given, settings, strategies as st
 
-from mlq.backends import NUMPY, PLAIN
+from mlq.backends import PLAIN
 from mlq.postings import PostingLists
 
 # A term's units: ascending and distinct, with gaps of every width (to 2**20) and frequencies

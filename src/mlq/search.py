@@ -303,7 +303,7 @@ class Searcher:
         """What each of the query's words adds to passage ``row``'s score, field by field, from
         :mod:`mlq.scoring`'s formula over the counts the index holds: the words field, the
         bigrams of each surface the passage or its header holds whole, the evidence fields."""
-        fields, weights = self.index.bm25.fields, self.index.bm25.weights
+        weights = self.index.bm25.weights
         doc = int(self.index.passages.doc[row])
         found = []
         for word, count in words:
