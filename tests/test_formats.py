@@ -338,6 +338,8 @@ def test_a_record_named_like_a_file_is_skipped_with_a_warning(tmp_path: Path) ->
     assert [d.doc_id for d in searcher.documents] == ["x/y", "x/z"]
     assert searcher.document("x/y").text == "記録の y。"
     assert len(warnings) == 1 and "y.md" in warnings[0] and "same document id" in warnings[0]
+    assert searcher.search("ファイル") == []  # the file skipped left no terms in the index
+    assert [hit.doc_id for hit in searcher.search("記録")] == ["x/y", "x/z"]
 
 
 def test_a_passage_reads_the_same_prose_alone_as_within_its_whole_document(tmp_path: Path) -> None:
