@@ -310,6 +310,22 @@ def test_status_clear_and_prune(corpus: Path, tmp_path: Path, cache_dir: Path) -
     assert run_mlq("index", "--clear", "--corpus", str(corpus)).returncode == 1
 
 
+def test_prune_removes_only_mlqs_entries(tmp_path: Path, cache_dir: Path) -> None:
+    """The cache may be any folder: pruning leaves what is not an entry of mlq's alone, even
+    a folder named like one that holds something else, and removes an entry a build left empty."""
+    (cache_dir / "notes").mkdir(parents=True)
+    (cache_dir / "notes" / "keep.md").write_text("# 残す\n", encoding="utf-8")
+    lookalike = cache_dir / "notes-0123456789abcdef"
+    lookalike.mkdir()
+    (lookalike / "keep.md").write_text("# これも残す\n", encoding="utf-8")
+    empty = entry_dir(tmp_path / "never-built")
+    (empty / ".counts-x").mkdir(parents=True)
+    (empty / "lock").write_text("", encoding="utf-8")
+    pruned = run_mlq("index", "--prune")
+    assert pruned.returncode == 0 and str(empty) in pruned.stdout and not empty.exists()
+    assert (cache_dir / "notes" / "keep.md").exists() and (lookalike / "keep.md").exists()
+
+
 QUERIES_BOTH_WAYS = [*QUERIES, "サーバーの打ち込み", "面接 面接 学習", "量子色力学", "MLOps", "の 機械学習 エンジニア"]
 
 

@@ -665,13 +665,20 @@ def clear(entry: Path) -> bool:
     return True
 
 
+#: The name :func:`entry_dir` gives an entry: a folder of the cache named otherwise is not mlq's.
+_ENTRY_NAME = re.compile(r"[\w.-]{1,40}-[0-9a-f]{16}")
+
+
 def entries(root: Path | None = None) -> list[Path]:
+    """The cache's entries: its folders named as :func:`entry_dir` names them. The cache may be
+    any folder (``MLQ_CACHE_DIR``), holding what is not mlq's too."""
     folder = root or cache_root()
-    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and _ENTRY_NAME.fullmatch(p.name)) if folder.is_dir() else []
 
 
 def prune(root: Path | None = None) -> list[tuple[Path, str]]:
-    """Remove the entries whose corpus folder no longer exists, or that cannot be read at all;
+    """Remove the entries whose corpus folder no longer exists, or that cannot be read at all,
+    and those a build left empty (holding no more than a lock, a listing and its counts);
     return each removed entry with its corpus folder (or the reason)."""
     removed = []
     for entry in entries(root):
@@ -681,8 +688,8 @@ def prune(root: Path | None = None) -> list[tuple[Path, str]]:
             if Path(corpus).is_dir():
                 continue
         except CacheMiss:
-            if (entry / _POINTER).exists() or any(entry.glob("build-*")):
-                continue  # another mlq version's entry, or a build in progress
+            if any(not (child.name in (_LOCK, _LISTING) or child.name.startswith(_SCRATCH)) for child in entry.iterdir()):
+                continue  # another mlq version's entry, a build in progress, or not mlq's at all
             corpus = "empty entry"
         except CacheError as error:
             corpus = str(error)
