@@ -65,6 +65,16 @@ def test_invalid_front_matter_is_reported_and_the_file_still_loads(tmp_path: Pat
     assert len(warnings) == 1 and "bad.md" in warnings[0] and "YAML" in warnings[0]
 
 
+@pytest.mark.parametrize("line", ["date: 2024-02-30", "date: 2024-01-01 25:00:00", "n: !!int abc", "x: !!float abc", "t: !!timestamp abc"])
+def test_front_matter_that_yaml_cannot_make_a_value_of_is_reported_and_the_file_still_loads(tmp_path: Path, line: str) -> None:
+    write(tmp_path / "bad.md", f"---\ntitle: 題\n{line}\n---\n本文です")
+    write(tmp_path / "good.md", "---\ndate: 2024-02-29\n---\n本文")
+    warnings: list[str] = []
+    bad, good = load_corpus(tmp_path, warnings.append)
+    assert bad.body == "本文です" and good.metadata["date"] == "2024-02-29"
+    assert len(warnings) == 1 and "bad.md" in warnings[0] and "YAML" in warnings[0]
+
+
 def test_unreadable_and_clashing_files_are_skipped_with_a_warning(tmp_path: Path) -> None:
     write(tmp_path / "good.md", "良い")
     write(tmp_path / "latin1.md", "caf\xe9".encode("latin-1"))

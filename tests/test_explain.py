@@ -88,3 +88,13 @@ def test_explain_in_json_and_text_and_not_where_it_has_no_place() -> None:
     assert "explain" not in run_mlq("search", "インターン 面接", "--json", "-n", "1").stdout
     refused = run_mlq("search", "面接", "--explain", "--format", "tsv")
     assert refused.returncode == 2 and "--explain" in refused.stderr
+
+
+def test_a_hit_scoring_zero_is_explained_without_a_share(tmp_path) -> None:
+    """In a corpus of two documents, a word in one of them has an idf of 0 (BM25Okapi's
+    ln(1.5/1.5)): its hit scores 0, and --explain says what each term adds, with no share."""
+    (tmp_path / "a.md").write_text("面接の話\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("天気の話\n", encoding="utf-8")
+    result = run_mlq("search", "面接", "--explain", "--corpus", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "words 面接" in result.stdout and "%" not in result.stdout

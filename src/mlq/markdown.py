@@ -60,7 +60,9 @@ def _yaml(source: str) -> Any:
         # libyaml's parser with the safe constructors where PyYAML was built with it: the same
         # documents, the same types, at a tenth of the cost of the pure-Python one.
         return yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError) as error:
+        # Not only YAMLError: the safe constructors raise ValueError for a date that is no day
+        # (2024-02-30) or an `!!int abc`, AttributeError for a `!!timestamp abc`.
         raise _Invalid(error) from None
 
 

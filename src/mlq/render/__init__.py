@@ -65,11 +65,13 @@ def format_score(score: float) -> str:
 
 def explanation_lines(hit: Hit) -> list[str]:
     """``--explain`` as text: one line a query term, what it adds and why (and, for the bigrams
-    of a query's part or join, which: ``(part 機械)``, ``(join 梅雨明けの発表)``)."""
+    of a query's part or join, which: ``(part 機械)``, ``(join 梅雨明けの発表)``), and its share
+    of the score — none for a score of 0 (a term in half the documents of a corpus of two has an
+    idf of 0)."""
     return [
         f"{c.field} {c.term}{f' ({c.via})' if c.via else ''}{f' ×{c.count}' if c.count > 1 else ''}: "
-        f"{c.weight:g} × idf {c.idf:.3f} × tf {c.tf} (norm {c.norm:.3f}) = {format_score(c.score)} "
-        f"({c.score / hit.score:.0%})"
+        f"{c.weight:g} × idf {c.idf:.3f} × tf {c.tf} (norm {c.norm:.3f}) = {format_score(c.score)}"
+        f"{f' ({c.score / hit.score:.0%})' if hit.score else ''}"
         for c in hit.explain
     ]
 
