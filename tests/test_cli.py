@@ -155,6 +155,11 @@ def test_no_match_exits_1_with_a_note(tmp_path: Path, bundled_indexed: Path) -> 
         (["search"], "Missing argument"),
         (["search", "面接", "-n", "0"], "-n"),
         (["frobnicate"], "No such command"),
+        (["show", "msr#²"], "bad passage number in 'msr#²'"),
+        (["search", "\udcff面接"], "the query is not valid UTF-8"),
+        (["analyze", "面接\udcff"], "the text is not valid UTF-8"),
+        (["list", "--include", "[z-a]"], "not a file pattern: '[z-a]'"),
+        (["list", "--exclude", "!"], "not a file pattern: '!'"),
     ],
 )
 def test_errors_are_one_line_on_stderr_with_exit_2(tmp_path: Path, args: list[str], message: str, bundled_indexed: Path) -> None:

@@ -271,7 +271,7 @@ def _is_short_option(arg: str, takes_value: dict[str, bool]) -> bool:
     (flags together) — and not a word to exclude, as ``-linux`` is."""
     if not arg.startswith("-") or len(arg) < 2 or arg[1] == "-":
         return False
-    if arg[:2] in takes_value and (len(arg) == 2 or (takes_value[arg[:2]] and arg[2:].isdigit())):
+    if arg[:2] in takes_value and (len(arg) == 2 or (takes_value[arg[:2]] and arg[2:].isdecimal())):
         return True
     return all(takes_value.get(f"-{flag}") is False for flag in arg[1:])
 
@@ -451,9 +451,20 @@ def read_queries(stream: BinaryIO, warn: Warn | None = None) -> Iterator[tuple[s
 def _query_text(words: Sequence[str]) -> str:
     """The query the shell's words make: joined by spaces, except that a ``-`` or ``+`` word
     holding a space (the shell took away its quotes: ``-"機械学習 エンジニア"``) stays a phrase."""
-    return " ".join(
-        f'{word[0]}"{word[1:]}"' if word[:1] in "+-" and len(word.split()) > 1 and '"' not in word else word for word in words
+    return _utf8(
+        " ".join(f'{word[0]}"{word[1:]}"' if word[:1] in "+-" and len(word.split()) > 1 and '"' not in word else word for word in words),
+        "the query",
     )
+
+
+def _utf8(text: str, what: str) -> str:
+    """``text`` as given, if it was UTF-8: bytes that were not come to Python as surrogates
+    (from the command line, or a stream read with ``surrogateescape``), which no analysis takes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MlqError(f"{what} is not valid UTF-8") from None
+    return text
 
 
 def _batch_queries(queries_file: Path | None) -> Iterator[tuple[str, str]]:
@@ -556,7 +567,7 @@ def analyze(text: tuple[str, ...], header: bool, format_name: str | None, as_jso
     """
     if not text:
         raise click.UsageError("Missing argument 'TEXT...'.")
-    content = sys.stdin.read() if text == ("-",) else " ".join(text)
+    content = _utf8(sys.stdin.read() if text == ("-",) else " ".join(text), "the text")
     printer = _printer(format_name, as_json, color, header=header)
     tokens = Analyzer(source.settings.analyzer).tokens(content)
     if not tokens:

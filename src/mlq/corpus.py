@@ -331,9 +331,21 @@ def _ignore_rules(root: Path, exclude: tuple[str, ...]):  # -> pathspec.PathSpec
 
 
 def _rules(lines: list[str] | tuple[str, ...]):  # -> pathspec.PathSpec
+    """Gitignore-style ``lines`` (an ignore file's, or ``--include``/``--exclude``'s), or an
+    error naming the first one that is no pattern (``!``, ``[z-a]``)."""
+    import re
+
     import pathspec  # only when patterns are in use
 
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except (re.error, ValueError):  # pathspec's own pattern error is a ValueError
+        for line in lines:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except (re.error, ValueError) as error:
+                raise MlqError(f"not a file pattern: {line!r} ({error})") from None
+        raise
 
 
 def doc_id_for(path: Path, root: Path) -> str:

@@ -31,7 +31,7 @@ class Catalog:
         doc_ref, hash_mark, number = ref.partition("#")
         passage = None
         if hash_mark:
-            if not number.isdigit() or int(number) < 1:
+            if not number.isdecimal() or int(number) < 1:  # not isdigit: ² is a digit int() refuses
                 raise MlqError(f"bad passage number in {ref!r}: expected DOC#N with N ≥ 1")
             passage = int(number)
         return self.document(doc_ref), passage
