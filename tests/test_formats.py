@@ -253,6 +253,10 @@ def test_mlq_toml_sets_one_field_and_what_passages_count(notes: Path) -> None:
         ("[ranking]\nk = 1.0\n", "unknown setting ranking.k"),
         ("[ranking.words]\nk1 = -1\n", "ranking.words: k1 must be 0 or more"),
         ("[analysis]\ntitle = -1\n", "analysis.title must be a whole number"),
+        ("[analysis]\ntitle = 1000000000\n", "analysis.title must be a whole number from 0 to 100"),
+        ("[ranking]\nk1 = inf\n", "ranking: k1 must be 0 or more"),
+        ("[ranking.words]\nb = nan\n", "ranking.words: k1 must be 0 or more and b between 0 and 1"),
+        ("[ranking]\nweights = { words = nan }\n", "ranking.weights: each must be a finite number"),
     ],
 )
 def test_a_bad_mlq_toml_is_a_one_line_error(notes: Path, content: str, message: str) -> None:
@@ -260,6 +264,16 @@ def test_a_bad_mlq_toml_is_a_one_line_error(notes: Path, content: str, message: 
     result = run_mlq("search", "共通", "--corpus", str(notes))
     assert result.returncode == 2 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and message in result.stderr
+
+
+def test_an_mlq_toml_or_ignore_file_that_is_no_regular_file_is_not_waited_on(notes: Path) -> None:
+    """A FIFO would never end, and a link to /dev/zero never stop: the config is an error, the
+    ignore file ignored, and mlq answers at once (one that waited fails on run_mlq's timeout)."""
+    os.mkfifo(notes / ".mlqignore")
+    assert run_mlq("search", "共通", "--corpus", str(notes)).returncode == 0
+    os.mkfifo(notes / "mlq.toml")
+    result = run_mlq("search", "共通", "--corpus", str(notes))
+    assert result.returncode == 2 and "mlq.toml: not a regular file" in result.stderr
 
 
 EXPORT = "\r\n".join(

@@ -26,6 +26,8 @@ its exclude list.
 
 from __future__ import annotations
 
+import math
+import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,8 @@ def settings_for(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, 
     command line's patterns. A config file that cannot be used is a one-line error."""
     path = root / CONFIG_FILE
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would never end, /dev/zero never stop
+            raise MlqError(f"{path}: not a regular file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         text = None
@@ -110,6 +114,8 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
         given = {str(k): float(v) for k, v in dict(ranking["weights"]).items()}
         if set(given) - set(FIELDS):
             raise ValueError(f"ranking.weights: fields are {', '.join(FIELDS)}")
+        if not all(map(math.isfinite, given.values())):
+            raise ValueError("ranking.weights: each must be a finite number")
         weights = tuple((name, given.get(name, dict(weights)[name])) for name in FIELDS)
     return replace(
         settings,
@@ -122,10 +128,15 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
     )
 
 
+#: The most times a title, heading path or file path may count (a thousand million would be
+#: as many copies of its words, held in memory).
+_MOST_TIMES = 100
+
+
 def _count(section: dict[str, Any], key: str) -> int:
     value = section[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"analysis.{key} must be a whole number, 0 or more")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MOST_TIMES:
+        raise ValueError(f"analysis.{key} must be a whole number from 0 to {_MOST_TIMES}")
     return value
 
 
@@ -136,7 +147,7 @@ def _params(section: Any, name: str, default: BM25Params) -> BM25Params:
     if unknown:
         raise ValueError(f"unknown setting {name}.{sorted(unknown)[0]}")
     params = replace(default, **{key: float(section[key]) for key in ("k1", "b") if key in section})
-    if params.k1 < 0 or not 0 <= params.b <= 1:
+    if not math.isfinite(params.k1) or params.k1 < 0 or not 0 <= params.b <= 1:
         raise ValueError(f"{name}: k1 must be 0 or more and b between 0 and 1")
     return params
 

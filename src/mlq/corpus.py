@@ -8,6 +8,7 @@ import itertools
 import mmap
 import os
 import signal
+import stat
 import struct
 import sys
 import threading
@@ -324,7 +325,8 @@ def stat_of(path: str) -> tuple[int, int]:
 def _ignore_rules(root: Path, exclude: tuple[str, ...]):  # -> pathspec.PathSpec | None
     lines = list(exclude)
     try:
-        lines += (root / IGNORE_FILE).read_text(encoding="utf-8-sig").splitlines()
+        if stat.S_ISREG((root / IGNORE_FILE).stat().st_mode):  # not a FIFO, which would never end
+            lines += (root / IGNORE_FILE).read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
         pass
     return _rules(lines) if any(line.strip() and not line.startswith("#") for line in lines) else None
