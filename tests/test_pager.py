@@ -15,6 +15,7 @@ def _indexed(bundled_indexed: Path) -> None:
     """The bundled essays are indexed already: these tests are about what mlq prints."""
 
 LONG = ("show", "landing-an-ml-job")  # some 300 rows on 80 columns
+LAST_WORDS = "解説してみたいと思います。"  # its last words
 
 
 def test_long_output_on_a_terminal_goes_through_the_pager_styled(tmp_path: Path) -> None:
@@ -46,3 +47,9 @@ def test_quitting_the_pager_early_is_a_quiet_end(tmp_path: Path) -> None:
     screen = run(*LONG, columns=80, rows=24, env={"MLQ_PAGER": "head -n 3 > /dev/null"})
     assert screen.status == 0
     assert not any("rror" in row or "Traceback" in row or "pipe" in row.lower() for row in screen.lines), screen.lines
+
+
+def test_a_pager_that_cannot_be_run_loses_no_output() -> None:
+    screen = run(*LONG, columns=80, rows=24, env={"MLQ_PAGER": "/no/such/pager"})
+    assert screen.status == 0
+    assert LAST_WORDS in "".join(screen.lines)  # below the shell's complaint (scrolled away), the document

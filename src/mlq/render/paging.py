@@ -54,3 +54,6 @@ def page(text: str, height: int, pager: str | None) -> None:
         process.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if process.returncode in (126, 127):  # the shell could not run it (not found, not executable)
+        sys.stdout.write(text)  # shown without a pager rather than lost, below the shell's message
+        sys.stdout.flush()
