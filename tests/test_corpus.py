@@ -65,7 +65,10 @@ def test_invalid_front_matter_is_reported_and_the_file_still_loads(tmp_path: Pat
     assert len(warnings) == 1 and "bad.md" in warnings[0] and "YAML" in warnings[0]
 
 
-@pytest.mark.parametrize("line", ["date: 2024-02-30", "date: 2024-01-01 25:00:00", "n: !!int abc", "x: !!float abc", "t: !!timestamp abc"])
+LAUGHS = "\n".join(["a: &l0 [x, x, x, x, x, x, x, x, x]"] + [f"l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * 9)}]" for k in range(1, 7)] + ["tags: *l6"])
+
+
+@pytest.mark.parametrize("line", ["date: 2024-02-30", "date: 2024-01-01 25:00:00", "n: !!int abc", "x: !!float abc", "t: !!timestamp abc", LAUGHS])
 def test_front_matter_that_yaml_cannot_make_a_value_of_is_reported_and_the_file_still_loads(tmp_path: Path, line: str) -> None:
     write(tmp_path / "bad.md", f"---\ntitle: 題\n{line}\n---\n本文です")
     write(tmp_path / "good.md", "---\ndate: 2024-02-29\n---\n本文")

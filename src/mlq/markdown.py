@@ -59,11 +59,31 @@ def _yaml(source: str) -> Any:
     try:
         # libyaml's parser with the safe constructors where PyYAML was built with it: the same
         # documents, the same types, at a tenth of the cost of the pure-Python one.
-        return yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (yaml.YAMLError, ValueError, TypeError, AttributeError) as error:
+        data = yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if _values_in(data, {}) > _MOST_VALUES:
+            raise ValueError(f"its aliases make more than {_MOST_VALUES:,} values")
+    except (yaml.YAMLError, ValueError, TypeError, AttributeError, RecursionError) as error:
         # Not only YAMLError: the safe constructors raise ValueError for a date that is no day
         # (2024-02-30) or an `!!int abc`, AttributeError for a `!!timestamp abc`.
         raise _Invalid(error) from None
+    return data
+
+
+#: The most values a front matter may hold, each alias counted as what it stands for: nine
+#: lists of nine aliases of each other, eight deep, are 43 million strings once written out
+#: ("billion laughs"), in a few hundred bytes.
+_MOST_VALUES = 100_000
+
+
+def _values_in(value: Any, counted: dict[int, int]) -> int:
+    """How many values ``value`` holds written out, each alias as what it stands for; counted
+    once per list or mapping (``counted``), so without writing anything out."""
+    if not isinstance(value, (list, dict)):
+        return 1
+    if id(value) not in counted:
+        counted[id(value)] = 0  # a list holding itself (``&a [*a]``) adds nothing more
+        counted[id(value)] = 1 + sum(_values_in(item, counted) for item in (value.values() if isinstance(value, dict) else value))
+    return counted[id(value)]
 
 
 def _toml(source: str) -> Any:
