@@ -5,6 +5,7 @@ document's text drive the terminal."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -176,6 +177,20 @@ def test_mlq_never_writes_into_the_corpus_folder(tmp_path: Path) -> None:
     assert run_mlq("search", "面接", "--corpus", str(root)).returncode == 2
     (root / "mlq.toml").write_text("[ranking]\nk1 = 1.2\n", encoding="utf-8")
     assert tree_digest(root) == before
+
+
+def test_a_document_id_with_a_line_end_or_tab_keeps_the_line_formats_whole(tmp_path: Path) -> None:
+    """A JSON Lines id (or a file name) may hold a line end or a tab: the text output, the
+    listing and -l still give each hit, document or id its own lines, the id's breaks as ␤ ␉."""
+    records = [{"id": "a\nb", "text": "改行のある id の面接。"}, {"id": "c\td", "text": "タブのある id の面接。"}]
+    write(tmp_path / "x.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records))
+    hits = run_mlq("search", "面接", "--corpus", str(tmp_path))
+    assert hits.returncode == 0
+    lines = hits.stdout.splitlines()
+    assert len(lines) == 4 and {line.split("\t")[0] for line in lines[0::2]} == {"x/a␤b#1", "x/c␉d#1"}
+    listed = run_mlq("list", "--corpus", str(tmp_path)).stdout.splitlines()
+    assert [line.split("\t")[:2] for line in listed] == [["x/a␤b", "1"], ["x/c␉d", "1"]]
+    assert sorted(run_mlq("search", "面接", "-l", "--corpus", str(tmp_path)).stdout.splitlines()) == ["x/a␤b", "x/c␉d"]
 
 
 def test_a_file_name_with_an_escape_sequence_is_named_not_obeyed(tmp_path: Path) -> None:

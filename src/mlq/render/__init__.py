@@ -42,6 +42,17 @@ def shown(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
+#: What breaks a line or a column, as a symbol for it: in a document id (a file's name, a JSON
+#: Lines record's id may hold them), which the line formats print as it is otherwise.
+_BREAKS = {0x09: "\u2409", 0x0A: "\u2424", 0x0D: "\u240d"}
+
+
+def shown_id(doc_id: str) -> str:
+    """A document id as the line formats print it: on one line, within its column (␤, ␉),
+    and its control characters as :func:`shown` shows them."""
+    return shown(doc_id.translate(_BREAKS))
+
+
 def as_read(text: str, spans: Sequence[tuple[int, int]], path: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     """A passage of the file at ``path`` as a reader sees it: Markdown's link targets, images,
     embeds and HTML tags taken out (:func:`mlq.markdown.readable`), its highlights ``spans``

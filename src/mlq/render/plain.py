@@ -12,7 +12,7 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, as_read, details, explanation_lines, format_score, one_line, shown
+from . import ANSI_HIGHLIGHT, ANSI_RESET, Printer, as_read, details, explanation_lines, format_score, one_line, shown, shown_id
 
 
 class PlainPrinter(Printer):
@@ -34,7 +34,7 @@ class PlainPrinter(Printer):
         for hit in found:
             yield from self._neighbour_lines(prefix, hit, hit.before)
             score = format_score(hit.score) if hit.ranked else "-"  # a listing: nothing ranked it
-            yield shown(f"{prefix}{hit.doc_id}#{hit.passage}\t{score}\t{one_line(hit.title)}")
+            yield shown(f"{prefix}{shown_id(hit.doc_id)}#{hit.passage}\t{score}\t{one_line(hit.title)}")
             text, spans = as_read(hit.text, hit.highlights, hit.path)
             # Marked only with colour on (less -R): the terminal must obey only our escapes.
             yield one_line(self.marked(shown(text), spans) if self.color else shown(text))
@@ -44,7 +44,7 @@ class PlainPrinter(Printer):
     def _neighbour_lines(self, prefix: str, hit: Hit, passages: Sequence[Passage]) -> Iterator[str]:
         """A context passage as a hit is, with ``-`` for its score (as grep marks context)."""
         for passage in passages:
-            yield shown(f"{prefix}{hit.doc_id}#{passage.number}\t-\t{one_line(hit.title)}")
+            yield shown(f"{prefix}{shown_id(hit.doc_id)}#{passage.number}\t-\t{one_line(hit.title)}")
             yield one_line(shown(as_read(passage.text, (), hit.path)[0]))
 
     @staticmethod
@@ -75,7 +75,7 @@ class PlainPrinter(Printer):
     def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:
         """``doc_id<TAB>passages<TAB>title``, one document a line."""
         for document, passage_count in rows:
-            yield shown(f"{document.doc_id}\t{passage_count}\t{one_line(document.title)}")
+            yield shown(f"{shown_id(document.doc_id)}\t{passage_count}\t{one_line(document.title)}")
 
 
 class FilesPrinter(Printer):
@@ -88,7 +88,7 @@ class FilesPrinter(Printer):
     def hit_lines(self, found: Sequence[Hit], query: str, query_id: str | None) -> Iterator[str]:
         prefix = f"{one_line(query_id)}\t" if query_id is not None else ""
         for doc_id in dict.fromkeys(hit.doc_id for hit in found):
-            yield shown(prefix + doc_id)
+            yield shown(prefix + shown_id(doc_id))
 
 
 class VimgrepPrinter(Printer):

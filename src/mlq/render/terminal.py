@@ -21,7 +21,7 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import Printer, as_read, details, explanation_lines, format_score, paging, shown
+from . import Printer, as_read, details, explanation_lines, format_score, paging, shown, shown_id
 from .wrapping import wrap
 
 HIGHLIGHT = "bold yellow"
@@ -112,7 +112,7 @@ class TerminalPrinter(Printer):
             # then its title.
             lines = []
             for document, passage_count in rows:
-                doc_id = shown(document.doc_id)
+                doc_id = shown_id(document.doc_id)
                 count = next(c for c in (f"  {passage_count} passages", f"  {passage_count}", "") if cell_len(doc_id + c) <= width)
                 line = Text.assemble((doc_id, "cyan"), (count, "dim"))
                 line.no_wrap, line.overflow = True, "fold"
@@ -146,7 +146,7 @@ def hit_header(hit: Hit, width: int) -> Text:
     heading path shortened to what is left (dropped when almost nothing is). Where even those
     three do not fit, the word "score" goes first, then the score's last two decimals, then the
     rank; an id wider than the line is the one thing left to cut, in its middle."""
-    ref = shown(f"{hit.doc_id}#{hit.passage}")
+    ref = shown(f"{shown_id(hit.doc_id)}#{hit.passage}")
     score = format_score(hit.score) if hit.ranked else ""
     variants = [(f"{hit.rank:>2}. ", "  score ", score), (f"{hit.rank:>2}. ", " ", score), (f"{hit.rank}. ", " ", f"{hit.score:.2f}"), ("", " ", f"{hit.score:.2f}")]
     if not hit.ranked:
