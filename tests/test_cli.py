@@ -152,6 +152,7 @@ def test_no_match_exits_1_with_a_note(tmp_path: Path, bundled_indexed: Path) -> 
         (["search", "   "], "empty query"),
         (["search", "、。！"], "no searchable term"),
         (["search", "面接", "--corpus", "/no/such/folder"], "corpus folder not found: /no/such/folder"),
+        (["search", "面接", "--corpus", ""], "--corpus is empty"),
         (["search"], "Missing argument"),
         (["search", "面接", "-n", "0"], "-n"),
         (["frobnicate"], "No such command"),

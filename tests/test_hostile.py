@@ -90,6 +90,8 @@ def hostile_files(root: Path) -> None:
     (root / "folder.md").mkdir()  # a directory named like a file
     write(root / "folder.md" / "inside.md", "# 中身\n\nフォルダの中の面接。\n")
     (root / "loop").symlink_to(root)  # a symlink loop
+    (root / "itself").symlink_to(root / "itself")  # links that lead round to themselves (ELOOP)
+    (root / "itself.md").symlink_to(root / "itself.md")
     write(root / "normal.md", "# 普通\n\n普通の面接の話。\n")
 
 

@@ -77,13 +77,13 @@ def corpus_option(command: F) -> F:
     """--corpus, --include and --exclude, handed to the command as one ``source``."""
 
     @functools.wraps(command)
-    def with_source(*args: object, corpus: Path | None, include: tuple[str, ...], exclude: tuple[str, ...], **kwargs: object) -> object:
-        return command(*args, source=Source(corpus, Selection(include, exclude)), **kwargs)
+    def with_source(*args: object, corpus: str | None, include: tuple[str, ...], exclude: tuple[str, ...], **kwargs: object) -> object:
+        return command(*args, source=Source(_folder(corpus), Selection(include, exclude)), **kwargs)
 
     options = [
         click.option(
             "--corpus",
-            type=click.Path(path_type=Path),
+            type=click.Path(),
             envvar="MLQ_CORPUS",
             show_envvar=True,
             help="Folder of essays to search (default: the bundled corpus).",
@@ -96,11 +96,19 @@ def corpus_option(command: F) -> F:
     return with_source  # type: ignore[return-value]
 
 
+def _folder(corpus: str | None) -> Path | None:
+    """The corpus folder given, if one was. An empty one is an error, not the current folder
+    (``--corpus "$NOTES"`` with ``NOTES`` unset would index wherever the command ran)."""
+    if corpus is not None and not corpus:
+        raise MlqError("--corpus is empty: give a folder (or leave it out for the bundled essays)")
+    return Path(corpus) if corpus is not None else None
+
+
 def complete_documents(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     """Document ids for the shell's completion (`mlq show <TAB>`), from the cached index of the
     corpus the command line names so far: never indexing, and silent when there is none."""
-    source = Source(ctx.params.get("corpus"), Selection(tuple(ctx.params.get("include") or ()), tuple(ctx.params.get("exclude") or ())))
     try:
+        source = Source(_folder(ctx.params.get("corpus")), Selection(tuple(ctx.params.get("include") or ()), tuple(ctx.params.get("exclude") or ())))
         index = cache.cached_index(source.root, source.settings)
     except MlqError:  # no such corpus: nothing to offer
         return []

@@ -182,16 +182,24 @@ def walk(
             relative = prefix + item.name
             if item.name.startswith("."):
                 continue
-            if item.is_dir():
+            try:
+                folder_here = item.is_dir()
+                file_here = not folder_here and item.name.lower().endswith(SUFFIXES) and item.is_file()
+            except OSError:  # a link that leads round to itself (ELOOP): neither, and nothing to read
+                continue
+            if folder_here:
                 if ignored and ignored.match_file(relative + "/") or relative in known:
                     continue
                 if not whole and item.is_symlink():
                     raise LinkMet(relative)
-                identity = _identity(item.path, times, relative)
+                try:
+                    identity = _identity(item.path, times, relative)
+                except OSError:  # gone since it was listed
+                    continue
                 if identity not in seen:
                     seen.add(identity)
                     folders.append((relative + "/", item.path))
-            elif item.name.lower().endswith(SUFFIXES) and item.is_file():
+            elif file_here:
                 if ignored and ignored.match_file(relative):
                     continue
                 if included is None or included.match_file(relative):
