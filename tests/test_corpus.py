@@ -96,6 +96,7 @@ def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path) -> None:
         load_corpus(tmp_path / "file.md")
 
 
+@settings(deadline=None)
 @given(st.lists(st.one_of(st.just(""), st.binary().map(sha256))))
 def test_file_hashes_kept_as_bytes_read_back_as_the_hex_digests_they_were(digests: list[str]) -> None:
     """How a search reads the files' hashes back from the cache (an unreadable file's is "")."""
