@@ -232,6 +232,43 @@ def test_a_build_killed_at_any_moment_leaves_a_working_index(tmp_path: Path) -> 
         assert verified.returncode == 0, verified.stderr
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_a_build_killed_alone_leaves_no_worker_holding_the_cache(tmp_path: Path) -> None:
+    """Killed outright while its workers analyse, a build's workers end with it: none lives on
+    holding the entry's lock (inherited), which made every later build wait for ever. Many
+    files quickly analysed: the workers often wait for tasks, the state in which they hung."""
+    rng = random.Random(1)
+    words = "機械学習 エンジニア 面接 インターン 研究 開発 データ 分析 モデル 学習 推論 評価 実験 論文 会社 チーム 技術 設計".split()
+    corpus = tmp_path / "many"
+    for i in range(400):
+        paragraphs = ("".join(rng.choice(words) + rng.choice("はをがにでと") for _ in range(30)) + "。" for _ in range(40))
+        (corpus / f"g{i % 10}").mkdir(parents=True, exist_ok=True)
+        (corpus / f"g{i % 10}" / f"b{i:04d}.md").write_text(f"# 文書{i}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [mlq_command(), "index", "--rebuild", "--jobs", "2", "--corpus", str(corpus)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while len(workers := _children(process.pid)) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(workers) == 2, "the build ended before its workers could be seen"
+    time.sleep(1.5)  # into their analysing, each waiting its turn at the tasks' pipe
+    assert process.poll() is None, "the build ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)  # the build alone, not its process group
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "a worker outlived its build"
+    assert run_mlq("index", "--corpus", str(corpus)).returncode == 0  # not left waiting for the lock
+
+
 def test_processes_started_together_on_a_stale_index_build_it_once(many_files: Path) -> None:
     assert run_mlq("index", "--corpus", str(many_files)).returncode == 0
     (many_files / "part0" / "essay-000.md").write_text("# 差し替え\n\nインターンの面接の話。", encoding="utf-8")
@@ -312,7 +349,8 @@ def test_status_clear_and_prune(corpus: Path, tmp_path: Path, cache_dir: Path) -
 
 def test_prune_removes_only_mlqs_entries(tmp_path: Path, cache_dir: Path) -> None:
     """The cache may be any folder: pruning leaves what is not an entry of mlq's alone, even
-    a folder named like one that holds something else, and removes an entry a build left empty."""
+    a folder named like one that holds something else, and an entry a build is filling; it
+    removes an entry a build left empty."""
     (cache_dir / "notes").mkdir(parents=True)
     (cache_dir / "notes" / "keep.md").write_text("# 残す\n", encoding="utf-8")
     lookalike = cache_dir / "notes-0123456789abcdef"
@@ -320,7 +358,9 @@ def test_prune_removes_only_mlqs_entries(tmp_path: Path, cache_dir: Path) -> Non
     (lookalike / "keep.md").write_text("# これも残す\n", encoding="utf-8")
     empty = entry_dir(tmp_path / "never-built")
     (empty / ".counts-x").mkdir(parents=True)
-    (empty / "lock").write_text("", encoding="utf-8")
+    with cache.lock(empty):  # as a first build holds it while it runs: its entry is not left over
+        during = run_mlq("index", "--prune")
+    assert during.returncode == 0 and str(empty) not in during.stdout and (empty / ".counts-x").exists()
     pruned = run_mlq("index", "--prune")
     assert pruned.returncode == 0 and str(empty) in pruned.stdout and not empty.exists()
     assert (cache_dir / "notes" / "keep.md").exists() and (lookalike / "keep.md").exists()

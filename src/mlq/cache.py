@@ -693,7 +693,16 @@ def prune(root: Path | None = None) -> list[tuple[Path, str]]:
             corpus = "empty entry"
         except CacheError as error:
             corpus = str(error)
-        shutil.rmtree(entry, ignore_errors=True)
+        try:
+            with lock(entry, blocking=False) as held:
+                if not held:
+                    continue  # a build holds it: a first build's entry is "empty" until it ends
+                for child in entry.iterdir():
+                    if child.name != _LOCK:
+                        shutil.rmtree(child) if child.is_dir() else child.unlink()
+            shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            continue
         removed.append((entry, corpus))
     return removed
 

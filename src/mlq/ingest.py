@@ -270,7 +270,7 @@ def start_workers(settings: AnalyzerSettings, headers: Headers, jobs: int) -> Po
             # whose marks would copy them into each worker.
             gc.freeze()
             try:
-                pool = _Pool(jobs, initializer=_start_worker, initargs=(settings, headers), context=_worker_processes())
+                pool = _Pool(jobs, initializer=_start_worker, initargs=(settings, headers, os.getpid()), context=_worker_processes())
             finally:
                 gc.unfreeze()
     except BaseException:  # a Ctrl-C held meanwhile is raised as the block ends: the pool is no one's yet
@@ -343,14 +343,34 @@ def _parts_of(path: Path, jobs: int) -> int:
 _worker_analyzer: PassageAnalyzer | None = None
 
 
-def _start_worker(settings: AnalyzerSettings, headers: Headers) -> None:
+def _start_worker(settings: AnalyzerSettings, headers: Headers, parent: int) -> None:
     global _worker_analyzer
+    _end_with(parent)
     # Ctrl-C reaches every process of the terminal's group: only the parent answers it, by
     # ending the pool (SIGTERM, which a worker obeys at once), so no worker prints a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     interrupts.let_in()
     _worker_analyzer = PassageAnalyzer(settings, headers)
+
+
+#: Linux's ``prctl`` option: the signal a process gets when the one that forked it ends.
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with(parent: int) -> None:
+    """Have this worker killed when process ``parent``, which forked it, ends, however it ends.
+    A build killed outright (SIGKILL) left its workers waiting for tasks for ever, holding what
+    they inherited — the cache entry's lock among it, so that every later build of the corpus
+    waited for them. Linux only: elsewhere workers are spawned, and inherit no lock."""
+    if sys.platform != "linux":
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it had ended already, before the signal was asked for
+        os._exit(1)
 
 
 def _analyze_in_worker(task: tuple[str, str, str | None, int, int]) -> FileAnalysis:
