@@ -139,3 +139,17 @@ def test_the_readme_pictures_are_what_mlq_prints_now() -> None:
     done = subprocess.run([sys.executable, str(REPO / "docs" / "screenshots.py"), "--check"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (REPO / "docs" / "search.svg").read_text(encoding="utf-8").count("ビザ") >= 1
+
+
+@pytest.mark.parametrize("columns", [20, 40])
+def test_text_after_a_tab_is_not_cropped_on_a_terminal(tmp_path: Path, columns: int) -> None:
+    """A tab has no width of its own to measure lines by: shown as a space, nothing after it
+    is lost (rich widened it after the lines were cut, and cropped what overflowed)."""
+    write(tmp_path / "tab.md", "# タブ\tタイトル\n\n面接\t\tタブ\t入り\t面接です。終わり\n")
+    for args in (("search", "面接"), ("show", "tab")):
+        screen = run(*args, "--no-pager", "--corpus", str(tmp_path), columns=columns)
+        assert screen.status == 0
+        shown = "".join(line.strip() for line in screen.lines)
+        assert "入り" in shown and "面接です。終わり" in shown, screen.lines
+    listed = run("list", "--corpus", str(tmp_path), columns=columns)
+    assert "タイトル" in "".join(line.strip() for line in listed.lines), listed.lines

@@ -26,9 +26,16 @@ from .wrapping import wrap
 
 HIGHLIGHT = "bold yellow"
 
-def visible(text: str) -> Text:
-    """:func:`shown` ``text`` as rich text, which rich never reads as markup."""
-    return Text(shown(text))
+def visible(text: str, style: str = "") -> Text:
+    """``text`` as rich text (which rich never reads as markup) as :func:`on_screen` has it."""
+    return Text(on_screen(text), style=style)
+
+
+def on_screen(text: str) -> str:
+    """:func:`shown` ``text``, each tab a space (one for one, so that spans still hold): rich
+    would widen a tab to the next stop of eight after the lines were measured (a tab has no
+    width of its own), and crop what then overflowed."""
+    return shown(text).replace("\t", " ")
 
 
 class TerminalPrinter(Printer):
@@ -61,8 +68,8 @@ class TerminalPrinter(Printer):
             blocks.append(hit_header(hit, width))
             inner = width - _INDENT
             explained = [wrapped(Text(line, style="dim"), inner) for line in explanation_lines(hit)]
-            before = [wrapped(Text(shown(as_read(p.text, (), hit.path)[0]), style="dim"), inner) for p in hit.before]
-            after = [wrapped(Text(shown(as_read(p.text, (), hit.path)[0]), style="dim"), inner) for p in hit.after]
+            before = [wrapped(visible(as_read(p.text, (), hit.path)[0], "dim"), inner) for p in hit.before]
+            after = [wrapped(visible(as_read(p.text, (), hit.path)[0], "dim"), inner) for p in hit.after]
             body = Group(*before, wrapped(highlighted(*as_read(hit.text, hit.highlights, hit.path)), inner), *after, *explained)
             blocks.append(Padding(body, (0, 0, 1, _INDENT)))
         self._print(Group(*blocks))
@@ -77,7 +84,7 @@ class TerminalPrinter(Printer):
             facts.add_row("passage", f"{passage.number} of {len(passages)} (characters {passage.start}–{passage.end})")
         body = passage.text if passage is not None else document.body.strip("\n")
         width = self.console.width
-        self._print(Group(wrapped(Text(shown(document.title), style="bold"), width), facts, Text(""), wrapped(visible(body), width)))
+        self._print(Group(wrapped(visible(document.title, "bold"), width), facts, Text(""), wrapped(visible(body), width)))
 
     def tokens(self, tokens: Sequence[Token]) -> None:
         rows = [
@@ -92,7 +99,7 @@ class TerminalPrinter(Printer):
                 style = None if indexed else "dim"
                 lines.append(Text.assemble((shown(term), style or "bold"), "  ", (fate, style or "green")))
                 rest = " · ".join(part for part in (field, surface, pos, span) if part)
-                lines.append(wrapped(Text(shown(rest), style="dim"), width - _INDENT, indent=_INDENT))
+                lines.append(wrapped(visible(rest, "dim"), width - _INDENT, indent=_INDENT))
             self._print(Group(*lines))
             return
         table = Table(box=None, header_style="bold")
@@ -158,7 +165,7 @@ def hit_header(hit: Hit, width: int) -> Text:
         ref = ref[: keep // 2] + "…" + ref[len(ref) - (keep - keep // 2) :]
         room = 0
     section = _below_title(hit.section, hit.title)
-    title = Text.assemble((shown(hit.title), "bold"), (shown(f" › {section}") if section else "", "magenta"))
+    title = Text.assemble((on_screen(hit.title), "bold"), (on_screen(f" › {section}") if section else "", "magenta"))
     if room - 2 >= 4:
         title.truncate(room - 2, overflow="ellipsis")
         title = Text.assemble("  ", title)
