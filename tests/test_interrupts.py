@@ -56,12 +56,18 @@ def test_a_stopped_index_build_ends_within_a_second_and_keeps_the_index(notes: P
         took = terminal.wait()
         left = terminal.group_left()
         run = terminal.finish()
-        assert run.status == status and took < 1.0, (moment, run.status, took)
         assert left == [], (moment, left)  # every worker ended with it
         assert b"Traceback" not in run.output and b"Process ForkPoolWorker" not in run.output, moment
-        assert [row.strip() for row in run.lines if row.strip() and row.strip() != "^C"] == ["mlq: interrupted"], (moment, run.lines)
-        # The previous index stands, whole; nothing half-written is left beside it.
-        assert (entry / "current").read_text().strip() == live, moment
+        if run.status == 0 and moment == "near the end":
+            # The build outran the signal: the bar showed the last files as the rest took a
+            # fraction of a second. Then its index is the new live one, as whole as the old.
+            assert (entry / "current").read_text().strip() != live, moment
+            live = (entry / "current").read_text().strip()
+        else:
+            assert run.status == status and took < 1.0, (moment, run.status, took)
+            assert [row.strip() for row in run.lines if row.strip() and row.strip() != "^C"] == ["mlq: interrupted"], (moment, run.lines)
+            # The previous index stands, whole; nothing half-written is left beside it.
+            assert (entry / "current").read_text().strip() == live, moment
         assert sorted(p.name for p in entry.iterdir() if p.name.startswith("build-")) == [live], moment
         assert not any(p.name.startswith(".") for p in entry.iterdir()), moment
         assert run_mlq("index", "--verify", "--corpus", str(notes)).returncode == 0, moment
