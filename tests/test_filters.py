@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import run_mlq
 
-from mlq import open_corpus
+from mlq import MlqError, open_corpus
 
 
 @pytest.fixture()
@@ -54,3 +54,13 @@ def test_filters_and_sort_from_the_command_line(diary: Path) -> None:
     assert [line.split("\t")[1] for line in dated.stdout.splitlines()] == ["new", "mid", "old", "undated"]
     bad = run_mlq("search", "面接", "--since", "2024-13-01", "--corpus", str(diary))
     assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_from_python_a_tag_alone_is_one_tag_and_a_day_that_is_none_is_an_error(diary: Path) -> None:
+    searcher = open_corpus(diary)
+    assert set(ids(searcher.search("面接", tags="研究"))) == set(ids(searcher.search("面接", tags=["研究"]))) == {"new"}
+    for day in ("garbage", "2024-13-01", "2024", "2024-1-2"):
+        with pytest.raises(MlqError, match="YYYY-MM-DD"):
+            searcher.search("面接", since=day)
+        with pytest.raises(MlqError, match="YYYY-MM-DD"):
+            searcher.search("面接", until=day)

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
+from .errors import MlqError
+
 
 class Corpus(Protocol):
     """What a clause reads of the index it is asked about (a :class:`mlq.search.Searcher`)."""
@@ -182,7 +184,24 @@ class Dated(Clause):
         return _mask(corpus, within)
 
 
-def from_options(since: str | None = None, until: str | None = None, tags: Sequence[str] = ()) -> tuple[Clause, ...]:
-    """The clauses of a search's options: a date range, and every one of ``tags``."""
+def from_options(since: str | None = None, until: str | None = None, tags: Sequence[str] | str = ()) -> tuple[Clause, ...]:
+    """The clauses of a search's options: a date range (days written ``YYYY-MM-DD``, else an
+    error: a day that is none would let no document through, silently), and every one of
+    ``tags`` (a string alone is one tag, not its letters)."""
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not _is_day(day):
+            raise MlqError(f"{name} must be a day written YYYY-MM-DD, not {day!r}")
     dated: tuple[Clause, ...] = (Dated(since, until),) if since or until else ()
-    return dated + tuple(Tag(tag) for tag in tags)
+    return dated + tuple(Tag(tag) for tag in ((tags,) if isinstance(tags, str) else tags))
+
+
+def _is_day(text: object) -> bool:
+    import datetime  # only when a date is given
+
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
