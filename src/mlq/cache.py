@@ -655,9 +655,15 @@ def verify(entry: Path) -> list[str]:
 
 def clear(entry: Path) -> bool:
     """Remove the entry (under its lock, so not under a build's feet). Whether there was one."""
-    if not entry.exists():
-        return False
-    with lock(entry):
+    return entry.exists() and _removed(entry)
+
+
+def _removed(entry: Path, blocking: bool = True) -> bool:
+    """Remove ``entry``, holding its lock while its contents go (so not under a build's feet);
+    without ``blocking``, not at all while another process holds it. Whether it was removed."""
+    with lock(entry, blocking=blocking) as held:
+        if not held:
+            return False
         for child in entry.iterdir():
             if child.name != _LOCK:
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
@@ -694,13 +700,8 @@ def prune(root: Path | None = None) -> list[tuple[Path, str]]:
         except CacheError as error:
             corpus = str(error)
         try:
-            with lock(entry, blocking=False) as held:
-                if not held:
-                    continue  # a build holds it: a first build's entry is "empty" until it ends
-                for child in entry.iterdir():
-                    if child.name != _LOCK:
-                        shutil.rmtree(child) if child.is_dir() else child.unlink()
-            shutil.rmtree(entry, ignore_errors=True)
+            if not _removed(entry, blocking=False):
+                continue  # a build holds it: a first build's entry is "empty" until it ends
         except OSError:
             continue
         removed.append((entry, corpus))

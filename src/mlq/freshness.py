@@ -50,12 +50,16 @@ def _listing_holds(corpus_root: Path, listing: dict[str, Any], times: Sequence[i
     """Whether ``listing`` is still the corpus's, folder for folder (see
     :func:`mlq.corpus.listing_unchanged`; ``times``: its folders' times now), and the ignore
     file as it was."""
-    if not listing or not listing.get("folders"):
-        return False
-    ignore = listing["ignore"]
-    if _ignore_state(corpus_root) != ignore or (ignore is not None and ignore[1] >= listing["trusted_before"]):
+    if not listing or not listing.get("folders") or not _ignore_holds(corpus_root, listing):
         return False
     return listing_unchanged(listing["folders"], listing["trusted_before"], times)
+
+
+def _ignore_holds(corpus_root: Path, listing: dict[str, Any]) -> bool:
+    """Whether the ignore file is as ``listing`` recorded it, and was then old enough for its
+    time to be trusted."""
+    ignore = listing["ignore"]
+    return _ignore_state(corpus_root) == ignore and (ignore is None or ignore[1] < listing["trusted_before"])
 
 
 @dataclass(frozen=True)
@@ -116,8 +120,7 @@ def staleness(
             moved = [k for k, (size, mtime, was, was_mtime) in enumerate(figures) if size != was or mtime != was_mtime]
             met = ((paths[k], prefix + paths[k], (file_sizes[k], file_times[k])) for k in moved)
             return _compared(manifest, met, folders, {paths[k]: k for k in moved})
-        ignore = recorded["ignore"]
-        if _ignore_state(corpus_root) == ignore and (ignore is None or ignore[1] < recorded["trusted_before"]):
+        if _ignore_holds(corpus_root, recorded):
             found = _relisted(manifest, corpus_root, selection, recorded, sizes[len(folders) :], times)
             if found is not None:
                 return found
