@@ -198,7 +198,7 @@ def from_options(since: str | None = None, until: str | None = None, tags: Seque
 def _is_day(text: object) -> bool:
     import datetime  # only when a date is given
 
-    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
         return False
     try:
         datetime.date.fromisoformat(text)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 from . import __version__, cache, interrupts
 from .analysis import Analyzer
 from .config import settings_for
-from .corpus import Selection, Warn, check_corpus_dir
+from .corpus import Selection, Warn, check_corpus_dir, is_unicode
 from .errors import MlqError
 from .index import IndexSettings
 from .query import parse_query
@@ -468,10 +468,8 @@ def _query_text(words: Sequence[str]) -> str:
 def _utf8(text: str, what: str) -> str:
     """``text`` as given, if it was UTF-8: bytes that were not come to Python as surrogates
     (from the command line, or a stream read with ``surrogateescape``), which no analysis takes."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise MlqError(f"{what} is not valid UTF-8") from None
+    if not is_unicode(text):
+        raise MlqError(f"{what} is not valid UTF-8")
     return text
 
 

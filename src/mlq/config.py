@@ -27,13 +27,12 @@ its exclude list.
 from __future__ import annotations
 
 import math
-import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .scoring import BM25Params
-from .corpus import Selection
+from .corpus import Selection, read_text_file
 from .errors import MlqError
 from .fields import NAMES as FIELDS
 from .index import IndexSettings
@@ -46,9 +45,7 @@ def settings_for(root: Path, include: tuple[str, ...] = (), exclude: tuple[str, 
     command line's patterns. A config file that cannot be used is a one-line error."""
     path = root / CONFIG_FILE
     try:
-        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would never end, /dev/zero never stop
-            raise MlqError(f"{path}: not a regular file")
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path)
     except FileNotFoundError:
         text = None
     except (OSError, UnicodeDecodeError) as error:

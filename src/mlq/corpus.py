@@ -333,11 +333,18 @@ def stat_of(path: str) -> tuple[int, int]:
 def _ignore_rules(root: Path, exclude: tuple[str, ...]):  # -> pathspec.PathSpec | None
     lines = list(exclude)
     try:
-        if stat.S_ISREG((root / IGNORE_FILE).stat().st_mode):  # not a FIFO, which would never end
-            lines += (root / IGNORE_FILE).read_text(encoding="utf-8-sig").splitlines()
+        lines += read_text_file(root / IGNORE_FILE, "utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
         pass
     return _rules(lines) if any(line.strip() and not line.startswith("#") for line in lines) else None
+
+
+def read_text_file(path: Path, encoding: str = "utf-8") -> str:
+    """The text of the regular file at ``path``, else OSError: a FIFO would never end, a link
+    to /dev/zero never stop (a corpus's own settings and ignore file are read this way)."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise OSError("not a regular file")
+    return path.read_text(encoding=encoding)
 
 
 def _rules(lines: list[str] | tuple[str, ...]):  # -> pathspec.PathSpec
@@ -583,7 +590,7 @@ def read_file(
     if clashes_with is not None:
         _warn(warn, f"{path}: same document id as {clashes_with}; skipping it")
         return source, []
-    if not _is_unicode(relative):
+    if not is_unicode(relative):
         shown = os.fsencode(path).decode("utf-8", "backslashreplace")
         _warn(warn, f"{shown}: the file's name is not UTF-8 (rename it to search it); skipping it")
         return source, []
@@ -596,8 +603,9 @@ def read_file(
     return source, read_documents(doc_id_of(relative), path, text, warn, extra)
 
 
-def _is_unicode(name: str) -> bool:
-    """Whether a name from the file system is text: bytes that are not UTF-8 come as lone
+def is_unicode(name: str) -> bool:
+    """Whether a name from the file system (or any text from outside: the command line, a
+    stream read with ``surrogateescape``) is text: bytes that are not UTF-8 come as lone
     surrogates, which no document id, analyser or terminal can carry."""
     try:
         name.encode("utf-8")
