@@ -63,7 +63,7 @@ class TerminalPrinter(Printer):
         width = self.console.width
         blocks: list[RenderableType] = []
         if query_id is not None:
-            blocks.append(Text.assemble((shown(f"[{query_id}] "), "dim"), (shown(query), "bold magenta")))
+            blocks.append(Text.assemble((on_screen(f"[{query_id}] "), "dim"), (on_screen(query), "bold magenta")))
         for hit in found:
             blocks.append(hit_header(hit, width))
             inner = width - _INDENT
@@ -97,7 +97,7 @@ class TerminalPrinter(Printer):
             lines = []
             for term, fate, field, surface, pos, span, indexed in rows:
                 style = None if indexed else "dim"
-                lines.append(Text.assemble((shown(term), style or "bold"), "  ", (fate, style or "green")))
+                lines.append(Text.assemble((on_screen(term), style or "bold"), "  ", (fate, style or "green")))
                 rest = " · ".join(part for part in (field, surface, pos, span) if part)
                 lines.append(wrapped(visible(rest, "dim"), width - _INDENT, indent=_INDENT))
             self._print(Group(*lines))
@@ -138,7 +138,7 @@ class TerminalPrinter(Printer):
 
 def _natural_width(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> int:
     """The cells a borderless rich table of ``rows`` needs to show every cell on one line."""
-    widths = [max([cell_len(header), *(cell_len(shown(row[i])) for row in rows)]) for i, header in enumerate(headers)]
+    widths = [max([cell_len(header), *(cell_len(on_screen(row[i])) for row in rows)]) for i, header in enumerate(headers)]
     return sum(widths) + 2 * len(widths)  # a cell's padding: one space each side
 
 
