@@ -6,6 +6,7 @@ import json
 import mmap
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +19,8 @@ from conftest import mlq_command, run_mlq, split_essays
 
 from mlq import Searcher, bundled_corpus, cache, ingest, load_corpus, open_corpus
 from mlq.cache import entry_dir, load
-from mlq.index import IndexSettings
+from mlq.errors import MlqError
+from mlq.index import IndexSettings, build_index
 
 QUERIES = ["インターン 面接", "機械学習", "研究所", "チームビルディング", "ビザ"]
 
@@ -364,6 +366,24 @@ def test_prune_removes_only_mlqs_entries(tmp_path: Path, cache_dir: Path) -> Non
     pruned = run_mlq("index", "--prune")
     assert pruned.returncode == 0 and str(empty) in pruned.stdout and not empty.exists()
     assert (cache_dir / "notes" / "keep.md").exists() and (lookalike / "keep.md").exists()
+
+
+def test_a_cache_folder_removed_while_indexing_is_a_clear_error_and_the_next_run_builds(many_files: Path) -> None:
+    """Someone clears ~/.cache while a build runs: what it put aside there is gone, so it
+    stops with an error that says so (the CLI's one line), and the next run indexes again."""
+    root = many_files.resolve()
+    entry = entry_dir(root)
+    removed: list[bool] = []
+
+    def progress(done: int, total: int) -> None:
+        if not removed:
+            shutil.rmtree(entry)
+            removed.append(True)
+
+    with pytest.raises(MlqError, match="removed while indexing"):
+        cache.open_index(root, IndexSettings(), jobs=1, progress=progress)
+    assert removed
+    assert results(open_corpus(many_files)) == results(Searcher(build_index(root)))
 
 
 QUERIES_BOTH_WAYS = [*QUERIES, "サーバーの打ち込み", "面接 面接 学習", "量子色力学", "MLOps", "の 機械学習 エンジニア"]

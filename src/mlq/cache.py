@@ -1017,11 +1017,18 @@ def _scratch(entry: Path | None) -> Iterator[Path | None]:
         for stale in entry.glob(f"{_SCRATCH}*"):
             shutil.rmtree(stale, ignore_errors=True)
         folder = Path(tempfile.mkdtemp(prefix=_SCRATCH, dir=entry))
+        mark = folder / "made"
+        mark.touch()
     except OSError:
         yield None
         return
     try:
         yield folder
+    except OSError as error:
+        if mark.exists():  # (a build makes the folders it writes in again: the mark says whose)
+            raise
+        # What the build put aside there is gone: it cannot be finished (nor saved).
+        raise MlqError(f"the cache folder {entry} was removed while indexing; run mlq again") from error
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
