@@ -358,14 +358,24 @@ def test_prune_removes_only_mlqs_entries(tmp_path: Path, cache_dir: Path) -> Non
     lookalike = cache_dir / "notes-0123456789abcdef"
     lookalike.mkdir()
     (lookalike / "keep.md").write_text("# これも残す\n", encoding="utf-8")
+    project = cache_dir / "myproj-0123456789abcdef"  # named like an entry, with a "current" mlq cannot read
+    (project / "src").mkdir(parents=True)
+    (project / "current").write_text("v2\n", encoding="utf-8")
+    (project / "src" / "main.py").write_text("print(1)\n", encoding="utf-8")
+    damaged = entry_dir(tmp_path / "damaged")  # mlq's own, its build gone: removed
+    (damaged / "build-0123456789ab").mkdir(parents=True)
+    (damaged / "current").write_text("build-ba9876543210", encoding="utf-8")
+    (damaged / "lock").touch()
     empty = entry_dir(tmp_path / "never-built")
     (empty / ".counts-x").mkdir(parents=True)
     with cache.lock(empty):  # as a first build holds it while it runs: its entry is not left over
         during = run_mlq("index", "--prune")
     assert during.returncode == 0 and str(empty) not in during.stdout and (empty / ".counts-x").exists()
+    assert str(damaged) in during.stdout and not damaged.exists()
     pruned = run_mlq("index", "--prune")
     assert pruned.returncode == 0 and str(empty) in pruned.stdout and not empty.exists()
     assert (cache_dir / "notes" / "keep.md").exists() and (lookalike / "keep.md").exists()
+    assert (project / "src" / "main.py").exists() and str(project) not in pruned.stdout
 
 
 def test_a_cache_folder_removed_while_indexing_is_a_clear_error_and_the_next_run_builds(many_files: Path) -> None:

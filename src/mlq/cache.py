@@ -694,10 +694,12 @@ def prune(root: Path | None = None) -> list[tuple[Path, str]]:
             if Path(corpus).is_dir():
                 continue
         except CacheMiss:
-            if any(not (child.name in (_LOCK, _LISTING) or child.name.startswith(_SCRATCH)) for child in entry.iterdir()):
+            if not _holds_only_mlqs(entry, built=False):
                 continue  # another mlq version's entry, a build in progress, or not mlq's at all
             corpus = "empty entry"
         except CacheError as error:
+            if not _holds_only_mlqs(entry, built=True):
+                continue  # a folder named like an entry, holding what mlq never writes
             corpus = str(error)
         try:
             if not _removed(entry, blocking=False):
@@ -706,6 +708,22 @@ def prune(root: Path | None = None) -> list[tuple[Path, str]]:
             continue
         removed.append((entry, corpus))
     return removed
+
+
+def _holds_only_mlqs(entry: Path, built: bool) -> bool:
+    """Whether ``entry`` holds nothing but what mlq writes there: a lock, a listing, a build's
+    scratch folders, the temporary files of an atomic replacement and, if ``built``, the
+    pointer to the live build and build folders. A folder of the cache that holds anything
+    else is someone's own, whatever its name."""
+    temporary = (f".{_POINTER}.", f".{_LISTING}.", _SCRATCH)
+    for child in entry.iterdir():
+        name = child.name
+        if name in (_LOCK, _LISTING) or name.startswith(temporary):
+            continue
+        if built and (name == _POINTER or (_BUILD_NAME.fullmatch(name) and child.is_dir())):
+            continue
+        return False
+    return True
 
 
 def size_on_disk(path: Path) -> int:
