@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import json
 import os
+import resource
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ import pytest
 
 from mlq import IndexSettings, cache, open_corpus
 from mlq.bm25 import BM25Params
+from conftest import mlq_command, run_mlq
 from mlq.cache import cache_root, entry_dir
 
 
@@ -266,3 +269,34 @@ def test_a_full_disk_keeps_the_old_index_and_still_searches(corpus: Path, cache_
     assert {path.name: path.read_bytes() for path in live_build(cache_dir).iterdir()} == before
     live = live_build(cache_dir)
     assert [p.name for p in live.parent.iterdir() if p.name.startswith("build-")] == [live.name]  # no half-written build left
+
+
+def _with_file_size_limit(*args: str, limit: int) -> subprocess.CompletedProcess[str]:
+    """The installed mlq, run where the system refuses every byte of a file past ``limit``
+    (RLIMIT_FSIZE: EFBIG, as a full disk's ENOSPC or a quota's EDQUOT refuse them)."""
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run(
+        [mlq_command(), *args], capture_output=True, text=True, encoding="utf-8", preexec_fn=limited, timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+
+
+def test_a_disk_that_fills_up_under_a_build_leaves_the_search_answered_from_memory(corpus: Path, cache_dir: Path) -> None:
+    """No mock: writes really fail part way through the build's scratch files and its new
+    build, whether the corpus is indexed for the first time or edited since."""
+    first = _with_file_size_limit("search", "面接", "--corpus", str(corpus), "--format", "tsv", limit=16 << 10)
+    assert first.returncode == 0, first.stderr
+    assert "cannot write the index cache" in first.stderr and "internal error" not in first.stderr
+    assert run_mlq("search", "面接", "--corpus", str(corpus), "--format", "tsv").stdout == first.stdout
+
+    before = {path.name: path.read_bytes() for path in live_build(cache_dir).iterdir()}
+    with (corpus / "landing-an-ml-job.md").open("a", encoding="utf-8") as out:
+        out.write("\n満杯のディスクで足した一行。\n")
+    edited = _with_file_size_limit("search", "満杯", "--corpus", str(corpus), "--format", "tsv", limit=16 << 10)
+    assert edited.returncode == 0, edited.stderr
+    assert edited.stdout.split("\t")[1] == "landing-an-ml-job" and "internal error" not in edited.stderr
+    assert {path.name: path.read_bytes() for path in live_build(cache_dir).iterdir()} == before
+    assert run_mlq("index", "--verify", "--corpus", str(corpus)).returncode == 0

@@ -16,6 +16,7 @@ import ast
 import base64
 import contextlib
 import dataclasses
+import errno
 import hashlib
 import json
 import math
@@ -981,6 +982,32 @@ def _segment_name() -> str:
 
 
 def _build(
+    root: Path,
+    settings: IndexSettings,
+    checked: _Checked,
+    jobs: int | None,
+    progress: Progress | None,
+    warn: Warn | None,
+    entry: Path | None,
+) -> tuple[CorpusIndex, BuildReport]:
+    """Build the index and save it in ``entry`` (if given). A disk that fills up under the
+    build — what waits in its scratch folder, or the new build's files — leaves it to build
+    again in memory, as where the cache cannot be written at all: the live build stays as it
+    was, and the search is answered."""
+    try:
+        return _build_saved(root, settings, checked, jobs, progress, warn, entry)
+    except OSError as error:
+        if entry is None or error.errno not in _NO_ROOM:
+            raise
+        _cannot_write(warn, entry, error)
+        return _build_saved(root, settings, checked, jobs, progress, warn, entry=None)
+
+
+#: What the system says when a disk, a quota or a file size limit is reached.
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def _build_saved(
     root: Path,
     settings: IndexSettings,
     checked: _Checked,
