@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
+from mlq.render.terminal import highlighted, wrapped
 from mlq.render.wrapping import NO_LINE_END, NO_LINE_START, wrap
 
 PIECES = st.sampled_from(
@@ -62,3 +63,16 @@ def test_lines_fit_keep_every_character_and_break_rules_only_when_forced(text: s
         elif not _fine(text, start):
             # Forced: a word (or a run kinsoku holds together) filled the whole line before.
             assert not any(_fine(text, i) for i in range(previous + 1, start)), (text[previous:start], text, width)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, st.integers(min_value=6, max_value=60), st.lists(st.tuples(st.integers(0, 200), st.integers(1, 8)), max_size=6))
+def test_wrapped_lines_keep_their_characters_and_highlights(text: str, width: int, marks: list[tuple[int, int]]) -> None:
+    """A terminal's lines (cut in one pass over a styled text) hold what rich's own slicing of
+    each line holds: the same characters, the same highlighted spans."""
+    spans = [(start, min(start + length, len(text))) for start, length in marks if start < len(text)]
+    styled = highlighted(text, spans)
+    lines = wrapped(styled, width).split("\n", allow_blank=True)
+    expected = [styled[a:b] for a, b in wrap(styled.plain, width)]
+    assert [line.plain for line in lines] == [line.plain for line in expected]
+    assert [line.spans for line in lines] == [line.spans for line in expected]
