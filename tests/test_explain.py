@@ -12,7 +12,7 @@ from conftest import run_mlq
 
 from mlq import open_corpus
 
-QUERIES = ["インターン 面接", "面接 面接 学習", "MLOps と チームビルディング", "研究所", "機械学習エンジニアの面接"]
+QUERIES = ["インターン 面接", "面接 面接 学習", "MLOps と チームビルディング", "研究所", "機械学習エンジニアの面接", "models", "Productivity"]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -53,7 +53,9 @@ def test_the_parts_add_up_to_the_score_and_follow_bm25(query: str) -> None:
             elif (postings := fields["words"].postings_of(word.term)) is not None and row in list(postings[0]):
                 expected[("words", word.term)] += 1
                 holds_term = True
-            if holds_term or word.surface in prose or word.surface in header:
+            # ... and where it holds every bigram of the surface (サーバ holds サーバー's term, not バー)
+            bigrams_held = all((b := fields["bigrams"].postings_of(bigram)) is not None and row in list(b[0]) for bigram in word.bigrams)
+            if (holds_term or word.surface in prose or word.surface in header) and bigrams_held:
                 for bigram in word.bigrams:
                     expected[("bigrams", bigram)] += 1
             for name in ("document", "body"):  # once per document: its title, headings and path; its words
@@ -98,3 +100,19 @@ def test_a_hit_scoring_zero_is_explained_without_a_share(tmp_path) -> None:
     result = run_mlq("search", "面接", "--explain", "--corpus", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "words 面接" in result.stdout and "%" not in result.stdout
+
+
+def test_a_word_held_in_another_spelling_is_explained_as_it_is_scored(tmp_path) -> None:
+    """サーバ is the term of サーバー, but lacks its bigram バー: the passage scores for the
+    word, not for the surface's bigrams, and --explain lists only what it scores."""
+    (tmp_path / "a.md").write_text("# 一\n新しいサーバを立てた。\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("# 二\n新しいサーバーを借りた。\n", encoding="utf-8")
+    for i in range(10):
+        (tmp_path / f"filler{i}.md").write_text(f"# 雑記{i}\n今日は天気の話です。\n", encoding="utf-8")
+    hits = open_corpus(tmp_path).search("サーバー", explain=True)
+    assert {hit.doc_id for hit in hits} == {"a", "b"}
+    for hit in hits:
+        assert sum(c.score for c in hit.explain) == pytest.approx(hit.score, rel=1e-12)
+    (held_apart,) = [hit for hit in hits if hit.doc_id == "a"]
+    fields = {c.field for c in held_apart.explain}
+    assert "words" in fields and "bigrams" not in fields

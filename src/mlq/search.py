@@ -302,7 +302,9 @@ class Searcher:
     def explain(self, words: Sequence[tuple[QueryWord, int]], row: int) -> tuple[scoring.Part, ...]:
         """What each of the query's words adds to passage ``row``'s score, field by field, from
         :mod:`mlq.scoring`'s formula over the counts the index holds: the words field, the
-        bigrams of each surface the passage or its header holds whole, the evidence fields."""
+        bigrams of each word the passage or its header holds (as a term, or its surface whole)
+        where it holds every bigram of the surface (see :func:`mlq.matching.candidates`), the
+        evidence fields."""
         weights = self.index.bm25.weights
         doc = int(self.index.passages.doc[row])
         found = []
@@ -311,8 +313,9 @@ class Searcher:
                 found += self._parts("words", word.term, count, row)
             if word.bigrams and (self._holds_term(word, row) or self.place_of(row, word.surface)):
                 via = "" if word.matches else f"{word.role} {word.surface}"
-                for bigram, times in Counter(word.bigrams).items():
-                    found += [replace(part, via=via) for part in self._parts("bigrams", bigram, count * times, row)]
+                held = [self._parts("bigrams", bigram, count * times, row) for bigram, times in Counter(word.bigrams).items()]
+                if all(held):  # as matching counts them: none from a passage lacking one (サーバ for サーバー)
+                    found += [replace(part, via=via) for parts in held for part in parts]
         for name in EVIDENCE_FIELDS:
             if not weights[name]:
                 continue
