@@ -108,11 +108,11 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
     field_params = tuple(overrides.items())
     weights = settings.weights
     if "weights" in ranking:
-        given = {str(k): float(v) for k, v in dict(ranking["weights"]).items()}
+        given = {str(k): _number(v) for k, v in dict(ranking["weights"]).items()}
         if set(given) - set(FIELDS):
             raise ValueError(f"ranking.weights: fields are {', '.join(FIELDS)}")
-        if not all(map(math.isfinite, given.values())):
-            raise ValueError("ranking.weights: each must be a finite number")
+        if not all(0 <= weight <= _MOST_WEIGHT for weight in given.values()):  # NaN fails too
+            raise ValueError(f"ranking.weights: each must be a number from 0 to {_MOST_WEIGHT:g}")
         weights = tuple((name, given.get(name, dict(weights)[name])) for name in FIELDS)
     return replace(
         settings,
@@ -128,6 +128,9 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
 #: The most times a title, heading path or file path may count (a thousand million would be
 #: as many copies of its words, held in memory).
 _MOST_TIMES = 100
+#: The largest k1 or field weight: far beyond any that ranks well (0.3–3), and small enough that
+#: no score overflows (k1 = 1e308 made every score inf, and JSON's "score" Infinity).
+_MOST_WEIGHT = 1000.0
 
 
 def _count(section: dict[str, Any], key: str) -> int:
@@ -137,15 +140,23 @@ def _count(section: dict[str, Any], key: str) -> int:
     return value
 
 
+def _number(value: Any) -> float:
+    """A setting's number; NaN (refused by every range) for an integer too large for a float."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.nan
+
+
 def _params(section: Any, name: str, default: BM25Params) -> BM25Params:
     if not isinstance(section, dict):
         raise ValueError(f"{name} must be a table")
     unknown = set(section) - {"k1", "b"} - ({"weights", *FIELDS} if name == "ranking" else set())
     if unknown:
         raise ValueError(f"unknown setting {name}.{sorted(unknown)[0]}")
-    params = replace(default, **{key: float(section[key]) for key in ("k1", "b") if key in section})
-    if not math.isfinite(params.k1) or params.k1 < 0 or not 0 <= params.b <= 1:
-        raise ValueError(f"{name}: k1 must be 0 or more and b between 0 and 1")
+    params = replace(default, **{key: _number(section[key]) for key in ("k1", "b") if key in section})
+    if not 0 <= params.k1 <= _MOST_WEIGHT or not 0 <= params.b <= 1:  # NaN fails too
+        raise ValueError(f"{name}: k1 must be from 0 to {_MOST_WEIGHT:g} and b between 0 and 1")
     return params
 
 
