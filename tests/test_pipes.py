@@ -162,6 +162,25 @@ def test_closed_pipe_ends_quietly(tmp_path: Path, pipeline: str) -> None:
     assert result.returncode in (0, 141)  # pipefail: mlq's status, killed by SIGPIPE or 0
 
 
+@pytest.mark.parametrize(
+    "command, message",
+    [
+        ("mlq search 学習 -n 100 > /dev/full", "cannot write the output: No space left on device"),
+        ("mlq show landing-an-ml-job --json > /dev/full", "cannot write the output: No space left on device"),
+        ("mlq search 学習 >&-", "standard output is closed"),
+        ("mlq index >&-", "standard output is closed"),
+        ("mlq search - <&-", "standard input is closed"),
+        ("mlq analyze - <&-", "standard input is closed"),
+    ],
+)
+def test_output_that_cannot_be_written_or_input_that_is_closed_is_a_one_line_error(tmp_path: Path, command: str, message: str) -> None:
+    if "/dev/full" in command and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    result = shell(command, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"mlq: error: {message}\n"
+
+
 def test_colour_follows_terminal_no_color_and_the_option(tmp_path: Path) -> None:
     assert "\x1b[" in on_terminal("search", "面接", "-n", "1")
     assert "\x1b[" not in on_terminal("search", "面接", "-n", "1", "--color", "auto", env={"NO_COLOR": "1"})

@@ -7,6 +7,7 @@ found, 2 on an error; colour only on a terminal unless asked; quiet death on a c
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import signal
@@ -15,7 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator, Sequence, TextIO, TypeVar
 
 import click
 
@@ -473,9 +474,15 @@ def _utf8(text: str, what: str) -> str:
     return text
 
 
+def _stdin() -> TextIO:
+    if sys.stdin is None:  # started with it closed (<&-)
+        raise MlqError("standard input is closed")
+    return sys.stdin
+
+
 def _batch_queries(queries_file: Path | None) -> Iterator[tuple[str, str]]:
     if queries_file is None:
-        yield from read_queries(sys.stdin.buffer, warn)
+        yield from read_queries(_stdin().buffer, warn)
         return
     try:
         stream = open(queries_file, "rb")
@@ -573,7 +580,7 @@ def analyze(text: tuple[str, ...], header: bool, format_name: str | None, as_jso
     """
     if not text:
         raise click.UsageError("Missing argument 'TEXT...'.")
-    content = _utf8(sys.stdin.read() if text == ("-",) else " ".join(text), "the text")
+    content = _utf8(_stdin().read() if text == ("-",) else " ".join(text), "the text")
     printer = _printer(format_name, as_json, color, header=header)
     tokens = Analyzer(source.settings.analyzer).tokens(content)
     if not tokens:
@@ -697,8 +704,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         # Die quietly like other Unix tools when `| head` closes the pipe.
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     interrupts.on_signals()
+    if sys.stdout is None:  # started with it closed (>&-): whatever it would say is lost
+        _fail("standard output is closed")
     try:
         status = cli.main(args=argv, prog_name="mlq", standalone_mode=False)
+        sys.stdout.flush()  # here, where a failure to write is still reported
     except click.UsageError as error:
         hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
         _fail(f"{error.format_message()}{hint}")
@@ -710,11 +720,26 @@ def main(argv: Sequence[str] | None = None) -> None:
         _interrupted(EXIT_INTERRUPTED)
     except interrupts.Terminated:
         _interrupted(EXIT_TERMINATED)
-    except Exception as error:  # a bug: still one line, the traceback on request
-        if os.environ.get("MLQ_DEBUG"):
-            raise
-        _fail(f"internal error: {type(error).__name__}: {error} (set MLQ_DEBUG=1 for details)")
+    except OSError as error:
+        if error.filename is not None or error.errno not in _OUTPUT_FAILURES:
+            _internal(error)
+        # What is still buffered would fail again as Python exits: it goes nowhere instead.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _fail(f"cannot write the output: {error.strerror}")
+    except Exception as error:
+        _internal(error)
     sys.exit(status if isinstance(status, int) else EXIT_FOUND)
+
+
+#: How writing to standard output fails when it leads to a full disk, or a device that fails.
+_OUTPUT_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+
+
+def _internal(error: Exception) -> None:
+    """A bug: still one line, the traceback on request."""
+    if os.environ.get("MLQ_DEBUG"):
+        raise error
+    _fail(f"internal error: {type(error).__name__}: {error} (set MLQ_DEBUG=1 for details)")
 
 
 def _fail(message: str) -> None:
