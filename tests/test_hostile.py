@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import on_terminal, run_mlq, write
 
-from mlq import open_corpus
+from mlq import MlqError, build_index, open_corpus
 
 TRACEBACK = "Traceback (most recent call last)"
 # Anything a terminal would act on: CSI/OSC escape sequences and other C0/C1 controls.
@@ -248,3 +248,30 @@ def test_a_pipe_never_carries_a_documents_escape_bytes(hostile_corpus: Path, out
     text = run_mlq("search", "エスケープ", *output, "--corpus", str(hostile_corpus)).stdout
     if output != ["-l"]:
         assert "␛[31m赤い␛[0m" in text  # shown, one symbol for one character
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda s: s.search("面接\udc80"), "the query is not valid UTF-8"),
+        (lambda s: s.search("面接", neighbours=-1), "neighbours must be 0 or more"),
+        (lambda s: s.similar("msr-internship-2024", limit=0), "limit must be at least 1"),
+        (lambda s: s.similar("msr-internship-2024", per_doc=0), "per-doc must be at least 1"),
+        (lambda s: s.similar("msr-internship-2024", terms=0), "terms must be at least 1"),
+        (lambda s: s.characteristic_words("msr-internship-2024", -1), "terms must be at least 1"),
+        (lambda s: open_corpus(""), "the corpus folder's name is empty"),
+        (lambda s: build_index("/no/such/folder"), "corpus folder not found: /no/such/folder"),
+    ],
+)
+def test_the_python_api_refuses_what_it_cannot_use_with_an_mlq_error(call, message: str) -> None:
+    """What the CLI refuses in one line, a program gets as an MlqError saying the same, not
+    an empty answer (similar(limit=0) was []; terms=-1 all but the last word) nor an error
+    from deep inside (a lone surrogate: UnicodeEncodeError in Sudachi)."""
+    with pytest.raises(MlqError, match=re.escape(message)):
+        call(open_corpus())
+
+
+def test_build_index_takes_a_folder_named_as_a_string() -> None:
+    from mlq import bundled_corpus
+
+    assert len(build_index(str(bundled_corpus())).documents) == len(open_corpus().documents)

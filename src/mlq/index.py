@@ -34,6 +34,7 @@ from .corpus import (
     Selection,
     SourceFile,
     Warn,
+    check_corpus_dir,
     corpus_files,
     doc_id_of,
     id_clashes,
@@ -436,7 +437,7 @@ class _Files:
 
 
 def build_index(
-    root: Path,
+    root: str | Path,
     settings: IndexSettings = IndexSettings(),
     progress: Progress | None = None,
     warn: Warn | None = None,
@@ -445,7 +446,7 @@ def build_index(
     scratch: Path | None = None,
     folder_times: dict[str, int] | None = None,
 ) -> CorpusIndex:
-    """Index every file under ``root`` (an existing, resolved folder). Files whose content a
+    """Index every file under folder ``root``. Files whose content a
     ``previous`` index (built with the same settings) already holds are taken over from it —
     unchanged size and modification time are trusted, anything else is hashed — and only the
     rest is analysed, on ``jobs`` processes (default: every core). A large corpus's term counts
@@ -455,6 +456,7 @@ def build_index(
     # Imported here: only a build needs worker processes.
     from .ingest import default_jobs, large_blocks_returned, start_workers, worth_sharing
 
+    root = check_corpus_dir(Path(root))
     jobs = jobs or default_jobs()
     with contextlib.ExitStack() as stack:
         # Started before the corpus is listed (see start_workers) if it has enough files to

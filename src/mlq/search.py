@@ -21,7 +21,7 @@ from .cache import BuildReport
 from .clauses import Clause, date_of, from_options, holds_run
 from .analysis import INSIDE_A_WORD, Analyzer, QueryWord, bigram_texts, contains_surface, line_around, load_dictionary, normalize, occurrences, surface_spans
 from .bm25 import select_top
-from .corpus import Document, Warn, check_corpus_dir
+from .corpus import Document, Warn, check_corpus_dir, is_unicode
 from .errors import MlqError
 from .fields import EVIDENCE_FIELDS, field as field_named
 from .index import CorpusIndex, IndexSettings, Progress
@@ -169,10 +169,11 @@ class Searcher:
         and tagged with every one of ``tags`` are searched, if those are given; ``sort`` orders
         the hits found by ``score``, ``date`` (newest first) or ``doc`` (id). ``clauses``
         (see :mod:`mlq.clauses`) narrow the search further, as the query's own do."""
-        if limit < 1:
-            raise MlqError("limit must be at least 1")
-        if per_doc is not None and per_doc < 1:
-            raise MlqError("per-doc must be at least 1")
+        _check_counts(limit, per_doc)
+        if neighbours < 0:
+            raise MlqError("neighbours must be 0 or more")
+        if not is_unicode(query):
+            raise MlqError("the query is not valid UTF-8")  # lone surrogates: no analyzer takes them
         if sort not in SORTS:
             raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
         options = (*from_options(since, until, tags), *clauses)
@@ -356,6 +357,7 @@ class Searcher:
         its :meth:`characteristic_words` searched as a query (``words``, when the caller has
         worked them out already: it analyses the whole document). The document itself is never
         among them. By default one passage per document: the documents most alike."""
+        _check_counts(limit, per_doc)
         words = self.characteristic_words(ref, terms) if words is None else words
         if not words:
             return []
@@ -368,6 +370,8 @@ class Searcher:
         """The ``terms`` most characteristic words of document ``ref`` (or its passage
         ``DOC#N``), best first: :func:`mlq.scoring.characteristic` (idf × saturated tf over its
         own text as indexing analyses it), among words that other documents also hold."""
+        if terms < 1:
+            raise MlqError("terms must be at least 1")
         document, number = self.resolve(ref)
         own = self.index.passages.rows_of(self._ids[document.doc_id])
         if number is not None:
@@ -513,6 +517,13 @@ class Searcher:
         return self.catalog.passage(document, number)
 
 
+def _check_counts(limit: int, per_doc: int | None) -> None:
+    if limit < 1:
+        raise MlqError("limit must be at least 1")
+    if per_doc is not None and per_doc < 1:
+        raise MlqError("per-doc must be at least 1")
+
+
 def _standing(normalized: str, words: Sequence[QueryWord]) -> list[tuple[int, int]]:
     """Where ``normalized`` holds the surface of one of ``words`` whole, sorted: a hit's
     highlights that need no analysis."""
@@ -538,6 +549,8 @@ def open_corpus(
     and so is loading the dictionary that queries need, unless ``will_search`` is off (a caller
     that only looks documents up): while another process checks a large corpus's files, if
     one does."""
+    if corpus == "":  # not the current folder: a name left empty is a mistake (open_corpus(os.environ.get(...)))
+        raise MlqError("the corpus folder's name is empty (None is the bundled essays)")
     root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
     if settings is None:
         from .config import settings_for
