@@ -271,7 +271,9 @@ def test_the_python_api_refuses_what_it_cannot_use_with_an_mlq_error(call, messa
         call(open_corpus())
 
 
-def test_build_index_takes_a_folder_named_as_a_string() -> None:
-    from mlq import bundled_corpus
-
-    assert len(build_index(str(bundled_corpus())).documents) == len(open_corpus().documents)
+def test_a_folder_is_named_as_a_string_or_from_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``mlq.open_corpus("~/notes")``, as the README writes it, and build_index alike."""
+    write(tmp_path / "notes" / "a.md", "# メモ\n\n面接の準備。\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert [hit.doc_id for hit in open_corpus("~/notes").search("面接")] == ["a"]
+    assert [document.doc_id for document in build_index("~/notes").documents] == ["a"]

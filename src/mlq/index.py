@@ -456,7 +456,7 @@ def build_index(
     # Imported here: only a build needs worker processes.
     from .ingest import default_jobs, large_blocks_returned, start_workers, worth_sharing
 
-    root = check_corpus_dir(Path(root))
+    root = check_corpus_dir(Path(root).expanduser())
     jobs = jobs or default_jobs()
     with contextlib.ExitStack() as stack:
         # Started before the corpus is listed (see start_workers) if it has enough files to

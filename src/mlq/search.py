@@ -551,7 +551,7 @@ def open_corpus(
     one does."""
     if corpus == "":  # not the current folder: a name left empty is a mistake (open_corpus(os.environ.get(...)))
         raise MlqError("the corpus folder's name is empty (None is the bundled essays)")
-    root = check_corpus_dir(Path(corpus) if corpus is not None else bundled_corpus())
+    root = check_corpus_dir(Path(corpus).expanduser() if corpus is not None else bundled_corpus())
     if settings is None:
         from .config import settings_for
 
