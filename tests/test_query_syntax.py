@@ -86,6 +86,16 @@ def test_title_and_doc_restrict_the_documents(notes: Path) -> None:
     assert ids(searcher, "機械学習 doc:other doc:visa") == {"other/diary", "visa/notes"}
 
 
+def test_a_fields_value_in_quotes_is_one_value_and_an_empty_one_an_error(notes: Path) -> None:
+    assert parse_query('title:"機械学習 エンジニア" doc:"ml/" 面接') == Query("面接", (Title("機械学習 エンジニア"), DocPrefix(("ml/",))))
+    searcher = open_corpus(notes)
+    assert ids(searcher, 'title:"機械学習 エンジニア"') == {"ml/engineer"}  # its words, in this order
+    assert ids(searcher, 'title:"エンジニア 機械学習"') == set()
+    for query, message in [('title:"" 面接', 'title:"" holds nothing'), ('doc:"" 面接', 'doc:"" holds nothing'), ("title:。", "no searchable word in title:。")]:
+        with pytest.raises(MlqError, match=message):  # not every document (title:""), nor none (doc:"")
+            searcher.search(query)
+
+
 def test_syntax_from_the_command_line(notes: Path) -> None:
     found = run_mlq("search", '"機械学習 エンジニア"', "-l", "--corpus", str(notes))
     assert found.returncode == 0 and found.stdout.split() == ["ml/engineer"]

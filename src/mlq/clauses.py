@@ -129,6 +129,8 @@ class Title(Clause):
 
     def documents(self, corpus: Corpus) -> list[bool] | None:
         run = corpus.words(self.text)
+        if not run:  # (every title would hold it)
+            raise MlqError(f"no searchable word in title:{self.text}")
         return _mask(corpus, lambda record: holds_run(corpus.words(record["title"]), run))
 
 

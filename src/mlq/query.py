@@ -3,8 +3,8 @@
     インターン 面接          ranked by BM25, as always
     "機械学習 エンジニア"     a phrase: its words next to each other, in this order
     +ビザ  -Google           a word every hit must have / no hit may have ("+"/"-" before a phrase too)
-    title:体験記             a word of the document's title
-    doc:msr                  only documents whose id starts with "msr"
+    title:体験記             a word of the document's title (title:"…" for several, in order)
+    doc:msr                  only documents whose id starts with "msr" (doc:"…" for one with spaces)
 
 Each operator is a class of :mod:`mlq.clauses`, which says what it does. A query of filters
 alone (``-Google``, ``title:``, ``doc:``) ranks nothing: it lists the documents they let
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from .clauses import Clause, DocPrefix, Excluded, Phrase, Required, Title
 from .errors import MlqError
 
-# A quoted phrase (with an optional sign) or a bare token.
-_TOKEN = re.compile(r'([+-]?)"([^"]*)"|(\S+)')
+# A quoted phrase (with an optional sign), a field's quoted value, or a bare token.
+_TOKEN = re.compile(r'([+-]?)"([^"]*)"|(title:|doc:)"([^"]*)"|(\S+)')
 _QUOTED = {"": Phrase, "+": Required, "-": Excluded}
 _PREFIXED = {"title:": Title}
 
@@ -52,7 +52,11 @@ def parse_query(query: str) -> Query:
     clauses: list[Clause] = []
     prefixes: list[str] = []
     for match in _TOKEN.finditer(query):
-        sign, phrase, bare = match.group(1), match.group(2), match.group(3)
+        sign, phrase, field, value, bare = match.groups()
+        if field is not None:  # title:"two words", doc:"a folder/with spaces"
+            if not value.strip():
+                raise MlqError(f'{field}"" holds nothing: give {"a word" if field == "title:" else "the start of an id"} between the quotes')
+            bare = field + value
         prefix = next((p for p in _PREFIXED if bare and bare.startswith(p) and len(bare) > len(p)), None)
         if phrase is not None:
             if phrase.strip():
