@@ -219,3 +219,11 @@ def test_shell_completion_offers_document_ids_from_the_cached_index_only(tmp_pat
     assert run_mlq("list", "--corpus", str(notes)).returncode == 0
     assert complete(f"mlq show --corpus {notes} s") == ["sub/alpha"]
     assert complete(f"mlq similar --corpus {notes} ") == ["beta", "sub/alpha"]
+
+
+def test_a_passage_of_a_document_with_none_is_refused_in_words(tmp_path: Path) -> None:
+    (tmp_path / "empty.md").write_text("---\ntitle: 空\n---\n\n", encoding="utf-8")
+    (tmp_path / "full.md").write_text("面接の話。\n", encoding="utf-8")
+    result = run_mlq("show", "empty#1", "--corpus", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == "mlq: error: empty has no passages (nothing but front matter or blank lines)"

@@ -194,13 +194,13 @@ def test_colour_follows_terminal_no_color_and_the_option(tmp_path: Path) -> None
 
 
 def test_batch_from_stdin_gives_the_query_id_on_every_hit(tmp_path: Path) -> None:
-    queries = "q-intern\tインターン\n\n面接 対策\n、。\nq-none\t量子色力学\n"
+    queries = "q-intern\tインターン\n\n面接 対策\n、。\nq-none\t量子色力学\n\tビザ\n"
     result = run_mlq("search", "-", "--json", "-n", "3", cwd=tmp_path, stdin=queries)
     assert result.returncode == 0
     hits = [json.loads(line) for line in result.stdout.splitlines()]
-    assert {h["query_id"] for h in hits} == {"q-intern", "3"}  # line 3 has no id: its line number
-    assert all(h["query"] == {"q-intern": "インターン", "3": "面接 対策"}[h["query_id"]] for h in hits)
-    assert [h["rank"] for h in hits] == [1, 2, 3, 1, 2, 3]
+    assert {h["query_id"] for h in hits} == {"q-intern", "3", "6"}  # lines 3 and 6 have no id: their line number
+    assert all(h["query"] == {"q-intern": "インターン", "3": "面接 対策", "6": "ビザ"}[h["query_id"]] for h in hits)
+    assert [h["rank"] for h in hits if h["query_id"] != "6"] == [1, 2, 3, 1, 2, 3]
     assert "query 4: no searchable term" in result.stderr  # a bad line is skipped, not fatal
 
 

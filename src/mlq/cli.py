@@ -442,7 +442,7 @@ def search(
 
 def read_queries(stream: BinaryIO, warn: Warn | None = None) -> Iterator[tuple[str, str]]:
     """``(query_id, query)`` for each non-empty line of a batch: ``id<TAB>query``, or just the
-    query, whose id is then its line number. Read as it comes, so a pipe feeding queries one
+    query, whose id is then its line number (as it is for an empty id). Read as it comes, so a pipe feeding queries one
     by one gets answers one by one; a line that is not UTF-8 is skipped with a warning."""
     for number, raw in enumerate(stream, start=1):
         try:
@@ -454,7 +454,7 @@ def read_queries(stream: BinaryIO, warn: Warn | None = None) -> Iterator[tuple[s
         if not line.strip():
             continue
         query_id, tab, query = line.partition("\t")
-        yield (query_id, query) if tab else (str(number), line)
+        yield (query_id.strip() or str(number), query) if tab else (str(number), line)
 
 
 def _query_text(words: Sequence[str]) -> str:

@@ -56,6 +56,8 @@ class Catalog:
 
     def passage(self, document: Document, number: int) -> Passage:
         passages = self.passages(document)
+        if not passages:
+            raise MlqError(f"{document.doc_id} has no passages (nothing but front matter or blank lines)")
         if not 1 <= number <= len(passages):
             raise MlqError(f"{document.doc_id} has passages 1–{len(passages)}, not {number}")
         return passages[number - 1]
