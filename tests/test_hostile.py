@@ -16,15 +16,16 @@ from conftest import on_terminal, run_mlq, write
 from mlq import MlqError, build_index, open_corpus
 
 TRACEBACK = "Traceback (most recent call last)"
-# Anything a terminal would act on: CSI/OSC escape sequences and other C0/C1 controls.
-_TERMINAL_CONTROL = re.compile(r"\x1b[\[\]P^_]|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+# Anything a terminal would act on: CSI/OSC escape sequences and other C0/C1 controls, and the
+# bidirectional overrides and isolates that turn a line round where a terminal obeys them.
+_TERMINAL_CONTROL = re.compile(r"\x1b[\[\]P^_]|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @pytest.fixture()
 def hostile_corpus(tmp_path: Path) -> Path:
     root = tmp_path / "hostile"
     write(root / "markup.md", "# [bold red]見出し[/bold red]\n\n本文に [link=https://example.com]罠[/link] と書く。面接の話。\n")
-    write(root / "escape.md", "# エスケープ\n\n端末を操る \x1b[31m赤い\x1b[0m 文字と \x1b]0;title\x07 の面接。\n")
+    write(root / "escape.md", "# エスケープ\n\n端末を操る \x1b[31m赤い\x1b[0m 文字と \x1b]0;title\x07 の面接。\u202e逆さま\u202c\n")
     write(root / "normal.md", "# 普通の文書\n\n面接の準備について書いた普通の文章です。\n")
     return root
 
@@ -77,7 +78,7 @@ def test_json_carries_document_text_exactly(hostile_corpus: Path) -> None:
 
     result = run_mlq("search", "エスケープ", "--json", "--corpus", str(hostile_corpus))
     hit = json.loads(result.stdout.splitlines()[0])
-    assert "\x1b[31m赤い\x1b[0m" in hit["text"]  # data stays data; JSON escapes it on the wire
+    assert "\x1b[31m赤い\x1b[0m" in hit["text"] and "\u202e逆さま\u202c" in hit["text"]  # data stays data; JSON escapes it on the wire
     assert "\x1b" not in result.stdout
 
 

@@ -34,11 +34,15 @@ ANSI_HIGHLIGHT, ANSI_RESET = "\x1b[1;33m", "\x1b[0m"
 _CONTROLS = {code: chr(0x2400 + code) for code in range(0x20) if code not in (0x09, 0x0A, 0x0D)}
 _CONTROLS[0x0D] = " "  # a Windows line end's carriage return: nothing to see, and nothing to obey
 _CONTROLS.update({0x7F: "\u2421", **{code: "\ufffd" for code in range(0x80, 0xA0)}})
+# The bidirectional embeddings, overrides and isolates: a terminal that obeys them shows the rest
+# of the line turned round (U+202E, "Trojan Source"). Japanese has no use for them; JSON keeps them.
+_CONTROLS.update({code: "\ufffd" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 
 
 def shown(text: str) -> str:
-    """``text`` with control characters (an escape sequence in a document or a query) as
-    symbols (␛), one for one, so that offsets into it still hold and the terminal obeys none."""
+    """``text`` with control characters (an escape sequence in a document or a query, a
+    bidirectional override) as symbols (␛, �), one for one, so that offsets into it still hold
+    and the terminal obeys none."""
     return text.translate(_CONTROLS)
 
 
