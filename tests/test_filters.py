@@ -64,3 +64,18 @@ def test_from_python_a_tag_alone_is_one_tag_and_a_day_that_is_none_is_an_error(d
             searcher.search("面接", since=day)
         with pytest.raises(MlqError, match="YYYY-MM-DD"):
             searcher.search("面接", until=day)
+
+
+def test_front_matter_values_that_are_not_strings_read_as_they_were_written(tmp_path: Path) -> None:
+    """YAML's true, null, numbers and dates inside tags or a nested field: shown and matched as
+    written, not as Python spells them (True, None, datetime.date(…))."""
+    (tmp_path / "a.md").write_text(
+        "---\ntags: [rust, true, null, 2024]\nmeta: {created: 2024-01-01, draft: false}\n---\n面接のメモ。\n", encoding="utf-8"
+    )
+    (tmp_path / "b.md").write_text("---\ntags: [go]\n---\n面接の記録。\n", encoding="utf-8")
+    searcher = open_corpus(tmp_path)
+    (document,) = [d for d in searcher.documents if d.doc_id == "a"]
+    assert document.metadata["tags"] == "rust, true, 2024"
+    assert document.metadata["meta"] == '{"created": "2024-01-01", "draft": false}'
+    assert ids(searcher.search("面接", tags=["true"])) == ["a"]
+    assert ids(searcher.search("面接", tags=["2024"])) == ["a"]

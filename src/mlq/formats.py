@@ -50,7 +50,7 @@ class Format:
         """The file's one document: front matter split off (see
         :func:`mlq.markdown.split_front_matter`), the title from it or else from the body."""
         fields, body_start = markdown.split_front_matter(text, path, warn)
-        metadata = {str(k): _scalar(v) for k, v in fields.items() if v is not None}
+        metadata = {str(k): records.metadata_text(v) for k, v in fields.items() if v is not None}
         return [Entry("", metadata.get("title") or self.title(text[body_start:]), text, body_start, metadata)]
 
     def title(self, body: str) -> str:
@@ -127,12 +127,6 @@ class JsonLines(Format):
 
     def place(self, text: str, metadata: dict[str, str], offset: int) -> tuple[int, int]:
         return int(metadata.get("line", 1)), 1
-
-
-def _scalar(value: object) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    return str(value)
 
 
 MARKDOWN, TEXT, JSON_LINES = Markdown(), Format(), JsonLines()

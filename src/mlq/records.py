@@ -107,21 +107,28 @@ def _record(data: Any, number: int) -> Record:
         raise _BadRecord("id is not a string or number")
     title = data.get(TITLE_FIELD)
     metadata = {
-        str(name): _scalar(value)
+        str(name): metadata_text(value)
         for name, value in data.items()
         if name not in (TEXT_FIELD, *ID_FIELDS) and value is not None
     }
     metadata["line"] = str(number)
-    return Record(str(key), _scalar(title) if title is not None else "", _lines(text), metadata)
+    return Record(str(key), metadata_text(title) if title is not None else "", _lines(text), metadata)
 
 
-def _scalar(value: Any) -> str:
-    """Metadata as text: a list joined with commas (tags), nested objects as JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return ", ".join(str(v) for v in value)
-    return json.dumps(value, ensure_ascii=False)
+def metadata_text(value: Any) -> str:
+    """A metadata field (a JSON Lines record's, or front matter's) as text: a list of plain
+    values joined with commas (tags), true and false spelled as YAML and JSON spell them,
+    nested objects as JSON (dates as written)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        if not any(isinstance(v, (dict, list, tuple)) for v in value):
+            return ", ".join(metadata_text(v) for v in value if v is not None)
+    elif not isinstance(value, dict):
+        return str(value)  # a string, a number, a date (YYYY-MM-DD)
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _lines(text: str) -> str:
