@@ -739,7 +739,8 @@ def _internal(error: Exception) -> None:
     """A bug: still one line, the traceback on request."""
     if os.environ.get("MLQ_DEBUG"):
         raise error
-    _fail(f"internal error: {type(error).__name__}: {error} (set MLQ_DEBUG=1 for details)")
+    # Besides a bug, a cached index damaged in place (same size, other bytes) can get here.
+    _fail(f"internal error: {type(error).__name__}: {error} (set MLQ_DEBUG=1 for details; `mlq index --verify` checks the cached index)")
 
 
 def _fail(message: str) -> None:
