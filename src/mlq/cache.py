@@ -991,63 +991,58 @@ def _build(
     entry: Path | None,
 ) -> tuple[CorpusIndex, BuildReport]:
     """Build the index and save it in ``entry`` (if given). A disk that fills up under the
-    build — what waits in its scratch folder, or the new build's files — leaves it to build
-    again in memory, as where the cache cannot be written at all: the live build stays as it
-    was, and the search is answered."""
+    build (what waits in its scratch folder) leaves it to build again in memory, as where the
+    cache cannot be written at all: the live build stays as it was, and the search is
+    answered."""
+    started = time.perf_counter()
+    previous = checked.previous
+    listing = listing_started(root)  # filled by the build's own walk, before it reads a file
     try:
-        return _build_saved(root, settings, checked, jobs, progress, warn, entry)
+        with _scratch(entry) as scratch:
+            try:
+                index = None
+                if previous is not None and entry is not None:
+                    index = _edit(root, previous, entry, progress, warn, jobs, scratch, listing["folders"], checked.edit)
+                if index is None:
+                    index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
+            except CacheError as error:  # the previous index turned out damaged while reused
+                if warn:
+                    warn(f"{error}; rebuilding from scratch")
+                listing = listing_started(root)
+                index = build_index(root, settings, progress, warn, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
+            seconds = time.perf_counter() - started
+            # Saved while the scratch folder is there: its finished fields are linked.
+            cached = entry is not None and _saved(entry, root, index, seconds, checked, listing, warn)
     except OSError as error:
         if entry is None or error.errno not in _NO_ROOM:
             raise
         _cannot_write(warn, entry, error)
-        return _build_saved(root, settings, checked, jobs, progress, warn, entry=None)
+        return _build(root, settings, checked, jobs, progress, warn, entry=None)
+    return index, BuildReport(checked.reason, seconds, cached, index.analysed_files)
 
 
 #: What the system says when a disk, a quota or a file size limit is reached.
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-def _build_saved(
-    root: Path,
-    settings: IndexSettings,
-    checked: _Checked,
-    jobs: int | None,
-    progress: Progress | None,
-    warn: Warn | None,
-    entry: Path | None,
-) -> tuple[CorpusIndex, BuildReport]:
-    started = time.perf_counter()
+def _saved(entry: Path, root: Path, index: CorpusIndex, seconds: float, checked: _Checked, listing: dict[str, Any], warn: Warn | None) -> bool:
+    """Save a new ``index`` of ``root`` as ``entry``'s live build — only its listing, if it holds the
+    files of the previous one unchanged — or warn that it cannot. Whether it was saved."""
     previous = checked.previous
-    listing = listing_started(root)  # filled by the build's own walk, before it reads a file
-    with _scratch(entry) as scratch:
-        try:
-            index = None
-            if previous is not None and entry is not None:
-                index = _edit(root, previous, entry, progress, warn, jobs, scratch, listing["folders"], checked.edit)
-            if index is None:
-                index = build_index(root, settings, progress, warn, previous=previous, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
-        except CacheError as error:  # the previous index turned out damaged while reused
-            if warn:
-                warn(f"{error}; rebuilding from scratch")
-            listing = listing_started(root)
-            index = build_index(root, settings, progress, warn, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
-        seconds = time.perf_counter() - started
-        cached = False
-        if entry is not None:  # saved while the scratch folder is there: its finished fields are linked
-            try:
-                if previous is not None and index.bm25 is previous.bm25:
-                    manifest = refresh(entry, index.files)
-                elif index.segments:
-                    live = (entry / previous.build, checked.manifest) if previous is not None and checked.manifest is not None else None
-                    manifest = save_segments(entry, index, seconds, live)
-                else:
-                    manifest = save(entry, index, seconds)
-                with contextlib.suppress(OSError):  # without it, the next check lists every folder
-                    write_listing(entry, manifest, settled(root, settings.selection, manifest, listing))
-                cached = True
-            except OSError as error:
-                _cannot_write(warn, entry, error)
-    return index, BuildReport(checked.reason, seconds, cached, index.analysed_files)
+    try:
+        if previous is not None and index.bm25 is previous.bm25:
+            manifest = refresh(entry, index.files)
+        elif index.segments:
+            live = (entry / previous.build, checked.manifest) if previous is not None and checked.manifest is not None else None
+            manifest = save_segments(entry, index, seconds, live)
+        else:
+            manifest = save(entry, index, seconds)
+    except OSError as error:
+        _cannot_write(warn, entry, error)
+        return False
+    with contextlib.suppress(OSError):  # without it, the next check lists every folder
+        write_listing(entry, manifest, settled(root, index.settings.selection, manifest, listing))
+    return True
 
 
 @contextlib.contextmanager
