@@ -227,3 +227,15 @@ def test_a_passage_of_a_document_with_none_is_refused_in_words(tmp_path: Path) -
     result = run_mlq("show", "empty#1", "--corpus", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == "mlq: error: empty has no passages (nothing but front matter or blank lines)"
+
+
+def test_a_document_id_holding_a_hash_is_shown_by_its_name_and_its_hits_refs(tmp_path: Path) -> None:
+    """A JSON Lines id "x#2" beside an id "x": `mlq show x#2` is the record named so, and the
+    ref a hit prints for it (r/x#2#1) shows that passage, not an error."""
+    (tmp_path / "r.jsonl").write_text('{"id": "x#2", "text": "ハッシュの面接。"}\n{"id": "x", "text": "天気の面接。"}\n', encoding="utf-8")
+    shown = run_mlq("show", "r/x#2", "--format", "tsv", "--corpus", str(tmp_path))
+    assert shown.returncode == 0 and shown.stdout.startswith("r/x#2\t1\t") and "ハッシュの面接" in shown.stdout
+    refs = [line.split("\t")[0] for line in run_mlq("search", "面接", "--corpus", str(tmp_path)).stdout.splitlines()[::2]]
+    assert sorted(refs) == ["r/x#1", "r/x#2#1"]
+    passage = run_mlq("show", "r/x#2#1", "--corpus", str(tmp_path))
+    assert passage.returncode == 0 and "ハッシュの面接" in passage.stdout

@@ -27,8 +27,12 @@ class Catalog:
 
     def resolve(self, ref: str) -> tuple[Document, int | None]:
         """A document from its id or a unique prefix of it, and a passage number from a
-        ``#N`` suffix. Unknown or ambiguous references are errors naming the closest ids."""
-        doc_ref, hash_mark, number = ref.partition("#")
+        ``#N`` suffix. Unknown or ambiguous references are errors naming the closest ids. An id
+        may hold ``#`` itself (a JSON Lines record's ``x#2``): it is itself, and ``x#2#1`` its
+        first passage, as a hit names it."""
+        if ref in self.numbers:
+            return self.document(ref), None
+        doc_ref, hash_mark, number = ref.rpartition("#") if "#" in ref else (ref, "", "")
         passage = None
         if hash_mark:
             if not number.isdecimal() or int(number) < 1:  # not isdigit: ² is a digit int() refuses
