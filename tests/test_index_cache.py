@@ -84,6 +84,28 @@ def test_an_index_updated_by_edits_renames_and_copies_is_the_one_a_full_build_ma
         assert (ids[1:][inside] > ids[:-1][inside]).all(), name
 
 
+def test_a_file_without_a_title_renamed_or_copied_is_named_by_its_new_id_and_scores_as_built_afresh(tmp_path: Path) -> None:
+    """A document with no title of its own (an empty file, front matter alone) is shown by its
+    id: taken over by its content after a rename or a copy, it must not keep the old id as its
+    title, nor count it in the document field that every score's statistics share."""
+    root = tmp_path / "notes"
+    root.mkdir()
+    (root / "note.md").write_text("# 面接メモ\n\n面接の準備をした。研究の話もした。\n", encoding="utf-8")
+    (root / "other.md").write_text("# 研究\n\n研究の準備をした。\n", encoding="utf-8")
+    (root / "template.md").write_text("---\ndate: 2024-01-01\n---\n", encoding="utf-8")
+    (root / "empty.md").write_text("", encoding="utf-8")
+    open_corpus(root)
+    (root / "template.md").rename(root / "2024-06-01.md")
+    shutil.copy2(root / "empty.md", root / "blank.md")
+    again = open_corpus(root)
+    assert again.built is not None and again.built.analysed_files == 0
+    assert {d.doc_id: d.shown_title for d in again.documents}["2024-06-01"] == "2024-06-01"
+    assert {d.doc_id: d.shown_title for d in again.documents}["blank"] == "blank"
+    fresh = Searcher(build_index(root))
+    assert [(d.doc_id, d.title) for d in again.documents] == [(d.doc_id, d.title) for d in fresh.documents]
+    assert results(again) == results(fresh)
+
+
 def test_renamed_file_is_taken_over_without_analysis(many_files: Path) -> None:
     open_corpus(many_files, jobs=1)
     (many_files / "part2" / "essay-002.md").rename(many_files / "part2" / "renamed.md")

@@ -29,7 +29,8 @@ class Document:
     """One essay. ``text`` is the whole file as mlq reads it (BOM dropped, line ends as ``\\n``);
     the body, which is what gets indexed, starts at ``body_start`` after any front matter.
     Passage offsets are offsets into ``text``, so they also give line numbers in the file.
-    A document of a JSON Lines file is one record: ``text`` is its ``text`` field."""
+    A document of a JSON Lines file is one record: ``text`` is its ``text`` field. ``title`` is
+    its own (front matter's, first heading, first line), or empty."""
 
     doc_id: str
     path: str
@@ -41,6 +42,13 @@ class Document:
     @property
     def body(self) -> str:
         return self.text[self.body_start :]
+
+    @property
+    def shown_title(self) -> str:
+        """What names it for a reader: its title, or its id where it has none. Only shown,
+        never indexed: indexing the id would tie its counts to its name, which a rename changes
+        and content does not (an empty file renamed kept its old name as title)."""
+        return self.title or self.doc_id
 
     @property
     def format(self) -> formats.Format:
@@ -419,7 +427,7 @@ def read_documents(
     of its kind: one, or one per record of a JSON Lines file. ``extra`` joins each one's
     metadata."""
     return [
-        Document(doc_id + entry.key, str(path), entry.title or doc_id + entry.key, entry.text, entry.body_start, {**entry.metadata, **(extra or {})})
+        Document(doc_id + entry.key, str(path), entry.title, entry.text, entry.body_start, {**entry.metadata, **(extra or {})})
         for entry in formats.for_path(str(path)).entries(text, path, warn)
     ]
 

@@ -426,7 +426,7 @@ class Searcher:
             doc_id=passage.doc_id,
             passage=passage.number,
             score=score,
-            title=document.title,
+            title=document.shown_title,
             path=document.path,
             start=passage.start,
             end=passage.end,

@@ -67,7 +67,7 @@ class JsonPrinter(Printer):
         """One object. ``text`` is the whole file as mlq reads it, so that every ``start``/
         ``end`` indexes into it; the body starts at ``body_start``. With a passage chosen, the
         object describes that passage, with the fields of a search hit."""
-        head = {"doc_id": document.doc_id, "title": document.title, "path": document.path, "metadata": document.metadata}
+        head = {"doc_id": document.doc_id, "title": document.shown_title, "path": document.path, "metadata": document.metadata}
         if passage is not None:
             yield _line({**head, **_passage(passage)})
             return
@@ -91,7 +91,7 @@ class JsonPrinter(Printer):
             yield _line(
                 {
                     "doc_id": document.doc_id,
-                    "title": document.title,
+                    "title": document.shown_title,
                     "path": document.path,
                     "passages": passage_count,
                     "metadata": document.metadata,

@@ -57,7 +57,7 @@ class PlainPrinter(Printer):
 
     def document_lines(self, document: Document, passages: Sequence[Passage], passage: Passage | None) -> Iterator[str]:
         """The title, ``key: value`` details, a blank line, then the body (or one passage)."""
-        yield shown(one_line(document.title))
+        yield shown(one_line(document.shown_title))
         for key, value in details(document, passages):
             yield shown(f"{key}: {one_line(value)}")
         if passage is not None:
@@ -75,7 +75,7 @@ class PlainPrinter(Printer):
     def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:
         """``doc_id<TAB>passages<TAB>title``, one document a line."""
         for document, passage_count in rows:
-            yield shown(f"{shown_id(document.doc_id)}\t{passage_count}\t{one_line(document.title)}")
+            yield shown(f"{shown_id(document.doc_id)}\t{passage_count}\t{one_line(document.shown_title)}")
 
 
 class FilesPrinter(Printer):

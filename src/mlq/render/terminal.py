@@ -84,7 +84,7 @@ class TerminalPrinter(Printer):
             facts.add_row("passage", f"{passage.number} of {len(passages)} (characters {passage.start}–{passage.end})")
         body = passage.text if passage is not None else document.body.strip("\n")
         width = self.console.width
-        self._print(Group(wrapped(visible(document.title, "bold"), width), facts, Text(""), wrapped(visible(body), width)))
+        self._print(Group(wrapped(visible(document.shown_title, "bold"), width), facts, Text(""), wrapped(visible(body), width)))
 
     def tokens(self, tokens: Sequence[Token]) -> None:
         rows = [
@@ -124,7 +124,7 @@ class TerminalPrinter(Printer):
                 line = Text.assemble((doc_id, "cyan"), (count, "dim"))
                 line.no_wrap, line.overflow = True, "fold"
                 lines.append(line)
-                lines.append(wrapped(visible(document.title), width - _INDENT, indent=_INDENT))
+                lines.append(wrapped(visible(document.shown_title), width - _INDENT, indent=_INDENT))
             self._print(Group(*lines))
             return
         table = Table(box=None, header_style="bold")
@@ -132,7 +132,7 @@ class TerminalPrinter(Printer):
         table.add_column("passages", justify="right", no_wrap=True)
         table.add_column("title", overflow="fold")
         for document, passage_count in rows:
-            table.add_row(visible(document.doc_id), str(passage_count), visible(document.title))
+            table.add_row(visible(document.doc_id), str(passage_count), visible(document.shown_title))
         self._print(table)
 
 

@@ -53,7 +53,7 @@ class TsvPrinter(Printer):
     def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:
         yield from self._header(LISTING_COLUMNS)
         for document, passage_count in rows:
-            yield _row((document.doc_id, passage_count, document.title))
+            yield _row((document.doc_id, passage_count, document.shown_title))
 
     def token_lines(self, tokens: Sequence[Token]) -> Iterator[str]:
         yield from self._header(TOKEN_COLUMNS)
