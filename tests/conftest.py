@@ -7,6 +7,7 @@ import pty
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -120,6 +121,18 @@ def on_terminal(*args: str, env: dict[str, str] | None = None) -> str:
     os.close(leader)
     assert process.wait(timeout=60) == 0
     return b"".join(chunks).decode("utf-8")
+
+
+def aged(root: Path, seconds: int = 60) -> Path:
+    """``root``'s files, their times put ``seconds`` back: a corpus as people's notes are, older
+    than any clock's tick, whose recorded times a check trusts. A file written the moment
+    before it is indexed is hashed again by the next check (see mlq.freshness.as_recorded),
+    which records it anew: a test of what a search writes would see that."""
+    past = time.time_ns() - seconds * 1_000_000_000
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(past, past))
+    return root
 
 
 def split_essays(target: Path, pieces: int = 60) -> Path:

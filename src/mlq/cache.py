@@ -38,7 +38,7 @@ from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
 from .corpus import Digests, FileTable, Selection, SourceFile, Warn
 from .errors import MlqError
-from .freshness import Edit, listing_started, settled, staleness
+from .freshness import Edit, as_recorded, listing_started, settled, staleness, trusted_before
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import FINISHED, PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index, mapped_file
@@ -833,9 +833,13 @@ def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None,
         if warn:
             warn(f"{error}; rebuilding")
         return _Checked(None, None, str(error))
+    limit = trusted_before()  # (files hashed by the check are read after it)
     found = staleness(manifest, root, settings.selection, read_listing(entry, manifest), meanwhile)
-    if found.touched is not None or found.listing is not None:
-        _record(entry, manifest, found.touched, found.listing)
+    touched = None if found.touched is None else as_recorded(found.touched, limit)
+    if touched is not None and touched == manifest.files:
+        touched = None  # hashed again, and still too new to trust: nothing new to record
+    if touched is not None or found.listing is not None:
+        _record(entry, manifest, touched, found.listing)
     return _Checked(None if found.reason else index, index, found.reason or "", manifest, found.edit)
 
 
@@ -1029,6 +1033,8 @@ def _saved(entry: Path, root: Path, index: CorpusIndex, seconds: float, checked:
     """Save a new ``index`` of ``root`` as ``entry``'s live build — only its listing, if it holds the
     files of the previous one unchanged — or warn that it cannot. Whether it was saved."""
     previous = checked.previous
+    # Every file was read after the build's listing started.
+    index = dataclasses.replace(index, files=as_recorded(index.files, listing["trusted_before"]))
     try:
         if previous is not None and index.bm25 is previous.bm25:
             manifest = refresh(entry, index.files)

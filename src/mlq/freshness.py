@@ -24,9 +24,30 @@ if TYPE_CHECKING:
     from .cache import Manifest
 
 
-#: A folder modified this close (ns) to when it was listed may change again within the same
-#: tick of a coarse clock (FAT's is two seconds) without its time showing it.
+#: A folder modified this close (ns) to when it was listed, or a file to when it was read, may
+#: change again within the same tick of a coarse clock (FAT's is two seconds; ext3's, HFS+'s
+#: and an ext4 of small inodes' one) without its time showing it.
 _RACY_NS = 2_000_000_000
+#: The time a record of a file gets when its own cannot be trusted (see :func:`as_recorded`).
+_UNTRUSTED = -1
+
+
+def trusted_before() -> int:
+    """The time (ns) before which a file's or folder's time, met from now on, can be trusted
+    to show any later change."""
+    return time.time_ns() - _RACY_NS
+
+
+def as_recorded(files: Sequence[SourceFile], limit: int) -> Sequence[SourceFile]:
+    """``files``, read after :func:`trusted_before` gave ``limit``, as a record that later
+    checks may trust: a file modified after it (in the same tick of a coarse clock as the read)
+    can be changed again without its size or time showing it — "racily clean", as git says —
+    so its record gets a time no file has, and the next check hashes it rather than trusting
+    its size and time (and records it again, trusted once its time is old enough)."""
+    table = FileTable.of(files)
+    if all(mtime < limit for mtime in table.mtimes):
+        return files
+    return FileTable(table.paths, table.sizes, [mtime if mtime < limit else _UNTRUSTED for mtime in table.mtimes], table.hashes)
 
 
 def listing_started(corpus_root: Path) -> dict[str, Any]:
@@ -34,7 +55,7 @@ def listing_started(corpus_root: Path) -> dict[str, Any]:
     and ``folders`` for a walk to fill with each folder's time as it lists it (see
     :func:`mlq.corpus.walk`). Taken by a build's walk, it lets a later check see that no file
     was added, removed or renamed without listing any folder (see :func:`staleness`)."""
-    return {"trusted_before": time.time_ns() - _RACY_NS, "folders": {}, "ignore": _ignore_state(corpus_root)}
+    return {"trusted_before": trusted_before(), "folders": {}, "ignore": _ignore_state(corpus_root)}
 
 
 def _ignore_state(corpus_root: Path) -> list[int] | None:
