@@ -38,7 +38,7 @@ from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
 from .corpus import Digests, FileTable, Selection, SourceFile, Warn
 from .errors import MlqError
-from .freshness import Edit, as_recorded, listing_started, settled, staleness, trusted_before
+from .freshness import Edit, as_recorded, listing_started, settled, staleness
 from .fields import NAMES
 from .backends import NUMPY, PLAIN
 from .index import FINISHED, PASSAGE_COLUMNS, CorpusIndex, Delta, DocumentTable, IndexSettings, PassageTable, Progress, build_delta, build_index, mapped_file
@@ -833,13 +833,9 @@ def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None,
         if warn:
             warn(f"{error}; rebuilding")
         return _Checked(None, None, str(error))
-    limit = trusted_before()  # (files hashed by the check are read after it)
     found = staleness(manifest, root, settings.selection, read_listing(entry, manifest), meanwhile)
-    touched = None if found.touched is None else as_recorded(found.touched, limit)
-    if touched is not None and touched == manifest.files:
-        touched = None  # hashed again, and still too new to trust: nothing new to record
-    if touched is not None or found.listing is not None:
-        _record(entry, manifest, touched, found.listing)
+    if found.touched is not None or found.listing is not None:
+        _record(entry, manifest, found.touched, found.listing)
     return _Checked(None if found.reason else index, index, found.reason or "", manifest, found.edit)
 
 

@@ -124,7 +124,8 @@ def staleness(
     only the folders whose time moved are listed, and every folder when that cannot be
     trusted. ``recorded`` is the listing recorded for this build, if any (see
     :func:`mlq.cache.read_listing`); ``meanwhile``, work to do while another process stats them, if one
-    does (see :func:`stat_many`)."""
+    does (see :func:`stat_many`). Files hashed are recorded as :func:`as_recorded` says."""
+    limit = trusted_before()  # every file this check hashes is read after it
     if recorded and recorded.get("folders"):
         # The recorded folders and files statted at once (a large corpus shares them with a
         # second process: see stat_many); the files' figures count only if the folders hold.
@@ -140,19 +141,19 @@ def staleness(
             figures = zip(file_sizes, file_times, files.sizes, files.mtimes)
             moved = [k for k, (size, mtime, was, was_mtime) in enumerate(figures) if size != was or mtime != was_mtime]
             met = ((paths[k], prefix + paths[k], (file_sizes[k], file_times[k])) for k in moved)
-            return _compared(manifest, met, folders, {paths[k]: k for k in moved})
+            return _compared(manifest, met, folders, limit, {paths[k]: k for k in moved})
         if _ignore_holds(corpus_root, recorded):
-            found = _relisted(manifest, corpus_root, selection, recorded, sizes[len(folders) :], times)
+            found = _relisted(manifest, corpus_root, selection, recorded, sizes[len(folders) :], times, limit)
             if found is not None:
                 return found
     listing = listing_started(corpus_root)
     walked = ((relative, entry.path, stat_of(entry.path)) for relative, entry in walk(corpus_root, selection, listing["folders"]))
-    found = _compared(manifest, walked, listing["folders"])  # filled as the walk goes: the dict is read after it
+    found = _compared(manifest, walked, listing["folders"], limit)  # filled as the walk goes: the dict is read after it
     return dataclasses.replace(found, listing=listing if found.reason is None else None)
 
 
 def _relisted(
-    manifest: Manifest, corpus_root: Path, selection: Selection, recorded: dict[str, Any], sizes: Sequence[int], times: Sequence[int]
+    manifest: Manifest, corpus_root: Path, selection: Selection, recorded: dict[str, Any], sizes: Sequence[int], times: Sequence[int], limit: int
 ) -> Staleness | None:
     """:func:`staleness` when the ``recorded`` listing no longer holds but the ignore file is
     as it was: the folders whose time moved (or that were listed too soon after a change to
@@ -178,16 +179,18 @@ def _relisted(
     ]
     met += [(relative, path, stat_of(path)) for relative, path in found]
     listing["folders"] = kept
-    result = _compared(manifest, iter(met), kept)
+    result = _compared(manifest, iter(met), kept, limit)
     return dataclasses.replace(result, listing=listing if result.reason is None else None)
 
 
 def _compared(
-    manifest: Manifest, met: Iterator[tuple[str, str, tuple[int, int]]], folders: dict[str, int], rows: dict[str, int] | None = None
+    manifest: Manifest, met: Iterator[tuple[str, str, tuple[int, int]]], folders: dict[str, int], limit: int, rows: dict[str, int] | None = None
 ) -> Staleness:
     """:func:`staleness` over the files ``met`` (relative path, path, size and time now), all
     that the corpus holds, in folders whose times are ``folders``; or, given their ``rows`` in
-    the record, only those of the recorded files, every other one being as recorded."""
+    the record, only those of the recorded files, every other one being as recorded. A file
+    hashed here is recorded as :func:`as_recorded` has it, with ``limit``: one recorded as
+    untrusted, still too new to trust, adds nothing to record."""
     files = FileTable.of(manifest.files)
     unseen = dict(zip(files.paths, range(len(files)))) if rows is None else dict(rows)  # those not met yet
     sizes, mtimes = files.sizes, files.mtimes
@@ -202,7 +205,9 @@ def _compared(
         now = _now(path, files[i], None if size < 0 else (size, mtime))
         if now is None:
             changed.append(relative)
-        elif now != files[i]:
+            continue
+        (now,) = as_recorded([now], limit)
+        if now != files[i]:
             touched[relative] = now
     if added or unseen or changed:
         edit = Edit(frozenset(changed), folders, frozenset(added), frozenset(unseen))
