@@ -391,14 +391,14 @@ def _write_arrays(build: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str,
     An array the build put aside in its scratch folder (see :data:`mlq.index.FINISHED`) is that
     file already, byte for byte: it is linked, not read into memory to be written again."""
     contents = {}
-    for name, array in arrays.items():
+    for name, values in arrays.items():
         (build / name).parent.mkdir(parents=True, exist_ok=True)
-        aside = _put_aside_file(array)
+        aside = _put_aside_file(values)
         if aside is not None:
             contents[f"{name}.npy"] = _linked(aside, build / f"{name}.npy")
         else:
-            contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=array: np.save(out, a, allow_pickle=False))
-    return contents, {name: [array.dtype.str, list(array.shape)] for name, array in arrays.items()}
+            contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=values: np.save(out, a, allow_pickle=False))
+    return contents, {name: [values.dtype.str, list(values.shape)] for name, values in arrays.items()}
 
 
 def _put_aside_file(array: np.ndarray) -> Path | None:

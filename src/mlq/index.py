@@ -893,12 +893,12 @@ class _Assembly:
             return done
         mapped = {}
         try:
-            for part, array in done.arrays().items():
+            for part, values in done.arrays().items():
                 path = self.aside / f"{name}.{part}.npy"
-                if mapped_file(array) == path:  # written there as it was put together
-                    mapped[part] = array
+                if mapped_file(values) == path:  # written there as it was put together
+                    mapped[part] = values
                     continue
-                np.save(path, np.ascontiguousarray(array), allow_pickle=False)
+                np.save(path, np.ascontiguousarray(values), allow_pickle=False)
                 mapped[part] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
         except OSError:  # a full disk: the field stays in memory, and saving will say so
             return done
