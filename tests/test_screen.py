@@ -153,3 +153,25 @@ def test_text_after_a_tab_is_not_cropped_on_a_terminal(tmp_path: Path, columns: 
         assert "入り" in shown and "面接です。終わり" in shown, screen.lines
     listed = run("list", "--corpus", str(tmp_path), columns=columns)
     assert "タイトル" in "".join(line.strip() for line in listed.lines), listed.lines
+
+
+@pytest.mark.parametrize("columns", [40, 50, 80])
+def test_long_ids_and_titles_of_several_lines_keep_headers_on_one_line(tmp_path: Path, columns: int) -> None:
+    """An id wider than the screen (a deep folder, a Japanese file name) is cut in its middle
+    by cells, keeping its #N and the score; `mlq list` folds it rather than failing; a title
+    holding a line break stays on its header's line; a shortened title ends in "…" with no gap."""
+    write(tmp_path / "notes/2024/engineering/interviews/machine-learning-engineer-onsite.md", "# 面接メモ\n\n今日の面接について。\n")
+    write(tmp_path / "日本語のとても長いファイル名で作られた文書識別子のテスト用ファイル.md", "# 長い名前\n\nビザの面接の話。\n")
+    write(tmp_path / "nl.md", '---\ntitle: "一行目\\n二行目"\n---\n面接の準備をした。\n')
+    write(tmp_path / "long.md", "# Microsoft Research インターンシップ体験記の長い長いタイトル\n\n面接のあとの話。\n")
+    listed = run("list", "--no-pager", "--corpus", str(tmp_path), columns=columns)
+    assert listed.status == 0 and "internal error" not in "".join(listed.lines), listed.lines
+    screen = run("search", "面接", "--no-pager", "--corpus", str(tmp_path), columns=columns)
+    assert screen.status == 0
+    headers = [line for line in screen.lines if line.strip() and not line.startswith("    ")]  # passages are indented
+    assert len(headers) == 4, screen.lines
+    for header in headers:
+        assert re.search(r"#1\b", header) and re.search(r"\d\.\d\d", header), header  # the ref's #N, the score
+        assert " …" not in header, header
+    assert any("一行目 二行目" in header for header in headers) or columns < 80, headers
+    assert not any(line.startswith("二行目") for line in screen.lines), screen.lines

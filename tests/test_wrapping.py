@@ -12,7 +12,8 @@ from mlq.render.wrapping import NO_LINE_END, NO_LINE_START, wrap
 
 PIECES = st.sampled_from(
     ["機械学習", "の", "面接", "を", "受けた", "。", "、", "「", "」", "（", "）", "ー", "ッ", "ゃ", "インターンシップ",
-     "Kubernetes", "Node.js", "2024", "年", " ", " ", "\n", "https://example.com/a/b", "サーバー", "・", "ぁ"]
+     "Kubernetes", "Node.js", "2024", "年", " ", " ", "\n", "https://example.com/a/b", "サーバー", "・", "ぁ",
+     "ｶﾞｲﾀﾞﾝｽ", "｡", "､", "｢", "｣", "ｯ"]
 )
 TEXTS = st.lists(PIECES, min_size=1, max_size=60).map("".join)
 
@@ -20,6 +21,7 @@ TEXTS = st.lists(PIECES, min_size=1, max_size=60).map("".join)
 def test_the_issues_characters_never_start_or_end_a_line() -> None:
     assert set("、。，．）」』】〉》・ー") | set("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ") <= NO_LINE_START
     assert set("（「『【〈《") <= NO_LINE_END
+    assert set("｡､｣ｰｯｬﾞﾟ") <= NO_LINE_START and "｢" in NO_LINE_END  # half-width forms, and voicing marks
 
 
 def test_a_line_breaks_between_phrases() -> None:
@@ -35,7 +37,7 @@ def _latin(char: str) -> bool:
 
 
 def _script(char: str) -> str:
-    return "kanji" if "\u4e00" <= char <= "\u9fff" else "katakana" if "\u30a1" <= char <= "\u30fa" or char == "ー" else char
+    return "kanji" if "\u4e00" <= char <= "\u9fff" else "katakana" if "\u30a1" <= char <= "\u30fa" or char == "ー" or "\uff66" <= char <= "\uff9f" else char
 
 
 def _kinsoku(text: str, i: int) -> bool:

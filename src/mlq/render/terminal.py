@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from rich.cells import cell_len
+from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.progress import (
@@ -21,7 +21,7 @@ from ..analysis import Token
 from ..corpus import Document
 from ..passages import Passage
 from ..search import Hit
-from . import Printer, as_read, details, explanation_lines, format_score, paging, shown, shown_id
+from . import Printer, as_read, details, explanation_lines, format_score, one_line, paging, shown, shown_id
 from .wrapping import wrap
 
 HIGHLIGHT = "bold yellow"
@@ -84,7 +84,7 @@ class TerminalPrinter(Printer):
             facts.add_row("passage", f"{passage.number} of {len(passages)} (characters {passage.start}–{passage.end})")
         body = passage.text if passage is not None else document.body.strip("\n")
         width = self.console.width
-        self._print(Group(wrapped(visible(document.shown_title, "bold"), width), facts, Text(""), wrapped(visible(body), width)))
+        self._print(Group(wrapped(visible(one_line(document.shown_title), "bold"), width), facts, Text(""), wrapped(visible(body), width)))
 
     def tokens(self, tokens: Sequence[Token]) -> None:
         rows = [
@@ -120,19 +120,20 @@ class TerminalPrinter(Printer):
             lines = []
             for document, passage_count in rows:
                 doc_id = shown_id(document.doc_id)
-                count = next(c for c in (f"  {passage_count} passages", f"  {passage_count}", "") if cell_len(doc_id + c) <= width)
+                count = next((c for c in (f"  {passage_count} passages", f"  {passage_count}") if cell_len(doc_id + c) <= width), "")
                 line = Text.assemble((doc_id, "cyan"), (count, "dim"))
                 line.no_wrap, line.overflow = True, "fold"
                 lines.append(line)
-                lines.append(wrapped(visible(document.shown_title), width - _INDENT, indent=_INDENT))
+                lines.append(wrapped(visible(one_line(document.shown_title)), width - _INDENT, indent=_INDENT))
             self._print(Group(*lines))
             return
         table = Table(box=None, header_style="bold")
         table.add_column("document", style="cyan", no_wrap=True)
         table.add_column("passages", justify="right", no_wrap=True)
-        table.add_column("title", overflow="fold")
+        table.add_column("title", no_wrap=True)
+        room = width - keys - 2  # the title column's, less its padding
         for document, passage_count in rows:
-            table.add_row(visible(document.doc_id), str(passage_count), visible(document.shown_title))
+            table.add_row(visible(shown_id(document.doc_id)), str(passage_count), wrapped(visible(one_line(document.shown_title)), room))
         self._print(table)
 
 
@@ -162,19 +163,29 @@ def hit_header(hit: Hit, width: int) -> Text:
     room = width - cell_len(rank + ref + (label + score if score else ""))
     if room < 0:  # the id itself: cut in its middle, its #N kept
         keep = max(width - cell_len(rank + label + score) - 1, 2)
-        ref = ref[: keep // 2] + "…" + ref[len(ref) - (keep - keep // 2) :]
+        ref = _first_cells(ref, keep // 2) + "…" + _first_cells(ref[::-1], keep - keep // 2)[::-1]
         room = 0
-    section = _below_title(hit.section, hit.title)
-    title = Text.assemble((on_screen(hit.title), "bold"), (on_screen(f" › {section}") if section else "", "magenta"))
-    if room - 2 >= 4:
-        title.truncate(room - 2, overflow="ellipsis")
-        title = Text.assemble("  ", title)
-    else:
-        title = Text("")
+    section = _below_title(one_line(hit.section), one_line(hit.title))
+    title = Text.assemble((on_screen(one_line(hit.title)), "bold"), (on_screen(f" › {section}") if section else "", "magenta"))
+    if cell_len(title.plain) > room - 2:  # shortened, with "…", where enough of it is left to read
+        kept = _first_cells(title.plain, room - 3).rstrip()
+        title = title[: len(kept)] + Text("…") if cell_len(kept) >= 4 and any(c.isalnum() for c in kept) else Text("")
+    title = Text.assemble("  ", title) if title.plain else title
     scored = Text.assemble((label, "dim"), (score, "green")) if score else Text("")
     header = Text.assemble((rank, "dim"), (ref, "bold cyan"), title, scored)
     header.no_wrap = True
     return header
+
+
+def _first_cells(text: str, cells: int) -> str:
+    """The longest start of ``text`` that takes at most ``cells`` cells: a wide character is
+    left out whole, where rich would cut it and pad the gap with a space."""
+    taken = 0
+    for i, char in enumerate(text):
+        taken += get_character_cell_size(char)
+        if taken > cells:
+            return text[:i]
+    return text
 
 
 def wrapped(text: Text, width: int, indent: int = 0) -> Text:

@@ -23,14 +23,16 @@ from typing import Iterator
 from rich.cells import cell_len
 
 #: Characters no line may start with: closing brackets and quotes, punctuation, iteration
-#: marks, the prolonged sound mark and small kana.
+#: marks, the prolonged sound mark and small kana, with their half-width forms; and the voicing
+#: marks, which belong to the kana before them.
 NO_LINE_START = frozenset(
     "、。，．,.:;：；!?！？)]}）］｝〕〉》」』】〙〗〟’”｠»"
     "・ー‐゠–〜～ヽヾゝゞ々〻"
     "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"
+    "｡｣､･ｰｧｨｩｪｫｬｭｮｯﾞﾟ\u3099\u309a"
 )
-#: Characters no line may end with: opening brackets and quotes.
-NO_LINE_END = frozenset("([{（［｛〔〈《「『【〘〖〝‘“｟«")
+#: Characters no line may end with: opening brackets and quotes (with the half-width ｢).
+NO_LINE_END = frozenset("([{（［｛〔〈《「『【〘〖〝‘“｟«｢")
 
 
 @functools.cache
