@@ -66,7 +66,7 @@ class JsonPrinter(Printer):
     def document_lines(self, document: Document, passages: Sequence[Passage], passage: Passage | None) -> Iterator[str]:
         """One object. ``text`` is the whole file as mlq reads it, so that every ``start``/
         ``end`` indexes into it; the body starts at ``body_start``. With a passage chosen, the
-        object describes that passage, with the fields of a search hit."""
+        object describes that passage, with the fields a search hit has for it."""
         head = {"doc_id": document.doc_id, "title": document.shown_title, "path": document.path, "metadata": document.metadata}
         if passage is not None:
             yield _line({**head, **_passage(passage)})
