@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_mlq
+from conftest import on_terminal, run_mlq
 
 from mlq import open_corpus
 
@@ -29,3 +29,17 @@ def test_context_in_text_and_json_and_refused_where_it_has_no_place() -> None:
     hit = json.loads(run_mlq("search", "インターン 面接", "-n", "1", "-C", "1", "--json").stdout)
     assert [(c["where"], c["passage"]) for c in hit["context"]] == [("before", hit["passage"] - 1), ("after", hit["passage"] + 1)]
     assert run_mlq("search", "面接", "-C", "1", "--format", "tsv").returncode == 2
+
+
+def test_context_on_a_terminal_is_marked_apart_from_the_hit_without_colour() -> None:
+    """Dim alone is lost with NO_COLOR: each context line carries grep's kind of mark and its
+    passage's #N, the hit's lines none, and a blank line parts each two passages."""
+    screen = on_terminal("search", "ビザ", "-n", "1", "-C", "1", "--no-pager", env={"NO_COLOR": "1"}).replace("\r\n", "\n")
+    body = [line[4:].rstrip() for line in screen.splitlines() if line.startswith("    ")]
+    hit = json.loads(run_mlq("search", "ビザ", "-n", "1", "--json").stdout)
+    marked = [line for line in body if line.startswith("┆")]
+    assert f"┆ #{hit['passage'] - 1}" in marked and f"┆ #{hit['passage'] + 1}" in marked
+    plain = [line for line in body if line.strip() and not line.startswith("┆")]
+    assert plain and "ビザ" in "".join(plain)  # the hit itself, unmarked
+    first, last = body.index(plain[0]), body.index(plain[-1])
+    assert body[first - 1] == "" and body[last + 1] == ""  # apart from its neighbours

@@ -68,9 +68,15 @@ class TerminalPrinter(Printer):
             blocks.append(hit_header(hit, width))
             inner = width - _INDENT
             explained = [wrapped(Text(line, style="dim"), inner) for line in explanation_lines(hit)]
-            before = [wrapped(visible(as_read(p.text, (), hit.path)[0], "dim"), inner) for p in hit.before]
-            after = [wrapped(visible(as_read(p.text, (), hit.path)[0], "dim"), inner) for p in hit.after]
-            body = Group(*before, wrapped(highlighted(*as_read(hit.text, hit.highlights, hit.path)), inner), *after, *explained)
+            passage = wrapped(_without_trailing_space(highlighted(*as_read(hit.text, hit.highlights, hit.path))), inner)
+            if hit.before or hit.after:
+                # grep -C's way: the context marked, so that it reads apart from the hit
+                # without colour too; a blank line between passages, whatever their text ends with.
+                before = [_context(p.number, as_read(p.text, (), hit.path)[0], inner) for p in hit.before]
+                after = [_context(p.number, as_read(p.text, (), hit.path)[0], inner) for p in hit.after]
+                body = Group(*_spaced([*before, Group(passage, *explained), *after]))
+            else:
+                body = Group(passage, *explained)
             blocks.append(Padding(body, (0, 0, 1, _INDENT)))
         self._print(Group(*blocks))
 
@@ -175,6 +181,28 @@ def hit_header(hit: Hit, width: int) -> Text:
     header = Text.assemble((rank, "dim"), (ref, "bold cyan"), title, scored)
     header.no_wrap = True
     return header
+
+
+#: What marks each line of a context passage (``-C``), as grep's ``-`` does.
+_CONTEXT_MARK = "┆ "
+
+
+def _context(number: int, text: str, width: int) -> Text:
+    """A neighbouring passage of a hit, dim, each line marked, under its own ``#N``."""
+    lines = wrapped(_without_trailing_space(visible(text, "dim")), width - cell_len(_CONTEXT_MARK)).split("\n", allow_blank=True)
+    return Text("\n").join([Text(f"{_CONTEXT_MARK}#{number}", style="dim"), *(Text.assemble((_CONTEXT_MARK, "dim"), line) for line in lines)])
+
+
+def _spaced(blocks: Sequence[RenderableType]) -> list[RenderableType]:
+    """``blocks`` with a blank line between each two."""
+    return [part for i, block in enumerate(blocks) for part in ((Text(""), block) if i else (block,))]
+
+
+def _without_trailing_space(text: Text) -> Text:
+    """``text`` without the blank lines and spaces it may end with (a passage keeps its own)."""
+    text = text.copy()
+    text.rstrip()
+    return text
 
 
 def _first_cells(text: str, cells: int) -> str:
