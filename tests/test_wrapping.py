@@ -32,6 +32,11 @@ def test_a_line_breaks_between_phrases() -> None:
     assert [title[a:b] for a, b in wrap(title, 28)] == ["【サマーインターン体験記】", "機械学習エンジニア"]
 
 
+def test_a_phrase_too_wide_for_a_line_breaks_after_its_bracket_not_inside_hiragana() -> None:
+    text = "面接の場所は（国立研究開発法人産業技術総合研究所）でした。"  # one phrase for BudouX, past 40 cells
+    assert [text[a:b] for a, b in wrap(text, 40)] == ["面接の場所は", "（国立研究開発法人産業技術総合研究所）", "でした。"]
+
+
 def _latin(char: str) -> bool:
     return not char.isspace() and char < "\u2e80"
 

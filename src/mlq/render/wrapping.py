@@ -96,7 +96,8 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
     """``text`` cut into lines of at most ``width`` cells, as ``(start, end)`` offsets into it:
     each line of the text is filled with as many phrases as fit, spaces at a line's end left
     out. A piece that fits no line alone (a long compound, a URL) is cut where a word's script
-    changes, else where the kinsoku rules let it, else anywhere."""
+    changes (after a closing bracket, not between two hiragana), else where the rules let it,
+    else where kinsoku alone does, else anywhere."""
     width = max(width, 2)
     lines: list[tuple[int, int]] = []
     start = 0
@@ -109,9 +110,19 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
     return lines
 
 
-# Ever finer places to cut a piece that fits no line: the rules but BudouX's, kinsoku alone,
-# anywhere.
-_FINER = (_allowed, _kinsoku, lambda line, i: True)
+def _between_scripts(line: str, i: int) -> bool:
+    """:func:`_allowed`, and not inside a run of hiragana: after a closing bracket or where
+    kanji turns to kana, rather than between で and した."""
+    return _allowed(line, i) and not (_hiragana(line[i - 1]) and _hiragana(line[i]))
+
+
+def _hiragana(char: str) -> bool:
+    return "\u3041" <= char <= "\u309f"
+
+
+# Ever finer places to cut a piece that fits no line: the rules but BudouX's where the script
+# changes, then anywhere they allow, kinsoku alone, anywhere.
+_FINER = (_between_scripts, _allowed, _kinsoku, lambda line, i: True)
 
 
 def _fill(line: str, start: int, end: int, width: int, points: list[int], finer: int = 0) -> Iterator[tuple[int, int]]:
