@@ -146,3 +146,14 @@ def test_a_questions_filler_is_not_highlighted_unless_it_is_all_the_query(search
     assert "面接" in shown and not shown & {"どんな", "さ", "され", "する", "し"}
     alone = searcher.search("どんな", limit=3)
     assert alone and all("どんな" in {hit.text[s:e] for s, e in hit.highlights} for hit in alone)
+
+
+def test_a_latin_word_joined_by_a_dot_or_hyphen_is_one_highlight(tmp_path: Path) -> None:
+    """Node.js is two words to the analyzer: shown as one highlight, not [Node].[js]; two
+    query words a comma parts stay two."""
+    (tmp_path / "a.md").write_text("# 非同期\n\nNode.js の非同期 I/O と vue-router の話。面接、インターン。\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text("天気の話。\n", encoding="utf-8")
+    searcher = open_corpus(tmp_path)
+    for query, shown in [("Node.js", ["Node.js"]), ("node js", ["Node.js"]), ("vue-router", ["vue-router"]), ("面接 インターン", ["面接", "インターン"])]:
+        (hit,) = searcher.search(query)
+        assert [hit.text[start:end] for start, end in hit.highlights] == shown, query

@@ -454,7 +454,7 @@ class Searcher:
             spans += [(line_start + term.start, line_start + term.end) for term in self.analyzer.words(line) if term.text in terms]
         merged: list[tuple[int, int]] = []
         for start, end in sorted(spans):
-            if merged and start <= merged[-1][1]:
+            if merged and (start <= merged[-1][1] or _joined_latin(text, merged[-1][1], start)):
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             else:
                 merged.append((start, end))
@@ -515,6 +515,12 @@ class Searcher:
 
     def passage(self, document: Document, number: int) -> Passage:
         return self.catalog.passage(document, number)
+
+
+def _joined_latin(text: str, end: int, start: int) -> bool:
+    """Whether one character that joins Latin words (Node.js, vue-router, C#) is all that
+    parts a highlight ending at ``end`` from one starting at ``start``: one highlight then."""
+    return start == end + 1 and text[end] in ".-_/+#" and text[end - 1].isascii() and text[end - 1].isalnum() and text[start].isascii() and text[start].isalnum()
 
 
 def _check_counts(limit: int, per_doc: int | None) -> None:
