@@ -72,9 +72,8 @@ def test_the_searcher_combines_clauses_of_the_query_and_of_its_options(searcher)
 
 @dataclass(frozen=True)
 class Without(Clause):
-    """A new operator, as a user of the library would write one: passages without Latin letters."""
-
-    looks_at_passages = True
+    """A new operator, as a user of the library would write one: passages without Latin
+    letters. Saying how it keeps passages is all it takes for the searcher to ask it."""
 
     def keeps(self, words: Sequence[str], corpus: Corpus) -> bool:
         return not any(word.isascii() and word.isalpha() for word in words)
@@ -85,3 +84,21 @@ def test_a_new_operator_is_one_class(searcher) -> None:
     assert everything == {"rust/ownership", "rust/async"}  # both titled "Rust…"
     assert searcher.search("所有権", clauses=[Without()]) == []
     assert {hit.doc_id for hit in searcher.search("面接", clauses=[Without()], limit=20)} == {"career/interview"}
+
+
+@dataclass(frozen=True)
+class AlsoRanked(Clause):
+    """A new operator that ranks: its words count as a ``+word``'s do."""
+
+    word: str
+
+    def ranked(self) -> tuple[str, ...]:
+        return (self.word,)
+
+
+def test_a_clause_given_from_python_ranks_as_one_typed_in_the_query(searcher) -> None:
+    typed = [(hit.doc_id, hit.passage, hit.score) for hit in searcher.search("借用 所有権", limit=20)]
+    given = [(hit.doc_id, hit.passage, hit.score) for hit in searcher.search("借用", clauses=[AlsoRanked("所有権")], limit=20)]
+    assert given == typed
+    required = [(hit.doc_id, hit.passage, hit.score) for hit in searcher.search("借用", clauses=[Required("所有権")], limit=20)]
+    assert required == [(hit.doc_id, hit.passage, hit.score) for hit in searcher.search("借用 +所有権", limit=20)]

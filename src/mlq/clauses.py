@@ -56,8 +56,11 @@ def holds_run(words: Sequence[str], run: Sequence[str]) -> bool:
 class Clause:
     """One operator. The defaults let every document and passage through and rank nothing."""
 
-    #: Whether :meth:`keeps` looks at passages (else the searcher never asks it).
-    looks_at_passages = False
+    @property
+    def looks_at_passages(self) -> bool:
+        """Whether :meth:`keeps` looks at passages: whether the class says how. Otherwise the
+        searcher never asks it, and reads no passage's words for it."""
+        return type(self).keeps is not Clause.keeps
 
     def documents(self, corpus: Corpus) -> list[bool] | None:
         """Which documents may match (None: every one)."""
@@ -88,7 +91,6 @@ class Phrase(Clause):
     order; they rank as well."""
 
     text: str
-    looks_at_passages = True
 
     def keeps(self, words: Sequence[str], corpus: Corpus) -> bool:
         return holds_run(words, corpus.words(self.text))
@@ -109,7 +111,6 @@ class Excluded(Clause):
     documents, so there no document may hold it."""
 
     text: str
-    looks_at_passages = True
 
     def keeps(self, words: Sequence[str], corpus: Corpus) -> bool:
         run = corpus.words(self.text)

@@ -94,21 +94,22 @@ def _remembered(cache: dict[K, V], key: K, make: Callable[[], V]) -> V:
     return found
 
 
-def analyze_query(analyzer: Analyzer, query: str, filtered: bool = False) -> tuple[Query, list[QueryWord]]:
+def analyze_query(analyzer: Analyzer, query: str, filtered: bool = False, given: Sequence[Clause] = ()) -> tuple[Query, list[QueryWord]]:
     """A query taken apart, and the words of it that rank, as matching needs them: the free
     words (filler among them marked), then the words of phrases and ``+`` words (never
-    filler: quoted, every word counts). No words to rank is a listing of what the query's
-    filters (or, if ``filtered``, the caller's: dates, tags) let through; an error if there is
-    no filter either, or if the words typed analyse to nothing searchable."""
+    filler: quoted, every word counts), then those of the clauses ``given`` besides the query's.
+    No words to rank is a listing of what the query's filters (or, if ``filtered``, the
+    caller's: dates, tags) let through; an error if there is no filter either, or if the words
+    typed analyse to nothing searchable."""
     parsed = parse_query(query)
-    if not parsed.ranked.strip():
+    ranked = [text for clause in (*parsed.clauses, *given) for text in clause.ranked()]
+    if not parsed.text.strip() and not any(text.strip() for text in ranked):
         if parsed.filters or filtered:
             return parsed, []
         raise MlqError("empty query")
     words = analyzer.query_words(parsed.text)
-    for clause in parsed.clauses:
-        for text in clause.ranked():
-            words += analyzer.query_words(text, filler=False)
+    for text in ranked:
+        words += analyzer.query_words(text, filler=False)
     if not words:
         raise MlqError(f"no searchable term in query {query!r}")
     return parsed, words
@@ -177,7 +178,7 @@ class Searcher:
         if sort not in SORTS:
             raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
         options = (*from_options(since, until, tags), *clauses)
-        parsed, words = analyze_query(self.analyzer, query, bool(options))
+        parsed, words = analyze_query(self.analyzer, query, bool(options), given=options)
         every = (*parsed.clauses, *options)
         if not words:
             hits = self._listed(every, limit, sort)
