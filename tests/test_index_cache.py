@@ -335,6 +335,7 @@ def test_verify_finds_a_flipped_byte_that_loading_does_not_check(corpus: Path, t
     result = run_mlq("index", "--verify", "--corpus", str(corpus))
     assert result.returncode == 2
     assert "bigrams.tf_nibbles.npy: checksum does not match" in result.stderr
+    assert "run `mlq index --rebuild`" in result.stderr  # what mends it: a plain `mlq index` trusts the sizes
     assert len(result.stderr.splitlines()) == 1
     assert run_mlq("index", "--rebuild", "--corpus", str(corpus)).returncode == 0
     assert run_mlq("index", "--verify", "--corpus", str(corpus)).returncode == 0

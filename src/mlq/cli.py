@@ -652,7 +652,7 @@ def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -
     if action == "verify":
         entry, problems = cache.verify_index(source.root, source.settings)
         if problems:
-            raise MlqError(f"{entry} is damaged: {'; '.join(problems)} (run `mlq index` to rebuild it)")
+            raise MlqError(f"{entry} is damaged: {'; '.join(problems)} (run `mlq index --rebuild` to rebuild it)")
         click.echo(f"{entry}: every file matches its checksum")
         return EXIT_FOUND
     started = time.perf_counter()
