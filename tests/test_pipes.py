@@ -315,3 +315,11 @@ def test_text_output_shows_a_passage_as_prose_and_json_keeps_it_exact(tmp_path: 
     assert all(hit["text"][s:e] == "鍵" for s, e in hit["highlights"])  # offsets into the exact text
     screen = on_terminal("search", "鍵", "--corpus", str(notes), env={"NO_COLOR": "1"})
     assert "鍵の作成 をする。" in screen and "https://example.com" not in screen and "<b>" not in screen.split("テキスト")[0]
+
+
+def test_the_readmes_first_example_is_what_mlq_prints(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    command = """$ mlq search "インターン 面接" -n 2 | awk 'NR % 2'"""
+    shown = (REPO / "README.md").read_text(encoding="utf-8").split(command, 1)[1].split("```", 1)[0].splitlines()[1:]
+    assert shown == run_mlq("search", "インターン 面接", "-n", "2", cwd=tmp_path).stdout.splitlines()[0::2]
