@@ -52,3 +52,12 @@ def test_analyze_says_what_is_dropped_and_why(tmp_path: Path) -> None:
     assert "サーバー" in table and "dropped" in table and "名詞" in table
     assert run_mlq("analyze").returncode == 2
     assert run_mlq("analyze", "-", stdin="").returncode == 1
+
+
+def test_a_querys_filler_is_named_so_in_every_format() -> None:
+    """どんな is indexed, but a query weighs it not: text and TSV say so, as JSON does."""
+    text = run_mlq("analyze", "どんな質問").stdout.splitlines()
+    assert text[0].split("\t")[-1] == "filler" and text[1].split("\t")[-1] == "indexed"
+    rows = run_mlq("analyze", "どんな質問", "--format", "tsv", "--header").stdout.splitlines()
+    assert rows[0].split("\t")[-2:] == ["indexed", "filler"] and rows[1].split("\t")[-2:] == ["true", "true"]
+    assert json.loads(run_mlq("analyze", "どんな質問", "--json").stdout.splitlines()[0])["filler"] is True

@@ -380,6 +380,11 @@ class Token:
     #: Whether, in a query, the word is filler and carries no weight (outside quotes).
     filler: bool = False
 
+    @property
+    def fate(self) -> str:
+        """``indexed``, ``dropped``, or for an indexed word that a query weighs not, ``filler``."""
+        return "filler" if self.filler else "indexed" if self.indexed else "dropped"
+
 
 @dataclass(frozen=True)
 class QueryWord:

@@ -66,10 +66,10 @@ class PlainPrinter(Printer):
         yield shown(passage.text if passage is not None else document.body.strip("\n"))
 
     def token_lines(self, tokens: Sequence[Token]) -> Iterator[str]:
-        """``field<TAB>surface<TAB>term<TAB>part of speech<TAB>start-end<TAB>indexed|dropped``."""
+        """``field<TAB>surface<TAB>term<TAB>part of speech<TAB>start-end<TAB>indexed|dropped|filler``."""
         for t in tokens:
             where = f"{t.start}-{t.end}"
-            fields = [t.field, t.surface, t.term, t.part_of_speech, where, "indexed" if t.indexed else "dropped"]
+            fields = [t.field, t.surface, t.term, t.part_of_speech, where, t.fate]
             yield shown("\t".join(map(one_line, fields)))
 
     def listing_lines(self, rows: Sequence[tuple[Document, int]]) -> Iterator[str]:

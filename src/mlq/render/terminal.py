@@ -94,7 +94,7 @@ class TerminalPrinter(Printer):
 
     def tokens(self, tokens: Sequence[Token]) -> None:
         rows = [
-            (t.term, "indexed" if t.indexed else "dropped", t.field, t.surface, t.part_of_speech, f"{t.start}–{t.end}", t.indexed)
+            (t.term, t.fate, t.field, t.surface, t.part_of_speech, f"{t.start}–{t.end}", t.indexed)
             for t in tokens
         ]
         width = self.console.width

@@ -14,7 +14,7 @@ from . import Printer, format_score, one_line, shown
 HIT_COLUMNS = ("rank", "doc_id", "passage", "score", "title", "text")
 PASSAGE_COLUMNS = ("doc_id", "passage", "start", "end", "text")
 LISTING_COLUMNS = ("doc_id", "passages", "title")
-TOKEN_COLUMNS = ("field", "surface", "term", "part_of_speech", "start", "end", "indexed")
+TOKEN_COLUMNS = ("field", "surface", "term", "part_of_speech", "start", "end", "indexed", "filler")
 
 
 def _row(fields: Sequence[object]) -> str:
@@ -58,4 +58,4 @@ class TsvPrinter(Printer):
     def token_lines(self, tokens: Sequence[Token]) -> Iterator[str]:
         yield from self._header(TOKEN_COLUMNS)
         for t in tokens:
-            yield _row((t.field, t.surface, t.term, t.part_of_speech, t.start, t.end, "true" if t.indexed else "false"))
+            yield _row((t.field, t.surface, t.term, t.part_of_speech, t.start, t.end, "true" if t.indexed else "false", "true" if t.filler else "false"))
