@@ -52,6 +52,7 @@ def test_filters_and_sort_from_the_command_line(diary: Path) -> None:
     assert found.stdout.split() == ["mid"]
     dated = run_mlq("search", "面接", "--sort", "date", "--format", "tsv", "--corpus", str(diary))
     assert [line.split("\t")[1] for line in dated.stdout.splitlines()] == ["new", "mid", "old", "undated"]
+    assert [line.split("\t")[0] for line in dated.stdout.splitlines()] == ["1", "2", "3", "4"]  # numbered as shown
     bad = run_mlq("search", "面接", "--since", "2024-13-01", "--corpus", str(diary))
     assert bad.returncode == 2 and "--since" in bad.stderr
 

@@ -188,7 +188,7 @@ class Searcher:
         hits = self._ranked(matching.weighted(words), limit, per_doc, highlight, allowed=allowed, explain=explain, keep=keep)
         if sort != "score":
             key = (lambda h: (date_of(self.documents[self._ids[h.doc_id]].metadata) or "", -h.rank)) if sort == "date" else (lambda h: (h.doc_id, h.passage))
-            hits = sorted(hits, key=key, reverse=sort == "date")
+            hits = [replace(hit, rank=rank) for rank, hit in enumerate(sorted(hits, key=key, reverse=sort == "date"), 1)]  # numbered as shown
         return [self._with_neighbours(hit, neighbours) for hit in hits] if neighbours > 0 else hits
 
     @staticmethod
