@@ -339,7 +339,7 @@ def cli(ctx: click.Context) -> None:
 @click.option(
     "--no-highlights",
     is_flag=True,
-    help="Do not work out which characters matched (JSON `highlights` stay empty): faster for large batches.",
+    help="Do not work out which characters matched (JSON `highlights` stay empty, `line`/`column` point at the passage's start): faster for large batches.",
 )
 @output_options
 @corpus_option
@@ -393,6 +393,8 @@ def search(
     batch = query == ("-",) or queries_file is not None
     if queries_file is not None and query:
         raise MlqError("give either QUERY or --queries FILE, not both")
+    if "-" in query and not batch:
+        raise MlqError("give either QUERY or - (queries from stdin), not both")
     filtered = bool(since or until or tags)
     if not batch and not query and not filtered:
         raise click.UsageError("Missing argument 'QUERY...'.")
@@ -403,6 +405,8 @@ def search(
     # -l counts documents: one passage per document.
     per_doc = 1 if files_only else per_doc
     highlight = printer.uses_highlights and not no_highlights
+    if no_highlights and printer.format_name == "vimgrep":
+        raise MlqError("--no-highlights does not combine with --format vimgrep: its lines point at the first match")
     for asked, name in ((explain, "--explain"), (neighbours, "-C/--context")):
         if asked and not printer.shows_explanations:
             raise MlqError(f"{name} does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
