@@ -158,6 +158,8 @@ def test_no_match_exits_1_with_a_note(tmp_path: Path, bundled_indexed: Path) -> 
         (["frobnicate"], "No such command"),
         (["show", "msr#²"], "bad passage number in 'msr#²'"),
         (["search", "-", "借用"], "give either QUERY or - (queries from stdin), not both"),
+        (["index", "--status", "--clear"], "--status and --clear do not combine"),
+        (["index", "--clear", "--rebuild"], "--clear and --rebuild do not combine"),
         (["search", "ビザ", "--vimgrep", "--no-highlights"], "--no-highlights does not combine with --format vimgrep"),
         (["search", "\udcff面接"], "the query is not valid UTF-8"),
         (["analyze", "面接\udcff"], "the text is not valid UTF-8"),

@@ -619,12 +619,12 @@ def list_(header: bool, format_name: str | None, as_json: bool, color: str, sour
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Index everything again even if the cache is fresh.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes that analyse files (default: one per CPU).")
-@click.option("--status", "action", flag_value="status", help="Show where the cache is, its size, when it was built, and whether it is up to date.")
-@click.option("--verify", "action", flag_value="verify", help="Check the checksum of every file of the cached index.")
-@click.option("--clear", "action", flag_value="clear", help="Remove this corpus' cached index.")
-@click.option("--prune", "action", flag_value="prune", help="Remove cached indexes of corpus folders that no longer exist.")
+@click.option("--status", is_flag=True, help="Show where the cache is, its size, when it was built, and whether it is up to date.")
+@click.option("--verify", is_flag=True, help="Check the checksum of every file of the cached index.")
+@click.option("--clear", is_flag=True, help="Remove this corpus' cached index.")
+@click.option("--prune", is_flag=True, help="Remove cached indexes of corpus folders that no longer exist.")
 @corpus_option
-def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -> int:
+def index(rebuild: bool, jobs: int | None, status: bool, verify: bool, clear: bool, prune: bool, source: Source) -> int:
     """Build or refresh the cached index of the corpus, then print one summary line.
 
     Searching refreshes the index by itself; this command does it ahead of time, and looks
@@ -637,6 +637,11 @@ def index(rebuild: bool, jobs: int | None, action: str | None, source: Source) -
       mlq index --status
       mlq index --verify
     """
+    asked = [name for name, given in (("--status", status), ("--verify", verify), ("--clear", clear), ("--prune", prune)) if given]
+    if len(asked) > 1 or (asked and (rebuild or jobs)):
+        building = [name for name, given in (("--rebuild", rebuild), ("--jobs", jobs)) if given]
+        raise click.UsageError(f"{' and '.join([*asked, *building])} do not combine: give one of them")
+    action = asked[0].removeprefix("--") if asked else None
     if action == "prune":
         removed = cache.prune()
         for entry, corpus_root in removed:
