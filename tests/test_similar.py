@@ -63,3 +63,8 @@ def test_similar_says_which_words_it_searched_for_and_lists_ids(tmp_path: Path) 
     assert parts and all(line.split("\t")[1].split()[1].rstrip(":") in words for line in parts)
     total = sum(float(line.rsplit("= ", 1)[1].split()[0]) for line in parts)
     assert abs(total - float(explained[0].split("\t")[1])) < 1e-3  # the parts add up to the score
+
+
+def test_similar_takes_search_s_output_options_tsv_header_included() -> None:
+    rows = run_mlq("similar", "msr-internship-2024", "--format", "tsv", "--header", "-n", "2").stdout.splitlines()
+    assert rows[0].split("\t") == ["rank", "doc_id", "passage", "score", "title", "text"] and len(rows) == 3

@@ -536,10 +536,11 @@ def show(docs: tuple[str, ...], passage: int | None, format_name: str | None, as
 @click.option("--terms", type=click.IntRange(min=1), default=25, show_default=True, help="How many of DOC's most characteristic words to search by.")
 @click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only the ids of the documents found, best first.")
 @click.option("--explain", is_flag=True, help="Show what each word adds to each hit's score (tf, idf, length norm).")
+@click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
 @output_options
 @corpus_option
 def similar(
-    doc: str, limit: int, terms: int, files_only: bool, explain: bool, format_name: str | None, as_json: bool, color: str, source: Source
+    doc: str, limit: int, terms: int, files_only: bool, explain: bool, header: bool, format_name: str | None, as_json: bool, color: str, source: Source
 ) -> int:
     """Show the documents most like DOC (or like its passage, DOC#N), best first: "what else
     did I write about this?". DOC's most characteristic words (by BM25 weight) are searched
@@ -552,7 +553,7 @@ def similar(
       mlq similar landing-an-ml-job#10 -n 3 --json | jq -r .doc_id
       mlq similar msr-internship-2024 -l | xargs mlq show
     """
-    printer = _printer(format_name, as_json, color, files_only)
+    printer = _printer(format_name, as_json, color, files_only, header)
     if explain and not printer.shows_explanations:
         raise MlqError(f"--explain does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
     searcher = open_searcher(source)
