@@ -464,10 +464,7 @@ def read_queries(stream: BinaryIO, warn: Warn | None = None) -> Iterator[tuple[s
 def _query_text(words: Sequence[str]) -> str:
     """The query the shell's words make: joined by spaces, except that a ``-`` or ``+`` word
     holding a space (the shell took away its quotes: ``-"機械学習 エンジニア"``) stays a phrase."""
-    return _utf8(
-        " ".join(f'{word[0]}"{word[1:]}"' if word[:1] in "+-" and len(word.split()) > 1 and '"' not in word else word for word in words),
-        "the query",
-    )
+    return " ".join(f'{word[0]}"{word[1:]}"' if word[:1] in "+-" and len(word.split()) > 1 and '"' not in word else word for word in words)
 
 
 def _utf8(text: str, what: str) -> str:

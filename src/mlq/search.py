@@ -101,6 +101,8 @@ def analyze_query(analyzer: Analyzer, query: str, filtered: bool = False, given:
     No words to rank is a listing of what the query's filters (or, if ``filtered``, the
     caller's: dates, tags) let through; an error if there is no filter either, or if the words
     typed analyse to nothing searchable."""
+    if not is_unicode(query):
+        raise MlqError("the query is not valid UTF-8")  # lone surrogates: no analyzer takes them
     parsed = parse_query(query)
     ranked = [text for clause in (*parsed.clauses, *given) for text in clause.ranked()]
     if not parsed.text.strip() and not any(text.strip() for text in ranked):
@@ -173,8 +175,6 @@ class Searcher:
         _check_counts(limit, per_doc)
         if neighbours < 0:
             raise MlqError("neighbours must be 0 or more")
-        if not is_unicode(query):
-            raise MlqError("the query is not valid UTF-8")  # lone surrogates: no analyzer takes them
         if sort not in SORTS:
             raise MlqError(f"unknown sort {sort!r}: one of {', '.join(SORTS)}")
         options = (*from_options(since, until, tags), *clauses)
