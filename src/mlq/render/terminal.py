@@ -105,7 +105,7 @@ class TerminalPrinter(Printer):
                 style = None if indexed else "dim"
                 lines.append(Text.assemble((on_screen(term), style or "bold"), "  ", (fate, style or "green")))
                 rest = " · ".join(part for part in (field, surface, pos, span) if part)
-                lines.append(wrapped(visible(rest, "dim"), width - _INDENT, indent=_INDENT))
+                lines.append(wrapped(visible(rest, "dim"), width - _INDENT, " " * _INDENT))
             self._print(Group(*lines))
             return
         table = Table(box=None, header_style="bold")
@@ -130,7 +130,7 @@ class TerminalPrinter(Printer):
                 line = Text.assemble((doc_id, "cyan"), (count, "dim"))
                 line.no_wrap, line.overflow = True, "fold"
                 lines.append(line)
-                lines.append(wrapped(visible(one_line(document.shown_title)), width - _INDENT, indent=_INDENT))
+                lines.append(wrapped(visible(one_line(document.shown_title)), width - _INDENT, " " * _INDENT))
             self._print(Group(*lines))
             return
         table = Table(box=None, header_style="bold")
@@ -189,8 +189,9 @@ _CONTEXT_MARK = "┆ "
 
 def _context(number: int, text: str, width: int) -> Text:
     """A neighbouring passage of a hit, dim, each line marked, under its own ``#N``."""
-    lines = wrapped(_without_trailing_space(visible(text, "dim")), width - cell_len(_CONTEXT_MARK)).split("\n", allow_blank=True)
-    return Text("\n").join([Text(f"{_CONTEXT_MARK}#{number}", style="dim"), *(Text.assemble((_CONTEXT_MARK, "dim"), line) for line in lines)])
+    mark = Text(_CONTEXT_MARK, style="dim")
+    body = wrapped(_without_trailing_space(visible(text, "dim")), width - cell_len(_CONTEXT_MARK), mark)
+    return Text("\n").join([Text(f"{_CONTEXT_MARK}#{number}", style="dim"), body])
 
 
 def _spaced(blocks: Sequence[RenderableType]) -> list[RenderableType]:
@@ -216,11 +217,11 @@ def _first_cells(text: str, cells: int) -> str:
     return text
 
 
-def wrapped(text: Text, width: int, indent: int = 0) -> Text:
+def wrapped(text: Text, width: int, before: str | Text = "") -> Text:
     """``text`` broken into lines of ``width`` cells at the places :func:`.wrapping.wrap`
-    allows, its styles (highlights) kept; ``indent`` spaces before each line."""
+    allows, its styles (highlights) kept; ``before`` each line (an indent, a mark), if given."""
     lines = _pieces(text, wrap(text.plain, width))
-    joined = Text("\n").join(Text.assemble(" " * indent, line) if indent else line for line in lines)
+    joined = Text("\n").join(Text.assemble(before, line) if before else line for line in lines)
     joined.no_wrap = True
     return joined
 
