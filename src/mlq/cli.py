@@ -639,24 +639,23 @@ def index(rebuild: bool, jobs: int | None, status: bool, verify: bool, clear: bo
     if len(asked) > 1 or (asked and (rebuild or jobs)):
         building = [name for name, given in (("--rebuild", rebuild), ("--jobs", jobs)) if given]
         raise click.UsageError(f"{' and '.join([*asked, *building])} do not combine: give one of them")
-    action = asked[0].removeprefix("--") if asked else None
-    if action == "prune":
+    if prune:
         removed = cache.prune()
         for entry, corpus_root in removed:
             click.echo(f"removed {entry} ({corpus_root})")
         note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
         return EXIT_FOUND
-    if action == "clear":
+    if clear:
         entry, removed = cache.clear_index(source.root, source.settings)
         if removed:
             click.echo(f"removed {entry}")
             return EXIT_FOUND
         note(f"no cached index for {source.root}")
         return EXIT_NOT_FOUND
-    if action == "status":
+    if status:
         click.echo(_status(cache.status(source.root, source.settings)))
         return EXIT_FOUND
-    if action == "verify":
+    if verify:
         entry, problems = cache.verify_index(source.root, source.settings)
         if problems:
             raise MlqError(f"{entry} is damaged: {'; '.join(problems)} (run `mlq index --rebuild` to rebuild it)")
