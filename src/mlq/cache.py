@@ -297,7 +297,7 @@ def _index_of(
     prefix: str,
     root: str,
     files: Sequence[SourceFile],
-    file_documents: list[int],
+    file_documents: Sequence[int],
     counts: dict[str, int],
     field_stats: dict[str, list[float]],
     settings: IndexSettings,
@@ -356,7 +356,7 @@ def _map_plainly(build: Path, name: str, expected: list[Any]) -> memoryview:
         view = memoryview(b"")
         if length:
             view = memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))[offset:]
-    view = view.cast(_FORMATS[header["descr"]])
+    view = view.cast(_FORMATS[header["descr"]])  # type: ignore[call-overload]  # typeshed takes literal formats only
     if len(view) < length:
         raise ValueError(f"{name}.npy is shorter than its header says")
     return view[:length]
@@ -397,7 +397,7 @@ def _write_arrays(build: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str,
         if aside is not None:
             contents[f"{name}.npy"] = _linked(aside, build / f"{name}.npy")
         else:
-            contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out, a=values: np.save(out, a, allow_pickle=False))
+            contents[f"{name}.npy"] = _write(build / f"{name}.npy", lambda out: np.save(out, values, allow_pickle=False))
     return contents, {name: [values.dtype.str, list(values.shape)] for name, values in arrays.items()}
 
 

@@ -646,8 +646,8 @@ def index(rebuild: bool, jobs: int | None, status: bool, verify: bool, clear: bo
         note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
         return EXIT_FOUND
     if clear:
-        entry, removed = cache.clear_index(source.root, source.settings)
-        if removed:
+        entry, cleared = cache.clear_index(source.root, source.settings)
+        if cleared:
             click.echo(f"removed {entry}")
             return EXIT_FOUND
         note(f"no cached index for {source.root}")

@@ -93,7 +93,8 @@ def _settings(data: dict[str, Any], include: tuple[str, ...], exclude: tuple[str
             found = analysis[key]
             if not isinstance(found, list) or not all(isinstance(pos, str) for pos in found):
                 raise ValueError(f"analysis.{key} must be a list of Sudachi parts of speech")
-            analyzer = replace(analyzer, **{key: tuple(found)})
+            parts_of_speech: dict[str, Any] = {key: tuple(found)}
+            analyzer = replace(analyzer, **parts_of_speech)
     if "latin_bigrams" in analysis:
         if not isinstance(analysis["latin_bigrams"], bool):
             raise ValueError("analysis.latin_bigrams must be true or false")

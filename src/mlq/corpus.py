@@ -238,7 +238,7 @@ STAT_SHARED_FROM = 5_000
 STAT_CHUNK = 1024
 
 
-def stat_many(paths: Sequence[str], meanwhile: Callable[[], object] | None = None) -> tuple[Sequence[int], Sequence[int]]:
+def stat_many(paths: Sequence[str], meanwhile: Callable[[], object] | None = None) -> tuple[array[int], array[int]]:
     """The size and modification time (ns) of each of ``paths``, -1 and -1 for one that cannot
     be statted: what a search of an unchanged corpus spends most of its time on, one ``stat``
     a file and a folder (142k at 78k files). A ``stat`` is a system call with little Python
@@ -313,7 +313,7 @@ def _stat_from_the_back(paths: Sequence[str], shared: mmap.mmap) -> None:
         _MARK.pack_into(shared, _BACK, back)
 
 
-def _stat_each(paths: Sequence[str]) -> tuple[array, array]:
+def _stat_each(paths: Sequence[str]) -> tuple[array[int], array[int]]:
     # stat_of, written out: a call a path costs 3–5% of the loop, the cold search's largest part.
     sizes, times = array("q"), array("q")
     for path in paths:
@@ -560,7 +560,7 @@ def load_corpus(root: str | Path, warn: Warn | None = None, selection: Selection
     return [document for _, documents in read_files(root, corpus_files(root, selection), warn) for document in documents]
 
 
-def read_files(root: Path, names: list[str], warn: Warn | None = None) -> Iterator[tuple[SourceFile, list[Document]]]:
+def read_files(root: Path, names: Sequence[str], warn: Warn | None = None) -> Iterator[tuple[SourceFile, list[Document]]]:
     """Each file (named relative to ``root``, see :func:`corpus_files`) with its documents
     (none when it is skipped: see :func:`read_file`)."""
     clashes = id_clashes(names)

@@ -910,24 +910,26 @@ class _Assembly:
         old = rows >= 0
         new_rows = np.flatnonzero(~old)
 
-        def column(from_previous: Callable[[], np.ndarray], fresh: np.ndarray, dtype: type) -> np.ndarray:
+        def column(from_previous: Callable[[CorpusIndex], np.ndarray], fresh: np.ndarray, dtype: type) -> np.ndarray:
+            """A column of the new index: the previous one's values for the units taken over,
+            ``fresh`` for the new ones."""
             out = np.empty(len(rows), dtype=dtype)
             if old.any():
-                out[old] = from_previous()[rows[old]]
+                assert previous is not None  # only a previous index has units to take over
+                out[old] = from_previous(previous)[rows[old]]
             if len(new_rows):
                 out[new_rows] = fresh
             return out
 
-        assert previous is not None or not old.any()
         fresh = {name: values.array() for name, values in self.fresh.items()}
         section_texts, old_sections, new_sections = _sections(previous.passages if previous else None, rows[old], self.fresh_sections, fresh["section"])
         passages = PassageTable(
             doc=np.repeat(np.arange(self.documents, dtype=np.int32), self.counts.array()),
-            number=column(lambda: previous.passages.number, fresh["number"], np.int32),
-            start=offsets_array(column(lambda: previous.passages.start, fresh["start"], np.int64)),
-            end=offsets_array(column(lambda: previous.passages.end, fresh["end"], np.int64)),
-            prose_from=offsets_array(column(lambda: previous.passages.prose_from, fresh["prose_from"], np.int64)),
-            section=column(lambda: old_sections, new_sections, np.int32),
+            number=column(lambda p: p.passages.number, fresh["number"], np.int32),
+            start=offsets_array(column(lambda p: p.passages.start, fresh["start"], np.int64)),
+            end=offsets_array(column(lambda p: p.passages.end, fresh["end"], np.int64)),
+            prose_from=offsets_array(column(lambda p: p.passages.prose_from, fresh["prose_from"], np.int64)),
+            section=column(lambda _: old_sections, new_sections, np.int32),
             section_blob=section_texts[0],
             section_offsets=section_texts[1],
         )
@@ -949,7 +951,7 @@ class _Assembly:
                     renumber = np.full(len(previous.passages), -1, dtype=np.int32)
                     renumber[rows[old]] = np.flatnonzero(old)
                     taken_over = (old_field, keep, renumber)
-            lengths = column(lambda: previous.bm25.fields[name].lengths, self.lengths.pop(name).array(), np.int32)
+            lengths = column(lambda p: p.bm25.fields[name].lengths, self.lengths.pop(name).array(), np.int32)
             done = assemble_field(self.gathered.pop(name), lengths, self.settings.params(name), taken_over, known, self.aside, f"{name}.")
             fields[name] = self._put_aside(name, done)
         about = _DocumentFields(self.settings, previous, self.documents, self.same_documents, self.moved_documents)

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from multiprocessing.pool import Pool
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Generator, Iterator, Sequence
 
 import numpy as np
 
@@ -217,7 +217,7 @@ def analyze_files(
     clashes: dict[str, str],
     headers: Headers = Headers(),
     workers: Pool | None = None,
-) -> Iterator[FileAnalysis]:
+) -> Generator[FileAnalysis, None, None]:
     """Each of the files ``names`` (relative to ``root``; ``clashes`` as
     :func:`mlq.corpus.id_clashes` gives them) analysed, in order, on up to ``jobs`` processes:
     ``workers`` (see :func:`start_workers`), if given, else started now. A file larger than

@@ -134,8 +134,8 @@ def candidates(
     terms = []
     pending = []
     for word, count in words:
-        found = fields["words"].lookup(word.term) if word.term is not None else None
-        if found is not None:
+        found = None
+        if word.term is not None and (found := fields["words"].lookup(word.term)) is not None:
             parts.append((found.ids, found.scores, weights["words"] * count))
             listed.append(True)
             terms.append((word.surface, found, fields["header"].lookup(word.term)))

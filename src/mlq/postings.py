@@ -205,7 +205,7 @@ class PostingLists:
         gaps[starts] = lists.firsts[first:last][counts > 0]
         running = np.cumsum(gaps)
         units = running - np.repeat(running[starts] - gaps[starts], counts[counts > 0])
-        tf = lists._frequencies(int(indptr[0]), int(indptr[-1])).astype(np.int32) if size else np.zeros(0, np.int32)
+        tf = np.array(lists._frequencies(int(indptr[0]), int(indptr[-1])), dtype=np.int32) if size else np.zeros(0, np.int32)
         return units.astype(np.int32), tf
 
 

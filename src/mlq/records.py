@@ -80,8 +80,8 @@ def _without_lone_surrogates(value: Any) -> tuple[Any, bool]:
         pairs = [_without_lone_surrogates(item) for item in value]
         return [item for item, _ in pairs], any(changed for _, changed in pairs)
     if isinstance(value, dict):
-        pairs = [(_without_lone_surrogates(k), _without_lone_surrogates(v)) for k, v in value.items()]
-        return {k: v for (k, _), (v, _) in pairs}, any(a or b for (_, a), (_, b) in pairs)
+        items = [(_without_lone_surrogates(k), _without_lone_surrogates(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in items}, any(a or b for (_, a), (_, b) in items)
     return value, False
 
 

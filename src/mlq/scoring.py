@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Sequence, overload
 
 from ._numpy import np
 from .backends import NUMPY, Backend
@@ -42,6 +42,10 @@ class FieldStats:
     mean_idf: float
 
 
+@overload
+def raw_idf(units: int, df: float) -> float: ...
+@overload
+def raw_idf(units: int, df: np.ndarray) -> np.ndarray: ...
 def raw_idf(units: int, df: np.ndarray | float) -> np.ndarray | float:
     """Okapi's IDF before the floor, for one document frequency or an array of them."""
     if isinstance(df, (int, float)):

@@ -207,16 +207,13 @@ class ComposedField(FieldIndex):
     segment's, renumbered, less the deleted units', in unit order; its document frequency is
     their number. Scores come from the whole's statistics (``stats``)."""
 
-    def __init__(self, parts: Sequence[tuple[FieldIndex, np.ndarray]], lengths: np.ndarray, stats: FieldStats, params: Any, term_count: int) -> None:
-        self.parts = list(parts)
-        self.lengths = lengths
-        self.stats = stats
-        self.params = params
-        self._term_count = term_count
+    parts: list[tuple[FieldIndex, np.ndarray]]
+    _term_count: int
 
-    # FieldIndex is a frozen dataclass: this subclass keeps its own attributes.
-    def __setattr__(self, name: str, value: Any) -> None:
-        object.__setattr__(self, name, value)
+    def __init__(self, parts: Sequence[tuple[FieldIndex, np.ndarray]], lengths: np.ndarray, stats: FieldStats, params: Any, term_count: int) -> None:
+        # FieldIndex is a frozen dataclass, and so is this: its attributes are set once, here.
+        for name, value in (("parts", list(parts)), ("lengths", lengths), ("stats", stats), ("params", params), ("_term_count", term_count)):
+            object.__setattr__(self, name, value)
 
     @property
     def backend(self):  # type: ignore[override]
