@@ -161,6 +161,8 @@ def test_no_match_exits_1_with_a_note(tmp_path: Path, bundled_indexed: Path) -> 
         (["index", "--status", "--clear"], "--status and --clear do not combine"),
         (["index", "--clear", "--rebuild"], "--clear and --rebuild do not combine"),
         (["search", "ビザ", "--vimgrep", "--no-highlights"], "--no-highlights does not combine with --format vimgrep"),
+        (["show", "msr", "--format", "vimgrep"], "'vimgrep' is not one of 'text', 'json', 'tsv'"),
+        (["analyze", "面接", "--vimgrep"], "No such option '--vimgrep'"),
         (["search", "\udcff面接"], "the query is not valid UTF-8"),
         (["analyze", "面接\udcff"], "the text is not valid UTF-8"),
         (["list", "--include", "[z-a]"], "not a file pattern: '[z-a]'"),
@@ -176,6 +178,14 @@ def test_errors_are_one_line_on_stderr_with_exit_2(tmp_path: Path, args: list[st
     assert result.stderr.startswith("mlq: error: ")
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command, prints_hits", [("search", True), ("similar", True), ("show", False), ("list", False), ("analyze", False)])
+def test_help_offers_vimgrep_only_where_there_are_hits_to_point_at(tmp_path: Path, command: str, prints_hits: bool) -> None:
+    result = run_mlq(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert ("--vimgrep" in result.stdout) is prints_hits
+    assert ("vimgrep]" in result.stdout) is prints_hits  # in --format's choices
 
 
 def test_a_bad_query_fails_before_any_indexing(tmp_path: Path, cache_dir: Path) -> None:

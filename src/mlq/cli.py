@@ -119,14 +119,22 @@ def complete_documents(ctx: click.Context, param: click.Parameter, incomplete: s
     return [Item(doc_id) for doc_id in ids if doc_id.startswith(incomplete)]
 
 
-def output_options(command: F) -> F:
-    """--format, --json, --vimgrep and --color, the same on every command that prints results
-    (--vimgrep handed to it as ``format_name``)."""
+def output_options(formats: Sequence[str] = FORMATS) -> Callable[[F], F]:
+    """--format (one of ``formats``), --json, --vimgrep (where ``formats`` has it), --color and
+    --no-pager, the same on every command that prints results (--vimgrep handed to it as
+    ``format_name``): a command's --help lists only the formats it prints."""
 
+    def decorate(command: F) -> F:
+        return _with_output_options(command, tuple(formats))
+
+    return decorate
+
+
+def _with_output_options(command: F, formats: tuple[str, ...]) -> F:
     inner = command
 
     @functools.wraps(inner)
-    def with_format(*args: object, format_name: str | None, as_vimgrep: bool, no_pager: bool, **kwargs: object) -> object:
+    def with_format(*args: object, format_name: str | None, no_pager: bool, as_vimgrep: bool = False, **kwargs: object) -> object:
         click.get_current_context().meta[_NO_PAGER] = no_pager
         if as_vimgrep:
             if format_name not in (None, "vimgrep") or kwargs.get("as_json"):
@@ -135,30 +143,30 @@ def output_options(command: F) -> F:
         return inner(*args, format_name=format_name, **kwargs)
 
     command = with_format  # type: ignore[assignment]
-    for option in reversed(
-        [
-            click.option(
-                "--format",
-                "format_name",
-                type=click.Choice(FORMATS),
-                default=None,
-                help="Output format (default: text).",
-            ),
-            click.option("--json", "as_json", is_flag=True, help="Same as --format json (JSON Lines)."),
-            click.option("--vimgrep", "as_vimgrep", is_flag=True, help="Same as --format vimgrep: path:line:column:passage, for vim -q and editors."),
-            click.option(
-                "--color",
-                type=click.Choice(["auto", "always", "never"]),
-                default="auto",
-                show_default=True,
-                help="Colour and styling; auto means on a terminal, unless NO_COLOR is set.",
-            ),
-            click.option("--no-pager", is_flag=True, help="Never page: by default terminal output taller than the screen goes through $MLQ_PAGER, $PAGER or less -FRX."),
-        ]
-    ):
+    options = [
+        click.option("--format", "format_name", type=click.Choice(formats), default=None, help="Output format (default: text)."),
+        click.option("--json", "as_json", is_flag=True, help="Same as --format json (JSON Lines)."),
+    ]
+    if "vimgrep" in formats:
+        options.append(click.option("--vimgrep", "as_vimgrep", is_flag=True, help="Same as --format vimgrep: path:line:column:passage, for vim -q and editors."))
+    options += [
+        click.option(
+            "--color",
+            type=click.Choice(["auto", "always", "never"]),
+            default="auto",
+            show_default=True,
+            help="Colour and styling; auto means on a terminal, unless NO_COLOR is set.",
+        ),
+        click.option("--no-pager", is_flag=True, help="Never page: by default terminal output taller than the screen goes through $MLQ_PAGER, $PAGER or less -FRX."),
+    ]
+    for option in reversed(options):
         command = option(command)
     return command
 
+
+#: What a command that prints no hits (show, analyze, list) can print: vimgrep points an
+#: editor at a hit's first match.
+HITLESS_FORMATS = tuple(name for name in FORMATS if name != "vimgrep")
 
 #: Where output_options leaves --no-pager for _printer, in the invocation's click context.
 _NO_PAGER = "mlq.no_pager"
@@ -341,7 +349,7 @@ def cli(ctx: click.Context) -> None:
     is_flag=True,
     help="Do not work out which characters matched (JSON `highlights` stay empty, `line`/`column` point at the passage's start): faster for large batches.",
 )
-@output_options
+@output_options()
 @corpus_option
 def search(
     query: tuple[str, ...],
@@ -496,7 +504,7 @@ def _batch_queries(queries_file: Path | None) -> Iterator[tuple[str, str]]:
 @cli.command()
 @click.argument("docs", metavar="DOC...", nargs=-1, required=True, shell_complete=complete_documents)
 @click.option("-p", "--passage", type=click.IntRange(min=1), help="Show only passage N (same as DOC#N).")
-@output_options
+@output_options(HITLESS_FORMATS)
 @corpus_option
 def show(docs: tuple[str, ...], passage: int | None, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
     """Show each DOC: its title, metadata and full text, or one passage of it.
@@ -534,7 +542,7 @@ def show(docs: tuple[str, ...], passage: int | None, format_name: str | None, as
 @click.option("-l", "--files-with-matches", "files_only", is_flag=True, help="Print only the ids of the documents found, best first.")
 @click.option("--explain", is_flag=True, help="Show what each word adds to each hit's score (tf, idf, length norm).")
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
-@output_options
+@output_options()
 @corpus_option
 def similar(
     doc: str, limit: int, terms: int, files_only: bool, explain: bool, header: bool, format_name: str | None, as_json: bool, color: str, source: Source
@@ -568,7 +576,7 @@ def similar(
 @cli.command()
 @click.argument("text", nargs=-1)
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
-@output_options
+@output_options(HITLESS_FORMATS)
 @corpus_option
 def analyze(text: tuple[str, ...], header: bool, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
     """Show how mlq analyses TEXT (`-`: read it from stdin): every Sudachi morpheme with its
@@ -594,7 +602,7 @@ def analyze(text: tuple[str, ...], header: bool, format_name: str | None, as_jso
 
 @cli.command(name="list")
 @click.option("--header", is_flag=True, help="With --format tsv: print a header line first.")
-@output_options
+@output_options(HITLESS_FORMATS)
 @corpus_option
 def list_(header: bool, format_name: str | None, as_json: bool, color: str, source: Source) -> int:
     """List the documents: id, number of passages and title.
