@@ -163,6 +163,7 @@ def test_no_match_exits_1_with_a_note(tmp_path: Path, bundled_indexed: Path) -> 
         (["search", "ビザ", "--vimgrep", "--no-highlights"], "--no-highlights does not combine with --format vimgrep"),
         (["show", "msr", "--format", "vimgrep"], "'vimgrep' is not one of 'text', 'json', 'tsv'"),
         (["analyze", "面接", "--vimgrep"], "No such option '--vimgrep'"),
+        (["analyze", " "], "empty text"),
         (["search", "\udcff面接"], "the query is not valid UTF-8"),
         (["analyze", "面接\udcff"], "the text is not valid UTF-8"),
         (["list", "--include", "[z-a]"], "not a file pattern: '[z-a]'"),

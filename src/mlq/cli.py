@@ -592,8 +592,10 @@ def analyze(text: tuple[str, ...], header: bool, format_name: str | None, as_jso
         raise click.UsageError("Missing argument 'TEXT...'.")
     content = _utf8(_stdin().read() if text == ("-",) else " ".join(text), "the text")
     printer = _printer(format_name, as_json, color, header=header)
+    if text != ("-",) and not content.strip():  # a mistake, as an empty query is
+        raise MlqError("empty text")
     tokens = Analyzer(source.settings.analyzer).tokens(content)
-    if not tokens:
+    if not tokens:  # stdin held nothing, as a batch of no queries finds nothing
         note("nothing to analyse")
         return EXIT_NOT_FOUND
     printer.tokens(tokens)
