@@ -429,22 +429,30 @@ def save(entry: Path, index: CorpusIndex, build_seconds: float) -> Manifest:
     one that read ``current`` just before the switch retries (see :func:`load`)."""
 
     def fill(build: Path) -> Manifest:
-        contents, arrays = _write_arrays(build, _arrays_of(index))
-        return Manifest(
-            format=FORMAT_VERSION,
-            fingerprint=fingerprint(index.settings),
-            root=index.root,
-            built_at=time.time(),
-            build_seconds=round(build_seconds, 3),
-            files=FileTable.of(index.files),
-            file_documents=list(index.file_documents),
-            counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
-            contents=contents,
-            arrays=arrays,
-            field_stats=_stats_of(index),
-        )
+        return _manifest_of(index, build_seconds, *_write_arrays(build, _arrays_of(index)))
 
     return _publish(entry, fill)
+
+
+def _manifest_of(
+    index: CorpusIndex, build_seconds: float, contents: dict[str, list[Any]], arrays: dict[str, list[Any]], composition: dict[str, Any] | None = None
+) -> Manifest:
+    """The manifest of ``index``, built in ``build_seconds``, whose files are ``contents``
+    and arrays ``arrays`` (see :class:`Manifest`)."""
+    return Manifest(
+        format=FORMAT_VERSION,
+        fingerprint=fingerprint(index.settings),
+        root=index.root,
+        built_at=time.time(),
+        build_seconds=round(build_seconds, 3),
+        files=FileTable.of(index.files),
+        file_documents=list(index.file_documents),
+        counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
+        contents=contents,
+        arrays=arrays,
+        field_stats=_stats_of(index),
+        composition=composition or {},
+    )
 
 
 #: Where a build of segments keeps what says how they compose (rewritten by every edit).
@@ -484,20 +492,8 @@ def save_segments(entry: Path, index: CorpusIndex, build_seconds: float, live: t
             arrays.update(written[1])
             seg = segment.index
             about.append({"name": segment.name, "documents": len(seg.documents), "passages": len(seg.passages), "field_stats": _stats_of(seg)})
-        return Manifest(
-            format=FORMAT_VERSION,
-            fingerprint=fingerprint(index.settings),
-            root=index.root,
-            built_at=time.time(),
-            build_seconds=round(build_seconds, 3),
-            files=FileTable.of(index.files),
-            file_documents=list(index.file_documents),
-            counts={"documents": len(index.documents), "passages": len(index.passages), "terms": index.term_count},
-            contents=contents,
-            arrays=arrays,
-            field_stats=_stats_of(index),
-            composition={"segments": about, "terms": {name: f.term_count for name, f in index.bm25.fields.items()}},
-        )
+        composition = {"segments": about, "terms": {name: f.term_count for name, f in index.bm25.fields.items()}}
+        return _manifest_of(index, build_seconds, contents, arrays, composition)
 
     return _publish(entry, fill)
 
