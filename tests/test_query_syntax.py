@@ -145,6 +145,18 @@ def test_an_exclusion_of_a_phrase_typed_with_shell_quotes(notes: Path) -> None:
     assert "ml/engineer" not in found and "ml/reverse" in found and "other/diary" in found
 
 
+def test_a_query_quoted_whole_reads_as_typed_even_when_it_starts_with_an_operator(notes: Path) -> None:
+    # One word from the shell is the whole query, quoted: '-ビザ 面接' excludes ビザ and ranks
+    # 面接, as the same line does in a batch (not the exclusion of a phrase "ビザ 面接").
+    quoted = run_mlq("search", "-ビザ 面接", "-l", "--corpus", str(notes))
+    batch = run_mlq("search", "-", "-l", "--corpus", str(notes), stdin="-ビザ 面接\n")
+    assert quoted.returncode == 0, quoted.stderr
+    assert set(quoted.stdout.split()) == {"ml/engineer", "ml/reverse"}
+    assert quoted.stdout.split() == [line.split("\t")[-1] for line in batch.stdout.splitlines()]
+    required = run_mlq("search", "+ビザ 面接", "-l", "--corpus", str(notes))
+    assert required.stdout.split() == ["visa/notes"], required.stderr
+
+
 def test_a_query_of_exclusions_alone_lists_the_documents_without_them(notes: Path) -> None:
     listed = search_json("--corpus", str(notes), "-n", "100", "--", "-面接")
     ids = [hit["doc_id"] for hit in listed]
