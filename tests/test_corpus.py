@@ -47,6 +47,26 @@ def test_title_falls_back_to_first_heading_then_first_line(tmp_path: Path) -> No
     assert titles == {"f": "見出し", "h": "本当の見出し", "l": "最初の行"}
 
 
+def test_a_title_is_a_heading_or_a_line_of_prose_as_a_reader_sees_it(tmp_path: Path) -> None:
+    write(tmp_path / "docker.md", "Dockerでよく使うコマンドのメモ。\n\n```bash\n# イメージをビルドする\ndocker build .\n```\n")
+    write(tmp_path / "setext.md", "はじめの段落です。\n\n設計方針\n--------\n\n本文")
+    write(tmp_path / "link.md", "## [リンク付き見出し](https://example.com)\n\n本文")
+    write(tmp_path / "bold.md", "**太字のタイトル行**\n\n本文")
+    write(tmp_path / "embed.md", "![[banner.png]]\n\n[[Rustの所有権]]へのリンク集\n")
+    write(tmp_path / "rule.md", "***\n\n<!-- 冒頭のコメント -->\n本文の最初")
+    write(tmp_path / "code.md", "# `use_state` の _使い方_ {{Compat}}\n")
+    titles = {d.doc_id: d.title for d in load_corpus(tmp_path)}
+    assert titles == {
+        "docker": "Dockerでよく使うコマンドのメモ。",  # not the comment in the code block
+        "setext": "設計方針",
+        "link": "リンク付き見出し",
+        "bold": "太字のタイトル行",
+        "embed": "Rustの所有権へのリンク集",
+        "rule": "本文の最初",
+        "code": "use_state の 使い方",  # snake_case keeps its underscore; the macro is no title
+    }
+
+
 def test_bom_crlf_and_cr_line_ends_read_as_plain_newlines(tmp_path: Path) -> None:
     write(tmp_path / "bom.md", "\ufeff---\r\ntitle: BOM付き\r\n---\r\n一行目\r\n\r\n二行目")
     write(tmp_path / "cr.md", "---\rtitle: CRだけ\r---\r本文")
@@ -68,7 +88,30 @@ def test_invalid_front_matter_is_reported_and_the_file_still_loads(tmp_path: Pat
 LAUGHS = "\n".join(["a: &l0 [x, x, x, x, x, x, x, x, x]"] + [f"l{k}: &l{k} [{', '.join([f'*l{k - 1}'] * 9)}]" for k in range(1, 7)] + ["tags: *l6"])
 
 
-@pytest.mark.parametrize("line", ["date: 2024-02-30", "date: 2024-01-01 25:00:00", "n: !!int abc", "x: !!float abc", "t: !!timestamp abc", LAUGHS])
+@pytest.mark.parametrize("date", ["2024-02-30", "2024-01-01 25:00:00", "2024-13-45"])
+def test_a_date_that_is_no_day_stays_as_written_and_the_rest_of_the_front_matter_counts(tmp_path: Path, date: str) -> None:
+    write(tmp_path / "t.md", f"---\ntitle: 日付オブジェクト\ndate: {date}\ntags: [baddate]\n---\n本文「亥」。")
+    warnings: list[str] = []
+    (document,) = load_corpus(tmp_path, warnings.append)
+    assert warnings == []
+    assert document.title == "日付オブジェクト" and document.body == "本文「亥」。"
+    assert document.metadata["date"] == date and document.metadata["tags"] == "baddate"
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["---\n\n## 第1章\n\n導入の文章「序論」。\n\n---\n", "---\n- 買い物リスト「牛乳」\n---\n", "---\n本文の一行目「序論」\n...\n"],
+)
+def test_a_block_between_rules_that_holds_no_fields_is_body_text(tmp_path: Path, opening: str) -> None:
+    # A Markdown reader renders it (two rules around a heading and a paragraph, a list): so does mlq.
+    write(tmp_path / "slides.md", opening + "\n## 第2章\n\n結論。")
+    warnings: list[str] = []
+    (document,) = load_corpus(tmp_path, warnings.append)
+    assert warnings == [] and document.body_start == 0 and document.metadata == {}
+    assert "「" in document.body and document.body.endswith("結論。")
+
+
+@pytest.mark.parametrize("line", ["n: !!int abc", "x: !!float abc", "t: !!timestamp abc", LAUGHS])
 def test_front_matter_that_yaml_cannot_make_a_value_of_is_reported_and_the_file_still_loads(tmp_path: Path, line: str) -> None:
     write(tmp_path / "bad.md", f"---\ntitle: 題\n{line}\n---\n本文です")
     write(tmp_path / "good.md", "---\ndate: 2024-02-29\n---\n本文")

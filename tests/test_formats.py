@@ -122,6 +122,47 @@ def test_link_text_html_text_and_inline_code_are_indexed_and_highlighted_exactly
     assert MARKDOWN.index(hit.text) == hit.start  # offsets point into the original file
 
 
+MORE_MARKDOWN = """# 注意書き
+
+`Vec<String>` と `ls | grep <pattern>` を使う。比較 a<b かつ c>d。
+<a
+  href="/ja/docs/Guide/Using_promises#composition">合成</a>の説明。
+%% 秘密メモ %%
+<script>鹿肉()</script><style>.猪肉{}</style>
+{% highlight ruby %}
+requirements
+{% endhighlight %}
+$$\\mathrm{x}$$
+
+> [!warning] 警告の本文
+"""
+
+
+@pytest.mark.parametrize(
+    "query, indexed",
+    [
+        ("String", True),  # inside a code span, <…> is code, not a tag
+        ("pattern", True),
+        ("合成", True),
+        ("警告", True),
+        ("href", False),  # a tag's attributes on a line of their own
+        ("composition", False),
+        ("秘密", False),  # an Obsidian comment
+        ("鹿肉", False),  # a script
+        ("猪肉", False),  # a style sheet
+        ("requirements", False),  # Liquid's code block
+        ("mathrm", False),  # display math
+        ("warning", False),  # a callout's kind
+    ],
+)
+def test_code_spans_are_prose_and_comments_scripts_math_and_callout_kinds_are_not(tmp_path: Path, query: str, indexed: bool) -> None:
+    write(tmp_path / "more" / "note.md", MORE_MARKDOWN)
+    hits = open_corpus(tmp_path / "more").search(query)
+    assert bool(hits) is indexed
+    if indexed:
+        assert query in [hits[0].text[s:e] for s, e in hits[0].highlights]
+
+
 def test_show_prints_the_original_markdown(markdown_corpus: Path) -> None:
     shown = run_mlq("show", "guide", "--corpus", str(markdown_corpus))
     assert "const かたつむり = await fetch(url);" in shown.stdout

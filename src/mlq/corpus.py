@@ -72,7 +72,8 @@ class Document:
         return self.format.prose(self.text[prose_from:end])[start - prose_from :]
 
     def headings(self) -> Iterator[tuple[int, int, str]]:
-        """``(offset, level, title as written)`` of each heading of the body."""
+        """``(offset, level, title)`` of each heading of the body, its title as a reader sees
+        it (Markdown's links, emphasis and code marks gone: see :meth:`mlq.formats.Format.plain`)."""
         return self.format.headings(self.text, self.prose, self.body_start)
 
     def place(self, offset: int) -> tuple[int, int]:

@@ -36,7 +36,8 @@ class Entry:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-_ATX_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+# A thematic break (---, ***, ___), which no title is.
+_RULE = re.compile(r"^[ ]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 
 
 class Format:
@@ -54,12 +55,19 @@ class Format:
         return [Entry("", metadata.get("title") or self.title(text[body_start:]), text, body_start, metadata)]
 
     def title(self, body: str) -> str:
-        """A title for a document whose metadata gives none: its first heading, else its
-        first line."""
-        heading = _ATX_HEADING.search(body)
-        if heading:
-            return heading.group(1).strip()
-        return next((line.strip() for line in body.splitlines() if line.strip()), "")
+        """A title for a document whose metadata gives none: its first heading (ATX or
+        Setext), else its first line of prose that is not a rule, as a reader sees them (see
+        :meth:`plain`). A comment in a code block (``# イメージをビルドする``) is neither."""
+        prose = self.prose(body)
+        heading = next((title for _, _, title in sorted(self.headings(body, prose, 0)) if title), None)
+        if heading is not None:
+            return heading
+        lines = zip(body.splitlines(), prose.splitlines())
+        return next((shown for line, read in lines if read.strip() and not _RULE.match(read) and (shown := self.plain(line))), "")
+
+    def plain(self, written: str) -> str:
+        """A heading or a line of the text as a title or section shows it, on one line."""
+        return " ".join(written.split())
 
     def prose(self, text: str) -> str:
         """What is indexed of ``text``: a copy of the same length (offsets hold)."""
@@ -76,8 +84,9 @@ class Format:
         return None
 
     def headings(self, text: str, prose: str, start: int) -> Iterator[tuple[int, int, str]]:
-        """``(offset, level, title as written)`` of each heading from ``start`` on."""
-        return markdown.headings(text, prose, start)
+        """``(offset, level, title)`` of each heading from ``start`` on, in no particular
+        order, its title as a reader sees it (see :meth:`plain`; "" when nothing is left)."""
+        return ((offset, level, self.plain(written)) for offset, level, written in markdown.headings(text, prose, start))
 
     def place(self, text: str, metadata: dict[str, str], offset: int) -> tuple[int, int]:
         """Where character ``offset`` of a document's ``text`` is in its file, as editors count:
@@ -110,6 +119,9 @@ class Markdown(Format):
 
     def readable(self, text: str) -> tuple[str, list[int]] | None:
         return markdown.readable(text)
+
+    def plain(self, written: str) -> str:
+        return markdown.plain_text(written)
 
 
 class JsonLines(Format):

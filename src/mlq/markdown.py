@@ -16,6 +16,7 @@ into noise terms, and long listings would swamp BM25's length normalisation. Inl
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from typing import Any, Callable, Iterator
 
@@ -26,40 +27,62 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 _YAML_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 
-# Markdown that is not prose, each pattern with whether a reader of a hit sees it: code, URLs
-# and macros are not indexed, but are shown; link targets, images and HTML tags are neither.
-# A pattern's group "keep" or "wiki", where it has one, is prose inside the construct (link
-# text, a wikilink's page or alias).
+# Markdown that is not prose, each pattern with whether a reader of a hit sees it as written:
+# code, URLs, macros and math are not indexed, but are shown; link targets, images, comments
+# and HTML tags are neither. A pattern's group "keep", "wiki" or "code", where it has one, is
+# prose inside the construct (link text, a wikilink's page or alias, a code span whole: what
+# it holds is read as written, never as a tag or a link).
 _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
     (r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),  # fenced code
     (r"^[ ]{0,3}(?:`{3,}|~{3,})[^\n]*\n.*\Z", True),  # a fence never closed runs to the end
+    (r"(?P<code>(?P<ticks>`+)(?:[^`\n]|\n(?![ \t]*\n))*?(?P=ticks))", False),  # code span, in a paragraph: `Vec<String>`
     (r"<!--.*?(?:-->|\Z)", False),  # HTML comment
+    (r"%%.*?%%", False),  # a comment as Obsidian writes it
+    (r"<(?P<raw>script|style)\b[^>]*>.*?</(?P=raw)[ \t]*>", False),  # a script or style sheet
     (r"!\[\[[^\]\n]*\]\]", False),  # an embedded note or image, as Obsidian writes it: ![[page]]
     (r"\[\[(?:[^\]|\n]*\|)?(?P<wiki>[^\]|\n]+)\]\]", False),  # wikilink [[page]] or [[page|alias]]: keep what it reads as
     (r"!\[[^\]\n]*\]\([^)\n]*\)", False),  # image
     (r"!\[[^\]\n]*\]\[[^\]\n]*\]", False),  # image by reference
     (r"\[(?P<keep>[^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])", False),  # link: keep its text
     (r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$", False),  # link reference definition
-    (r"</?[A-Za-z][^<>\n]*>", False),  # HTML tag or autolink
-    (r"https?://[^\s<>()\[\]{}\"'、。「」]+", True),  # bare URL
+    (r"</?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:@][^<>]*?)?\s*/?>", False),  # HTML tag, its attributes on lines of their own too
+    (r"https?://[^\s<>()\[\]{}\"'、。「」]+", True),  # bare URL (or autolink: <https://…>)
     (r"\{\{[^{}\n]*\}\}", True),  # template macro
+    (r"\{%[ \t]*highlight\b.*?\{%[ \t]*endhighlight[ \t]*%\}|\{%[^\n]*?%\}", True),  # Liquid's code block, or tag
+    (r"\$\$.+?\$\$", True),  # display math
+    (r"^(?:[ ]{0,3}>[ \t]?)+\[![A-Za-z-]+\][+-]?", True),  # a callout's kind: > [!note]
 )
 _FLAGS = re.MULTILINE | re.DOTALL
 _NOT_PROSE = re.compile("|".join(pattern for pattern, _ in _CONSTRUCTS), _FLAGS)
 _NOT_READ = re.compile("|".join(pattern for pattern, shown in _CONSTRUCTS if not shown), _FLAGS)
+# The same within a line taken alone (a heading's text): "[CVE-2022-24675]: …" is no definition there.
+_NOT_READ_INLINE = re.compile("|".join(pattern for pattern, shown in _CONSTRUCTS if not shown and not pattern.startswith("^")), _FLAGS)
 
 
 class _Invalid(Exception):
     """A front matter block that does not parse; carries the parser's error."""
 
 
-def _yaml(source: str) -> Any:
+@functools.cache
+def _yaml_loader() -> Any:
+    """libyaml's parser with the safe constructors where PyYAML was built with it (the same
+    documents, the same types, at a tenth of the cost of the pure-Python one), less the
+    resolver that makes dates of plain scalars: a date stays the text written, so that one
+    that is no day (``2024-02-30``) is a string like any other rather than an error that loses
+    every other field. ``--since``/``--until`` read a date from its text (see
+    :func:`mlq.clauses.date_of`)."""
     import yaml  # only needed when indexing: keeps cached runs quick to start
 
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers = {first: [(tag, pattern) for tag, pattern in found if tag != "tag:yaml.org,2002:timestamp"] for first, found in base.yaml_implicit_resolvers.items()}
+    return type("FrontMatterLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+
+
+def _yaml(source: str) -> Any:
+    import yaml
+
     try:
-        # libyaml's parser with the safe constructors where PyYAML was built with it: the same
-        # documents, the same types, at a tenth of the cost of the pure-Python one.
-        data = yaml.load(source, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(source, Loader=_yaml_loader())
         if _values_in(data, {}) > _MOST_VALUES:
             raise ValueError(f"its aliases make more than {_MOST_VALUES:,} values")
     except (yaml.YAMLError, ValueError, TypeError, AttributeError, RecursionError) as error:
@@ -100,19 +123,23 @@ _FRONT_MATTER_KINDS = ((_YAML_FRONT_MATTER, "YAML", _yaml), (_TOML_FRONT_MATTER,
 
 def split_front_matter(text: str, path: object, warn: Warn | None) -> tuple[dict[str, Any], int]:
     """The front matter's fields and where the body starts. YAML between ``---`` lines, read
-    with PyYAML's ``safe_load``, or TOML between ``+++`` lines, read with ``tomllib``. A block
-    that does not parse is reported and its fields ignored; it is still not body text."""
+    with PyYAML's safe constructors (dates kept as written), or TOML between ``+++`` lines,
+    read with ``tomllib``. A block that does not parse is reported and its fields ignored; it
+    is still not body text. A block that parses as YAML but holds no fields — a heading and a
+    paragraph between two rules, a list — is body text, as a Markdown reader renders it."""
     for pattern, language, parse in _FRONT_MATTER_KINDS:
         block = pattern.match(text)
         if block:
             try:
                 loaded = parse(block.group(1) or "")
             except _Invalid as error:
-                loaded = None
                 if warn:
                     reason = str(error.args[0]).splitlines()[0]
                     warn(f"{path}: front matter is not valid {language} ({reason}); ignoring it")
-            return (loaded if isinstance(loaded, dict) else {}), block.end()
+                return {}, block.end()
+            if loaded is None or isinstance(loaded, dict):  # no fields at all (---\n---), or fields
+                return loaded or {}, block.end()
+            return {}, 0
     return {}, 0
 
 
@@ -170,9 +197,13 @@ def readable(text: str) -> tuple[str, list[int]]:
     """``text`` as a reader of a hit should see it: link text without its target, a wikilink's
     alias, no images, embeds, HTML tags or comments (code and URLs stay); with, for each of
     its characters, where it is in ``text`` (so that highlights can follow)."""
+    return _read(text, _NOT_READ)
+
+
+def _read(text: str, constructs: re.Pattern[str]) -> tuple[str, list[int]]:
     kept: list[range] = []
     previous = 0
-    for start, end, keep_start, keep_end in _spans(_NOT_READ, text):
+    for start, end, keep_start, keep_end in _spans(constructs, text):
         kept.append(range(previous, start))
         kept += _line_breaks(text, start, keep_start)  # a construct's line breaks stay
         kept.append(range(keep_start, keep_end))
@@ -183,6 +214,22 @@ def readable(text: str) -> tuple[str, list[int]]:
     return "".join(text[i] for i in where), where
 
 
+# Emphasis as CommonMark writes it: *a*, **a**, ***a*** anywhere; _a_ and __a__ not inside a word
+# (snake_case stays); a code span's backticks.
+_EMPHASIS = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1|(?<![^\W_])(_{1,3})(?=\S)(.+?)(?<=\S)\3(?![^\W_])|(`+)(.+?)\5")
+_MACRO = re.compile(r"\{\{[^{}\n]*\}\}")
+
+
+def plain_text(written: str) -> str:
+    """A heading or a line as a title shows it: its words as a reader of the rendered page
+    reads them, without link targets, images, HTML, template macros (which are not indexed
+    either), emphasis marks or a code span's backticks, on one line."""
+    shown = _MACRO.sub(" ", _read(written, _NOT_READ_INLINE)[0])
+    for _ in range(3):  # ***a*** is one pass; **[*a*](…)** two
+        shown = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4) or m.group(6), shown)
+    return " ".join(shown.split())
+
+
 def _line_breaks(text: str, start: int, end: int) -> list[range]:
     return [range(i, i + 1) for i in range(start, end) if text[i] == "\n"]
 
@@ -191,7 +238,7 @@ def _spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, int,
     """Each construct ``pattern`` finds: its span, and the span of the prose kept inside it
     (empty, at its end, when none is)."""
     for match in pattern.finditer(text):
-        kept = next((name for name in ("keep", "wiki") if match.group(name) is not None), None)
+        kept = next((name for name in ("keep", "wiki", "code") if match.group(name) is not None), None)
         keep_start, keep_end = match.span(kept) if kept else (match.end(), match.end())
         yield match.start(), match.end(), keep_start, keep_end
 

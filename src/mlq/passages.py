@@ -62,9 +62,6 @@ def passage_spans(document: Document) -> list[tuple[int, int, str]]:
     return [(start, end, sections.of(start, end)) for start, end in _group(_units(text, document.body_start, len(text)))]
 
 
-_INLINE_MARKUP = re.compile(r"[*_`]+|\[([^\]]*)\]\([^)]*\)")
-
-
 class Sections:
     """The heading path at any offset of a document: each heading (as its reader finds them:
     :meth:`mlq.corpus.Document.headings`) replaces those of its level and deeper."""
@@ -73,8 +70,7 @@ class Sections:
         self._starts: list[int] = []
         self._paths: list[str] = []
         path: list[tuple[int, str]] = []
-        for start, level, raw in sorted(document.headings()):
-            title = _INLINE_MARKUP.sub(r"\1", raw).strip()
+        for start, level, title in sorted(document.headings()):
             path = [(lvl, t) for lvl, t in path if lvl < level] + ([(level, title)] if title else [])
             self._starts.append(start)
             self._paths.append(" > ".join(t for _, t in path))
