@@ -68,3 +68,33 @@ def test_variant_spellings_highlight_what_the_document_wrote(notes: Path) -> Non
     assert result.returncode == 0, result.stderr
     hit = json.loads(result.stdout)
     assert "インターフェイス" in [hit["text"][s:e] for s, e in hit["highlights"]]
+
+
+VERSIONED = {
+    "ai/gpt": "# メモ1\n\nGPT-4の調査結果をまとめた。GPT-3.5との違いも書く。",
+    "health/covid": "# メモ2\n\nCOVID-19の流行で在宅勤務になった。",
+    "misc/other": "# メモ3\n\n別の話。バージョン4の設定と19時の会議。",
+    "misc/filler": "# メモ4\n\n天気の話。",
+}
+
+
+@pytest.mark.parametrize(
+    "query, expected, surface",
+    [
+        ("GPT-4", "ai/gpt", "GPT"),  # Sudachi has GPT-4 as one word before の, as two alone
+        ('"GPT-4"', "ai/gpt", "GPT"),
+        ("GPT", "ai/gpt", "GPT"),  # a whole word of GPT-4
+        ("gpt-3.5", "ai/gpt", "GPT"),
+        ("ＧＰＴ－４", "ai/gpt", "GPT"),
+        ("COVID-19", "health/covid", "COVID"),
+        ("COVID", "health/covid", "COVID"),
+    ],
+)
+def test_a_name_with_a_version_is_found_by_it_and_by_its_name(tmp_path: Path, query: str, expected: str, surface: str) -> None:
+    for doc_id, text in VERSIONED.items():
+        path = tmp_path / f"{doc_id}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    hits = open_corpus(tmp_path).search(query)
+    assert hits and hits[0].doc_id == expected, [(h.doc_id, round(h.score, 3)) for h in hits]
+    assert any(surface in hits[0].text[s:e] for s, e in hits[0].highlights)  # GPT, or GPT-4 whole

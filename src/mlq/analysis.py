@@ -298,6 +298,21 @@ class Analyzer:
                         decided.clear()
                     if self._remember:
                         decided[key] = found
+                if found[4]:
+                    # Latin runs joined by - or . (GPT-4, COVID-19): the dictionary has some as
+                    # one word, which Sudachi takes only before more text ("GPT-4の調査"), not
+                    # alone (a query of "GPT-4"). Always read as their runs: "GPT-4" and "GPT"
+                    # find what says GPT-4, wherever it stands.
+                    at = offset + morpheme.begin()
+                    for start, piece in _runs_and_joins(morpheme.surface()):
+                        for each in self._tokenizer.tokenize(piece, self._mode):
+                            part = self._decide(each)
+                            if noting:
+                                if before[3] and part[2]:
+                                    self._note_cut(before, part)
+                                before = part
+                            yield part[0], each, at + start, part[1]
+                    continue
                 if noting:
                     if before[3] and found[2]:
                         self._note_cut(before, found)
@@ -309,20 +324,22 @@ class Analyzer:
         blank), and whether its spelling begins and ends with a Latin letter or digit. The one
         place that decides what the words field holds, for indexing, searching and `mlq
         analyze` alike. It depends on the morpheme's dictionary entry (its word id, which for a
-        word outside the dictionary says its part of speech) and spelling only."""
+        word outside the dictionary says its part of speech) and spelling only. Last, whether
+        it is Latin runs joined by ``-`` or ``.``, which :meth:`_morphemes` reads as its runs."""
         form = self._form(morpheme)
         kept = not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
         spelling = normalize(morpheme.surface())[0]
-        if kept and self._noting and spelling != form:
+        joined = kept and _JOINED_LATIN.fullmatch(spelling) is not None
+        if kept and self._noting and spelling != form and not joined:
             self._spellings.add((form, spelling))
-        return form, kept, bool(spelling) and _latin(spelling[0]), bool(spelling) and _latin(spelling[-1])
+        return form, kept, bool(spelling) and _latin(spelling[0]), bool(spelling) and _latin(spelling[-1]), joined
 
     def _note_cut(self, before: _Decision, after: _Decision) -> None:
         """Two morphemes met with Latin letters or digits either side of the cut between them
         (Python|3, HTML|5; Sudachi cuts no run of letters in mdn-ja's 10 million morphemes):
         neither word stands there at a word's edge, where a highlight looks for it without
         analysing (see :meth:`mlq.search.Searcher._lines_to_analyse`)."""
-        for form, kept, _, _ in (before, after):
+        for form, kept, *_ in (before, after):
             if kept:
                 self._spellings.add((form, INSIDE_A_WORD))
 
@@ -335,10 +352,15 @@ class Analyzer:
         return taken
 
 
-#: What :meth:`Analyzer._decide` makes of a morpheme: its form, whether it is indexed, and
-#: whether its spelling begins, and ends, with a Latin letter or digit.
-_Decision = tuple[str, bool, bool, bool]
-_NOTHING: _Decision = ("", False, False, False)
+#: What :meth:`Analyzer._decide` makes of a morpheme: its form, whether it is indexed,
+#: whether its spelling begins, and ends, with a Latin letter or digit, and whether it is
+#: Latin runs joined by - or . (GPT-4).
+_Decision = tuple[str, bool, bool, bool, bool]
+_NOTHING: _Decision = ("", False, False, False, False)
+# Runs of Latin letters and digits joined by - or ., one a letter at least (gpt-4, covid-19;
+# not 2.0, a number).
+_JOINED_LATIN = re.compile(r"(?=[0-9.\-]*[a-z])[0-9a-z]+(?:[-.][0-9a-z]+)+")
+_RUN_OR_JOIN = re.compile(r"[0-9a-z]+|[^0-9a-z]")
 #: The spelling :meth:`Analyzer.take_spellings` gives a word met where a Latin letter or digit
 #: stands right before or after it (see :meth:`Analyzer._note_cut`), or where its spelling is
 #: empty (a part of an expansion: ㍻ → 平成): a place that is no word's edge.
@@ -353,6 +375,17 @@ def _joins(between: str) -> bool:
     """Whether two query words with ``between`` between them were typed as one phrase: nothing
     but a particle or two, no space or punctuation."""
     return len(between) <= _JOIN_GAP and not any(c.isspace() or unicodedata.category(c)[0] in "PSZC" for c in between)
+
+
+def _runs_and_joins(surface: str) -> Iterator[tuple[int, str]]:
+    """The runs of Latin letters and digits of a word such as GPT-4, and what joins them, each
+    with its offset (the word whole where NFKC changes its length, which no such word's does)."""
+    spelling = normalize(surface)[0]
+    if len(spelling) != len(surface):
+        yield 0, surface
+        return
+    for match in _RUN_OR_JOIN.finditer(spelling):
+        yield match.start(), surface[match.start() : match.end()]
 
 
 def _span(morpheme: Morpheme, offset: int) -> tuple[int, int]:
