@@ -190,6 +190,28 @@ def test_include_and_exclude_patterns(notes: Path) -> None:
     assert ids(notes, include=("drafts/**",), exclude=("b.md",)) == ["drafts/keep"]
 
 
+def test_names_macos_wrote_decomposed_are_typed_composed(tmp_path: Path) -> None:
+    import unicodedata
+
+    def nfd(name: str) -> str:
+        return unicodedata.normalize("NFD", name)
+
+    root = tmp_path / "mac"
+    write(root / nfd("ガイド.md"), "# 案内\n\n道案内の文。")
+    write(root / nfd("ノート") / nfd("プロジェクト.md"), "# 計画\n\n計画の文。")
+    write(root / "other.md", "# 他\n\n別の文。")
+    assert ids(root) == ["other", "ガイド", "ノート/プロジェクト"]  # composed, as typed
+    assert ids(root, exclude=("ノート/プロジェクト.md",)) == ["other", "ガイド"]
+    assert ids(root, include=("ノート/プ*",)) == ["ノート/プロジェクト"]
+    (root / ".mlqignore").write_text("ガイド.md\n", encoding="utf-8")
+    assert ids(root) == ["other", "ノート/プロジェクト"]
+    (root / ".mlqignore").unlink()
+    shown = run_mlq("show", "ガイド", "--corpus", str(root))
+    assert shown.returncode == 0 and "道案内の文。" in shown.stdout, shown.stderr
+    found = run_mlq("search", "計画 doc:ノート/プ", "-l", "--corpus", str(root))
+    assert found.stdout.split() == ["ノート/プロジェクト"], found.stderr
+
+
 def test_mlqignore_in_the_corpus_root_uses_gitignore_rules(notes: Path) -> None:
     (notes / ".mlqignore").write_text("# drafts stay private\ndrafts/*\n!drafts/keep.md\n*.tmp.md\n", encoding="utf-8")
     assert ids(notes) == ["a", "drafts/keep", "journal/2024/c"]

@@ -12,6 +12,7 @@ import stat
 import struct
 import sys
 import threading
+import unicodedata
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,7 +198,7 @@ def walk(
             except OSError:  # a link that leads round to itself (ELOOP): neither, and nothing to read
                 continue
             if folder_here:
-                if ignored and ignored.match_file(relative + "/") or relative in known:
+                if ignored and ignored.match_file(composed(relative) + "/") or relative in known:
                     continue
                 if not whole and item.is_symlink():
                     raise LinkMet(relative)
@@ -209,10 +210,16 @@ def walk(
                     seen.add(identity)
                     folders.append((relative + "/", item.path))
             elif file_here:
-                if ignored and ignored.match_file(relative):
+                if ignored and ignored.match_file(composed(relative)):
                     continue
-                if included is None or included.match_file(relative):
+                if included is None or included.match_file(composed(relative)):
                     yield relative, item
+
+
+def composed(name: str) -> str:
+    """``name`` in NFC, as typed: how a path is named and matched, whichever form its file
+    system keeps (macOS's decomposes)."""
+    return unicodedata.normalize("NFC", name)
 
 
 def _identity(folder: str, times: dict[str, int] | None = None, relative: str = "") -> tuple[int, int]:
@@ -363,6 +370,7 @@ def _rules(lines: list[str] | tuple[str, ...]):  # -> pathspec.PathSpec
 
     import pathspec  # only when patterns are in use
 
+    lines = [composed(line) for line in lines]  # matched against composed paths (see walk)
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except (re.error, ValueError):  # pathspec's own pattern error is a ValueError
@@ -380,8 +388,9 @@ def doc_id_for(path: Path, root: Path) -> str:
 
 
 def doc_id_of(relative: str) -> str:
-    """``doc_id_for`` of a relative path already in ``/`` form (``notes/a.b.md`` → ``notes/a.b``)."""
-    folder, slash, name = relative.rpartition("/")
+    """``doc_id_for`` of a relative path already in ``/`` form (``notes/a.b.md`` → ``notes/a.b``),
+    composed (NFC): a name macOS wrote decomposed (ガ as カ and ゛) is the id a person types."""
+    folder, slash, name = composed(relative).rpartition("/")
     dot = name.rfind(".")
     return folder + slash + (name[:dot] if dot > 0 else name)
 
