@@ -145,6 +145,15 @@ def test_an_exclusion_of_a_phrase_typed_with_shell_quotes(notes: Path) -> None:
     assert "ml/engineer" not in found and "ml/reverse" in found and "other/diary" in found
 
 
+@pytest.mark.parametrize(
+    "typed, ascii",
+    [("面接 －ビザ", "面接 -ビザ"), ("面接 ＋ビザ", "面接 +ビザ"), ("面接　−ビザ", "面接 -ビザ"), ("面接 title：体験記", "面接 title:体験記"), ("ｄｏｃ：ml/ 面接", "doc:ml/ 面接"), ("＂機械学習 エンジニア＂", '"機械学習 エンジニア"')],
+)
+def test_operators_typed_full_width_by_an_input_method_are_operators(notes: Path, typed: str, ascii: str) -> None:
+    assert parse_query(typed) == parse_query(ascii)
+    assert ids(open_corpus(notes), typed) == ids(open_corpus(notes), ascii)
+
+
 def test_a_query_quoted_whole_reads_as_typed_even_when_it_starts_with_an_operator(notes: Path) -> None:
     # One word from the shell is the whole query, quoted: '-ビザ 面接' excludes ビザ and ranks
     # 面接, as the same line does in a batch (not the exclusion of a phrase "ビザ 面接").

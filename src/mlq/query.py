@@ -14,6 +14,7 @@ through.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .clauses import Clause, DocPrefix, Excluded, Phrase, Required, Title
@@ -44,8 +45,19 @@ class Query:
         return any(not clause.ranked() for clause in self.clauses)
 
 
+# An operator as a Japanese input method types it: ＋ and － (or −) before a word, ＂ for ",
+# ｔｉｔｌｅ： and ｄｏｃ：, which read as + - " title: doc: — not a word to rank.
+_WIDE_OPERATOR = re.compile(r"(?:(?<=\s)|^)(?:[＋－−]|(?:title|doc|ｔｉｔｌｅ|ｄｏｃ)[：:])|＂")
+
+
+def _as_operators(query: str) -> str:
+    return _WIDE_OPERATOR.sub(lambda typed: unicodedata.normalize("NFKC", typed.group()).replace("−", "-"), query)
+
+
 def parse_query(query: str) -> Query:
-    """``query`` taken apart; an unclosed quote is an error."""
+    """``query`` taken apart; an unclosed quote is an error. Operators typed full-width
+    (``－エラー``, ``title：所有権``) are operators."""
+    query = _as_operators(query)
     if query.count('"') % 2:
         raise MlqError(f'unclosed quote in query {query!r} (a phrase is "…")')
     free: list[str] = []
