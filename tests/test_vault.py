@@ -45,6 +45,15 @@ def test_tags_inline_and_in_front_matter_are_searched_with_tag(vault: Path) -> N
     assert shown["metadata"]["tags"] == "rust, 所有権, lang/rust"
 
 
+def test_a_tag_takes_the_tags_nested_under_it_and_a_string_of_tags_is_split(vault: Path) -> None:
+    assert listed(vault, "--tag", "lang") == ["rust/ownership"]  # lang/rust is nested under lang
+    assert listed(vault, "--tag", "lan") == []  # not a prefix of a word
+    write(vault / "jekyll.md", "---\ntags: Python asyncio 非同期処理\n---\n本文。")
+    write(vault / "commas.md", "---\ntags: rust、go\n---\n本文。")
+    assert listed(vault, "--tag", "asyncio") == ["jekyll"]
+    assert listed(vault, "--tag", "go") == ["commas", "go/errors"]
+
+
 def test_a_wikilink_reads_as_its_alias_or_page(vault: Path) -> None:
     assert listed(vault, "ノート") == ["rust/daily/2024-05-01"]  # the alias is prose
     assert listed(vault, "ownership") == []  # its target is not (nor is a path a match)

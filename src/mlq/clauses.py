@@ -153,13 +153,13 @@ def _tags(metadata: Mapping[str, str]) -> set[str]:
 @dataclass(frozen=True)
 class Tag(Clause):
     """``--tag rust``: the document must carry the tag (front matter or inline ``#tag``; any
-    case)."""
+    case), or a tag nested under it (``lang`` is carried by ``lang/rust``, as Obsidian has it)."""
 
     tag: str
 
     def documents(self, corpus: Corpus) -> list[bool] | None:
-        wanted = self.tag.strip().lower()
-        return _mask(corpus, lambda record: wanted in _tags(record["metadata"]))
+        wanted = self.tag.strip().lower().strip("/")
+        return _mask(corpus, lambda record: any(tag == wanted or tag.startswith(wanted + "/") for tag in _tags(record["metadata"])))
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -36,6 +36,8 @@ class Entry:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+# What separates the tags of a front matter that writes them as one string.
+_TAG_SEPARATORS = re.compile(r"[,、，\s]+")
 # A thematic break (---, ***, ___), which no title is.
 _RULE = re.compile(r"^[ ]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 
@@ -51,6 +53,8 @@ class Format:
         """The file's one document: front matter split off (see
         :func:`mlq.markdown.split_front_matter`), the title from it or else from the body."""
         fields, body_start = markdown.split_front_matter(text, path, warn)
+        if isinstance(fields.get("tags"), str):  # tags: rust 所有権 (Jekyll), or rust、所有権
+            fields = {**fields, "tags": [tag for tag in _TAG_SEPARATORS.split(fields["tags"]) if tag]}
         metadata = {str(k): records.metadata_text(v) for k, v in fields.items() if v is not None}
         return [Entry("", metadata.get("title") or self.title(text[body_start:]), text, body_start, metadata)]
 
