@@ -50,7 +50,7 @@ tempfile = ImportedOnFirstUse("tempfile")
 _segments = ImportedOnFirstUse("mlq.segments")
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 24
+FORMAT_VERSION = 25
 
 _POINTER = "current"
 _LOCK = "lock"
