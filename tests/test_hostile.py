@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import on_terminal, run_mlq, write
+from conftest import aged, on_terminal, run_mlq, write
 
 from mlq import MlqError, build_index, open_corpus
 
@@ -233,6 +233,29 @@ def test_an_unreadable_file_is_skipped_with_one_warning_and_retried_later(tmp_pa
     assert len(warnings) == 1 and "secret.md" in warnings[0] and "Permission denied" in warnings[0]
     monkeypatch.setattr(Path, "read_bytes", real_read_bytes)  # readable again: picked up
     assert [d.doc_id for d in open_corpus(root, jobs=1).documents] == ["open", "secret"]
+
+
+def test_a_folder_unreadable_for_one_search_is_listed_again_once_it_can_be(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As root, permissions stop no listing: the refusal is simulated. The folders are old, so
+    # that a later check trusts the listing recorded and lists no folder whose time is as it was.
+    root = tmp_path / "c"
+    write(root / "open.md", "# 公開\n\n読める面接の話。\n")
+    write(root / "secret" / "a.md", "# 秘密\n\n読めない面接の話。\n")
+    aged(root)
+    past = (root / "open.md").stat().st_mtime_ns
+    for folder in (root, root / "secret"):
+        os.utime(folder, ns=(past, past))
+    real_scandir = os.scandir
+
+    def refusing(path: str) -> object:
+        if isinstance(path, str) and os.path.basename(path) == "secret":
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    assert [d.doc_id for d in open_corpus(root, jobs=1).documents] == ["open"]
+    monkeypatch.setattr(os, "scandir", real_scandir)  # readable again, its time unchanged
+    assert [d.doc_id for d in open_corpus(root, jobs=1).documents] == ["open", "secret/a"]
 
 
 @pytest.mark.parametrize("output", [[], ["--format", "tsv"], ["-l"]], ids=["text", "tsv", "files"])

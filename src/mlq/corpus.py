@@ -184,10 +184,12 @@ def walk(
         prefix, folder = folders.pop()
         try:
             listing = list(os.scandir(folder))
-        except OSError:
+        except OSError:  # unreadable: its files cannot be read either, for now
             if times is not None:
-                times.pop(prefix.rstrip("/"), None)  # an unreadable folder is looked at every time
-            continue  # unreadable folder: its files cannot be read either
+                # A time no folder has: the next check lists it again (see mlq.freshness), and
+                # finds its files once it can be read, though its own time has not moved.
+                times[prefix.rstrip("/")] = UNLISTED
+            continue
         for item in listing:
             relative = prefix + item.name
             if item.name.startswith("."):
@@ -214,6 +216,10 @@ def walk(
                     continue
                 if included is None or included.match_file(composed(relative)):
                     yield relative, item
+
+
+#: The time :func:`walk` records for a folder it could not list.
+UNLISTED = -1
 
 
 def composed(name: str) -> str:
