@@ -16,6 +16,10 @@ def _indexed(bundled_indexed: Path) -> None:
 
 LONG = ("show", "landing-an-ml-job")  # some 300 rows on 80 columns
 LAST_WORDS = "解説してみたいと思います。"  # its last words
+# Most passages of the essays, some 100 KB: more than a pipe holds (64 KB), so that the pager
+# must read before mlq has written it all.
+LONGER = ("search", "機械学習", "インターン", "研究", "面接", "エンジニア", "チーム", "-n", "500", "--per-doc", "500", "--sort", "doc")
+LONGER_LAST_WORDS = "msr-internship-2024#22"  # the last hit's header
 
 
 def test_long_output_on_a_terminal_goes_through_the_pager_styled(tmp_path: Path) -> None:
@@ -43,13 +47,16 @@ def test_no_pager_short_output_and_pipes_bypass_it(tmp_path: Path, monkeypatch: 
     assert not recorded.exists()
 
 
-def test_quitting_the_pager_early_is_a_quiet_end(tmp_path: Path) -> None:
-    screen = run(*LONG, columns=80, rows=24, env={"MLQ_PAGER": "head -n 3 > /dev/null"})
+@pytest.mark.parametrize("command", [LONG, LONGER], ids=["one", "more-than-a-pipe-holds"])
+@pytest.mark.parametrize("pager", ["head -n 3 > /dev/null", "true"])
+def test_quitting_the_pager_early_is_a_quiet_end(tmp_path: Path, command: tuple[str, ...], pager: str) -> None:
+    screen = run(*command, columns=80, rows=24, env={"MLQ_PAGER": pager})
     assert screen.status == 0
     assert not any("rror" in row or "Traceback" in row or "pipe" in row.lower() for row in screen.lines), screen.lines
 
 
-def test_a_pager_that_cannot_be_run_loses_no_output() -> None:
-    screen = run(*LONG, columns=80, rows=24, env={"MLQ_PAGER": "/no/such/pager"})
+@pytest.mark.parametrize("command, last_words", [(LONG, LAST_WORDS), (LONGER, LONGER_LAST_WORDS)], ids=["one", "more-than-a-pipe-holds"])
+def test_a_pager_that_cannot_be_run_loses_no_output(command: tuple[str, ...], last_words: str) -> None:
+    screen = run(*command, columns=80, rows=24, env={"MLQ_PAGER": "/no/such/pager"})
     assert screen.status == 0
-    assert LAST_WORDS in "".join(screen.lines)  # below the shell's complaint (scrolled away), the document
+    assert last_words in "".join(screen.lines)  # below the shell's complaint (scrolled away), the document

@@ -40,8 +40,11 @@ def page(text: str, height: int, pager: str | None) -> None:
         sys.stdout.flush()
         return
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX"), "LV": os.environ.get("LV", "-c")}
-    # Ctrl-C in the pager is the pager's: mlq waits for it, as git does.
+    # Ctrl-C in the pager is the pager's: mlq waits for it, as git does. A pager that quits (or
+    # never starts) before reading it all is a broken pipe to write to, not a signal that ends
+    # mlq (mlq's own is SIGPIPE's default: see mlq.cli.main), with more than a pipe's 64 KB.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous_pipe = signal.signal(signal.SIGPIPE, signal.SIG_IGN) if hasattr(signal, "SIGPIPE") else None
     try:
         process = subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE, env=env)
         assert process.stdin is not None
@@ -54,6 +57,8 @@ def page(text: str, height: int, pager: str | None) -> None:
         process.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
+        if previous_pipe is not None:
+            signal.signal(signal.SIGPIPE, previous_pipe)
     if process.returncode in (126, 127):  # the shell could not run it (not found, not executable)
         sys.stdout.write(text)  # shown without a pager rather than lost, below the shell's message
         sys.stdout.flush()
