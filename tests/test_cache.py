@@ -300,3 +300,33 @@ def test_a_disk_that_fills_up_under_a_build_leaves_the_search_answered_from_memo
     assert edited.stdout.split("\t")[1] == "landing-an-ml-job" and "internal error" not in edited.stderr
     assert {path.name: path.read_bytes() for path in live_build(cache_dir).iterdir()} == before
     assert run_mlq("index", "--verify", "--corpus", str(corpus)).returncode == 0
+
+
+def test_a_lock_removed_while_waited_on_is_taken_again_so_one_build_runs_at_a_time(tmp_path: Path) -> None:
+    # mlq index --clear removes the entry, lock file and all, while a search waits on that file:
+    # the search must lock the file now there, or a newcomer making a new one would build too.
+    import shutil
+    import threading
+
+    entry = tmp_path / "entry"
+    waiting, inside, leave = threading.Event(), threading.Event(), threading.Event()
+
+    def search() -> None:
+        with cache.lock(entry, on_wait=waiting.set):
+            inside.set()
+            leave.wait(10)
+
+    with cache.lock(entry):
+        waiter = threading.Thread(target=search)
+        waiter.start()
+        assert waiting.wait(10)  # it has the lock file open, and waits on it
+        shutil.rmtree(entry)  # as --clear does, holding the lock
+    try:
+        assert inside.wait(10)
+        with cache.lock(entry, blocking=False) as held:
+            assert held is False  # the waiter holds the entry's lock: no second build
+    finally:
+        leave.set()
+        waiter.join(10)
+    with cache.lock(entry, blocking=False) as held:
+        assert held is True

@@ -611,27 +611,45 @@ def lock(entry: Path, on_wait: Callable[[], None] | None = None, blocking: bool 
     """Hold the entry's lock while building. Yields True once held — or False, without
     waiting, when ``blocking`` is off and another process holds it. ``on_wait`` is called
     before waiting for another process. Raises OSError if the entry cannot be written. The
-    kernel releases the lock of a process that dies."""
-    entry.mkdir(parents=True, exist_ok=True)
-    with open(entry / _LOCK, "a+b") as handle:
-        try:
-            import fcntl
-        except ImportError:  # no flock (Windows): no lock
-            yield True
-            return
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not blocking:
-                yield False
+    kernel releases the lock of a process that dies. A lock file removed while this process
+    waited on it (``mlq index --clear`` removes the entry, lock and all) is no lock any more,
+    since another process may make a new one: it is taken again, from the file now there."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): no lock
+        yield True
+        return
+    waited = False
+    while True:
+        entry.mkdir(parents=True, exist_ok=True)
+        with open(entry / _LOCK, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not blocking:
+                    yield False
+                    return
+                if on_wait and not waited:
+                    on_wait()
+                waited = True
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                if not _is_file_at(handle, entry / _LOCK):
+                    continue  # removed while waited on: take the one there now
+                yield True
                 return
-            if on_wait:
-                on_wait()
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _is_file_at(handle: BinaryIO, path: Path) -> bool:
+    """Whether the open ``handle`` is the file at ``path`` still (not removed, nor replaced)."""
+    try:
+        there = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(handle.fileno())
+    return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
 
 
 def verify(entry: Path) -> list[str]:
@@ -650,15 +668,16 @@ def verify(entry: Path) -> list[str]:
     return problems
 
 
-def clear(entry: Path) -> bool:
-    """Remove the entry (under its lock, so not under a build's feet). Whether there was one."""
-    return entry.exists() and _removed(entry)
+def clear(entry: Path, on_wait: Callable[[], None] | None = None) -> bool:
+    """Remove the entry (under its lock, so not under a build's feet: ``on_wait`` is called
+    before waiting for one). Whether there was one."""
+    return entry.exists() and _removed(entry, on_wait=on_wait)
 
 
-def _removed(entry: Path, blocking: bool = True) -> bool:
+def _removed(entry: Path, blocking: bool = True, on_wait: Callable[[], None] | None = None) -> bool:
     """Remove ``entry``, holding its lock while its contents go (so not under a build's feet);
     without ``blocking``, not at all while another process holds it. Whether it was removed."""
-    with lock(entry, blocking=blocking) as held:
+    with lock(entry, on_wait, blocking=blocking) as held:
         if not held:
             return False
         for child in entry.iterdir():
@@ -1123,10 +1142,10 @@ def verify_index(root: Path, settings: IndexSettings) -> tuple[Path, list[str]]:
         raise MlqError(f"{entry}: {error}") from None
 
 
-def clear_index(root: Path, settings: IndexSettings) -> tuple[Path, bool]:
+def clear_index(root: Path, settings: IndexSettings, on_wait: Callable[[], None] | None = None) -> tuple[Path, bool]:
     """Remove corpus ``root``'s cache entry: the entry, and whether there was one."""
     entry = entry_dir(root, selection=settings.selection)
-    return entry, clear(entry)
+    return entry, clear(entry, on_wait)
 
 
 def cached_index(root: Path, settings: IndexSettings) -> CorpusIndex | None:

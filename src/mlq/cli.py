@@ -660,7 +660,7 @@ def index(rebuild: bool, jobs: int | None, status: bool, verify: bool, clear: bo
         note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
         return EXIT_FOUND
     if clear:
-        entry, cleared = cache.clear_index(source.root, source.settings)
+        entry, cleared = cache.clear_index(source.root, source.settings, on_wait=lambda: note("waiting for another mlq to finish indexing"))
         if cleared:
             click.echo(f"removed {entry}")
             return EXIT_FOUND
