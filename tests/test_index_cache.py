@@ -420,6 +420,29 @@ def test_a_cache_folder_removed_while_indexing_is_a_clear_error_and_the_next_run
     assert results(open_corpus(many_files)) == results(Searcher(build_index(root)))
 
 
+def test_a_corpus_folder_moved_while_indexing_leaves_the_index_as_it_was(many_files: Path) -> None:
+    """Its files go missing one by one under the build, each a warning: what is left of them is
+    no index of the corpus, and must not replace the one there is."""
+    root = many_files.resolve()
+    before = results(open_corpus(root))
+    (root / "extra.md").write_text("# 追加\n\n追加の面接の話。\n", encoding="utf-8")  # so that the next search builds
+    moved = root.with_name(root.name + "-moved")
+    done: list[bool] = []
+
+    def progress(finished: int, total: int) -> None:
+        if not done:
+            root.rename(moved)
+            done.append(True)
+
+    try:
+        with pytest.raises(MlqError, match="moved or removed while indexing"):
+            cache.open_index(root, IndexSettings(), jobs=1, progress=progress, warn=lambda message: None)
+    finally:
+        moved.rename(root)
+    (root / "extra.md").unlink()
+    assert results(open_corpus(root)) == before
+
+
 QUERIES_BOTH_WAYS = [*QUERIES, "サーバーの打ち込み", "面接 面接 学習", "量子色力学", "MLOps", "の 機械学習 エンジニア"]
 
 

@@ -1011,6 +1011,7 @@ def _build(
     answered."""
     started = time.perf_counter()
     previous = checked.previous
+    folder = _identity_of(root)
     listing = listing_started(root)  # filled by the build's own walk, before it reads a file
     try:
         with _scratch(entry) as scratch:
@@ -1026,6 +1027,8 @@ def _build(
                 listing = listing_started(root)
                 index = build_index(root, settings, progress, warn, jobs=jobs, scratch=scratch, folder_times=listing["folders"])
             seconds = time.perf_counter() - started
+            if _identity_of(root) != folder:  # its files went missing one by one: no index of it
+                raise MlqError(f"the corpus folder {root} was moved or removed while indexing; the index is as it was")
             # Saved while the scratch folder is there: its finished fields are linked.
             cached = entry is not None and _saved(entry, root, index, seconds, checked, listing, warn)
     except OSError as error:
@@ -1034,6 +1037,15 @@ def _build(
         _cannot_write(warn, entry, error)
         return _build(root, settings, checked, jobs, progress, warn, entry=None)
     return index, BuildReport(checked.reason, seconds, cached, index.analysed_files)
+
+
+def _identity_of(folder: Path) -> tuple[int, int] | None:
+    """Which folder ``folder`` names now (None: none), to tell it moved or was replaced."""
+    try:
+        found = os.stat(folder)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 #: What the system says when a disk, a quota or a file size limit is reached.
