@@ -181,6 +181,28 @@ def test_output_that_cannot_be_written_or_input_that_is_closed_is_a_one_line_err
     assert result.stderr == f"mlq: error: {message}\n"
 
 
+@pytest.mark.parametrize("stderr", ["2>/dev/full", "2>&-"])
+def test_stderr_that_cannot_be_written_changes_neither_the_results_nor_the_status(tmp_path: Path, stderr: str) -> None:
+    # An empty cache: the search indexes first, and says so on stderr (nowhere, here).
+    if "/dev/full" in stderr and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    empty_cache = f"MLQ_CACHE_DIR='{tmp_path / 'cache'}'"
+    found = shell(f"{empty_cache} mlq search 面接 -n 1 {stderr}", tmp_path)
+    expected = shell("mlq search 面接 -n 1", tmp_path)
+    assert found.returncode == 0 and found.stdout == expected.stdout and found.stdout
+    refused = shell(f"mlq search '\"unclosed' {stderr}", tmp_path)
+    assert refused.returncode == 2 and refused.stdout == ""
+
+
+@pytest.mark.parametrize("action", ["--prune", "--clear"])
+def test_a_cache_that_cannot_be_cleared_is_a_one_line_error(tmp_path: Path, action: str) -> None:
+    unnameable = tmp_path / ("x" * 300)  # a name no file system takes
+    result = shell(f"MLQ_CACHE_DIR='{unnameable}' mlq index {action}", tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("mlq: error: cannot ") and "File name too long" in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "internal" not in result.stderr
+
+
 def test_colour_follows_terminal_no_color_and_the_option(tmp_path: Path) -> None:
     assert "\x1b[" in on_terminal("search", "面接", "-n", "1")
     assert "\x1b[" not in on_terminal("search", "面接", "-n", "1", "--color", "auto", env={"NO_COLOR": "1"})

@@ -7,6 +7,7 @@ found, 2 on an error; colour only on a terminal unless asked; quiet death on a c
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
@@ -50,11 +51,25 @@ F = TypeVar("F", bound=Callable[..., object])
 
 
 def warn(message: str) -> None:
-    click.echo(f"mlq: warning: {shown(message)}", err=True)
+    _say(f"mlq: warning: {shown(message)}")
 
 
 def note(message: str) -> None:
-    click.echo(f"mlq: {shown(message)}", err=True)
+    _say(f"mlq: {shown(message)}")
+
+
+def _say(line: str) -> None:
+    """One line on stderr; nowhere, where stderr cannot be written (``2>/dev/full``): what mlq
+    says there never stops its work, nor changes its exit status."""
+    try:
+        click.echo(line, err=True)
+    except OSError:
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # what is buffered goes nowhere too
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
+
+
+def _on_terminal(stream: TextIO | None) -> bool:
+    return stream is not None and stream.isatty()  # None: started with it closed (2>&-)
 
 
 @dataclass(frozen=True)
@@ -217,7 +232,7 @@ def open_searcher(
     def progress(done: int, total: int) -> None:
         nonlocal bar
         interrupts.check()  # as each file is done: a Ctrl-C whose exception was lost ends the build now
-        if bar is None and not sys.stderr.isatty():
+        if bar is None and not _on_terminal(sys.stderr):
             return
         with interrupts.held():  # a bar stopped half-drawn would stay on the screen
             if bar is None:
@@ -567,7 +582,7 @@ def similar(
         raise MlqError(f"--explain does not combine with {'-l' if files_only else '--format ' + printer.format_name}")
     searcher = open_searcher(source)
     words = searcher.characteristic_words(doc, terms)
-    if words and sys.stderr.isatty():
+    if words and _on_terminal(sys.stderr):
         note(f"searched for: {' '.join(words)}")
     hits = searcher.similar(doc, limit=limit, explain=explain, highlight=printer.uses_highlights, words=words)
     if not hits:
@@ -654,13 +669,19 @@ def index(rebuild: bool, jobs: int | None, status: bool, verify: bool, clear: bo
         building = [name for name, given in (("--rebuild", rebuild), ("--jobs", jobs)) if given]
         raise click.UsageError(f"{' and '.join([*asked, *building])} do not combine: give one of them")
     if prune:
-        removed = cache.prune()
+        try:
+            removed = cache.prune()
+        except OSError as error:
+            raise MlqError(f"cannot prune the cache in {cache.cache_root()}: {error.strerror or error}") from None
         for entry, corpus_root in removed:
             click.echo(f"removed {entry} ({corpus_root})")
         note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
         return EXIT_FOUND
     if clear:
-        entry, cleared = cache.clear_index(source.root, source.settings, on_wait=lambda: note("waiting for another mlq to finish indexing"))
+        try:
+            entry, cleared = cache.clear_index(source.root, source.settings, on_wait=lambda: note("waiting for another mlq to finish indexing"))
+        except OSError as error:
+            raise MlqError(f"cannot clear the cached index of {source.root}: {error.strerror or error}") from None
         if cleared:
             click.echo(f"removed {entry}")
             return EXIT_FOUND
@@ -714,7 +735,7 @@ def _interrupted(status: int) -> None:
     """The one line a stopped mlq says; a second Ctrl-C while it exits changes nothing."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    click.echo("mlq: interrupted", err=True)
+    _say("mlq: interrupted")
     sys.exit(status)
 
 
@@ -764,5 +785,5 @@ def _internal(error: Exception) -> None:
 
 
 def _fail(message: str) -> None:
-    click.echo(f"mlq: error: {shown(' '.join(message.split()))}", err=True)
+    _say(f"mlq: error: {shown(' '.join(message.split()))}")
     sys.exit(EXIT_ERROR)
