@@ -330,3 +330,25 @@ def test_a_lock_removed_while_waited_on_is_taken_again_so_one_build_runs_at_a_ti
         waiter.join(10)
     with cache.lock(entry, blocking=False) as held:
         assert held is True
+
+
+def test_ctrl_c_as_a_new_build_goes_live_leaves_it_whole_and_no_old_build_beside_it(corpus: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    open_corpus(corpus)
+    index = open_corpus(corpus).index  # as loaded from the cache
+    entry = entry_dir(corpus.resolve())
+    real_switch = cache._replace_text
+
+    def switched_then_interrupted(path: Path, text: str) -> None:
+        real_switch(path, text)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, the moment the pointer moves
+
+    monkeypatch.setattr(cache, "_replace_text", switched_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cache.save(entry, index, 0.0)
+    builds = [p.name for p in entry.glob("build-*")]
+    assert builds == [(entry / "current").read_text().strip()]  # the new one, alone
+    assert cache.verify(entry) == []
+    monkeypatch.setattr(cache, "_replace_text", real_switch)
+    assert open_corpus(corpus).built is None  # loaded as it is: whole

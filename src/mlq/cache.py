@@ -37,6 +37,7 @@ from ._numpy import np
 from .bm25 import FieldIndex, Index
 from .scoring import FieldStats
 from .corpus import Digests, FileTable, Selection, SourceFile, Warn
+from . import interrupts
 from .errors import MlqError
 from .freshness import Edit, as_recorded, listing_started, settled, staleness
 from .fields import NAMES
@@ -531,12 +532,24 @@ def _publish(entry: Path, fill: Callable[[Path], Manifest]) -> Manifest:
         manifest = fill(build)
         _write(build / _MANIFEST, lambda out: out.write(manifest.to_bytes()))
         _fsync_dir(build)
-        _replace_text(entry / _POINTER, build.name)
+        # Switched and tidied in one go: Ctrl-C here would leave the new build live and the old
+        # ones half removed beside it, for no later search to remove (held, it comes after).
+        with interrupts.held():
+            _replace_text(entry / _POINTER, build.name)
+            _remove_old_builds(entry, keep=build.name)
     except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
+        if _read_pointer(entry) != build.name:
+            shutil.rmtree(build, ignore_errors=True)
         raise
-    _remove_old_builds(entry, keep=build.name)
     return manifest
+
+
+def _read_pointer(entry: Path) -> str | None:
+    """The name of ``entry``'s live build, as its pointer says (None: it says nothing readable)."""
+    try:
+        return (entry / _POINTER).read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):
+        return None
 
 
 def _remove_old_builds(entry: Path, keep: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from typing import Iterator
 
 SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -54,16 +55,26 @@ def _raise(signum: int) -> None:
 
 @contextlib.contextmanager
 def held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM held back while the block runs, then let in. Where the platform
-    cannot hold signals, the block simply runs."""
-    if not hasattr(signal, "pthread_sigmask"):
+    """Ctrl-C and SIGTERM held back while the block runs, then let in. Blocked for this thread
+    (and for a process forked inside the block, until it sets its own handlers: see
+    :func:`let_in`); and noted, not raised, where the system hands one to another thread of
+    the process (a native thread pool's, numpy's: it picks any thread that does not block
+    it, and Python raises in the main thread whichever caught it). Where the platform cannot
+    hold signals, or in a thread other than the main one, the block simply runs."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return
+    came: list[signal.Signals] = []
+    handlers = {signum: signal.signal(signum, lambda signum, frame: came.append(signal.Signals(signum))) for signum in SIGNALS}
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    for signum in came[:1]:  # let in, to the handler there was
+        signal.raise_signal(signum)
 
 
 def let_in() -> None:
