@@ -201,7 +201,7 @@ def read_manifest(entry: Path) -> tuple[Path, Manifest]:
     """The live build folder of ``entry`` and its manifest."""
     try:
         name = (entry / _POINTER).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (the cache folder may be a file)
         raise CacheMiss("no cached index") from None
     except (OSError, ValueError) as error:
         raise CacheError(f"unreadable cache entry ({error})") from None
@@ -860,7 +860,7 @@ def _cached(entry: Path, root: Path, settings: IndexSettings, warn: Warn | None,
     except CacheError as error:
         if warn:
             warn(f"{error}; rebuilding")
-        return _Checked(None, None, str(error))
+        return _Checked(None, None, "damaged cache entry")  # what is wrong with it, the warning said
     found = staleness(manifest, root, settings.selection, read_listing(entry, manifest), meanwhile)
     if found.touched is not None or found.listing is not None:
         _record(entry, manifest, found.touched, found.listing)
