@@ -56,7 +56,8 @@ class Format:
         if isinstance(fields.get("tags"), str):  # tags: rust 所有権 (Jekyll), or rust、所有権
             fields = {**fields, "tags": [tag for tag in _TAG_SEPARATORS.split(fields["tags"]) if tag]}
         metadata = {str(k): records.metadata_text(v) for k, v in fields.items() if v is not None}
-        return [Entry("", metadata.get("title") or self.title(text[body_start:]), text, body_start, metadata)]
+        written = " ".join(metadata.get("title", "").split())  # on one line: a YAML folded title ends in one
+        return [Entry("", written or self.title(text[body_start:]), text, body_start, metadata)]
 
     def title(self, body: str) -> str:
         """A title for a document whose metadata gives none: its first heading (ATX or

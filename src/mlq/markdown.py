@@ -55,8 +55,13 @@ _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
 _FLAGS = re.MULTILINE | re.DOTALL
 _NOT_PROSE = re.compile("|".join(pattern for pattern, _ in _CONSTRUCTS), _FLAGS)
 _NOT_READ = re.compile("|".join(pattern for pattern, shown in _CONSTRUCTS if not shown), _FLAGS)
-# The same within a line taken alone (a heading's text): "[CVE-2022-24675]: …" is no definition there.
-_NOT_READ_INLINE = re.compile("|".join(pattern for pattern, shown in _CONSTRUCTS if not shown and not pattern.startswith("^")), _FLAGS)
+
+
+@functools.cache
+def _not_read_inline() -> re.Pattern[str]:
+    """:data:`_NOT_READ` within a line taken alone (a heading's text), where "[CVE-2022-24675]: …"
+    is no definition. Compiled when first needed, by indexing: a search needs none of it."""
+    return re.compile("|".join(pattern for pattern, shown in _CONSTRUCTS if not shown and not pattern.startswith("^")), _FLAGS)
 
 
 class _Invalid(Exception):
@@ -224,7 +229,7 @@ def plain_text(written: str) -> str:
     """A heading or a line as a title shows it: its words as a reader of the rendered page
     reads them, without link targets, images, HTML, template macros (which are not indexed
     either), emphasis marks or a code span's backticks, on one line."""
-    shown = _MACRO.sub(" ", _read(written, _NOT_READ_INLINE)[0])
+    shown = _MACRO.sub(" ", _read(written, _not_read_inline())[0])
     for _ in range(3):  # ***a*** is one pass; **[*a*](…)** two
         shown = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4) or m.group(6), shown)
     return " ".join(shown.split())
