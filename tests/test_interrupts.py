@@ -96,3 +96,21 @@ def test_a_ctrl_c_whose_exception_a_finalizer_swallowed_is_raised_again_by_the_n
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert run.stdout.splitlines() == ["went on", "raised again"], (run.stdout, run.stderr)
     assert "KeyboardInterrupt" in run.stderr  # what Python did with the first one
+
+
+def test_ctrl_c_while_mlq_starts_is_a_quiet_stop_not_a_traceback(bundled_indexed: Path) -> None:
+    # Importing the command takes a good part of a cached search: Ctrl-C then, at any moment.
+    import signal
+    import time
+
+    from conftest import mlq_command
+
+    for delay in (0.03, 0.05, 0.07, 0.09, 0.12, 0.15, 0.2):
+        process = subprocess.Popen([mlq_command(), "search", "面接"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, (delay, stderr)
+        # Ended by the signal before Python set any handler, stopped quietly, or done already.
+        assert process.returncode in (-signal.SIGINT, 130, 0), (delay, process.returncode, stderr)
+        assert process.returncode != 130 or stderr.strip().splitlines()[-1] == "mlq: interrupted"
