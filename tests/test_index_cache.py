@@ -356,6 +356,12 @@ def test_status_clear_and_prune(corpus: Path, tmp_path: Path, cache_dir: Path) -
     assert "MB" in status and "built:" in status and "status:  up to date" in status
     (corpus / "extra.md").write_text("追加", encoding="utf-8")
     assert "status:  stale: +1 ~0 -0 files" in run_mlq("index", "--status", "--corpus", str(corpus)).stdout
+    live = entry_dir(corpus.resolve()) / (entry_dir(corpus.resolve()) / "current").read_text().strip()
+    texts = live / "texts.npy"
+    kept = texts.read_bytes()
+    texts.unlink()  # a file of the build gone: the status says so, as a search would find it
+    assert "index:   damaged (damaged cache entry" in run_mlq("index", "--status", "--corpus", str(corpus)).stdout
+    texts.write_bytes(kept)
 
     gone = tmp_path / "gone"
     gone.mkdir()

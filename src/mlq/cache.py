@@ -265,9 +265,7 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
     if manifest.fingerprint != fingerprint(settings):
         raise CacheMiss("analyzer settings, index format or dictionary changed")
     try:
-        for name, (size, _) in manifest.contents.items():
-            if (build / name).stat().st_size != size:
-                raise ValueError(f"{name} is {(build / name).stat().st_size} bytes, the manifest says {size}")
+        _check_sizes(build, manifest)
         backend = PLAIN if _plain(manifest) else NUMPY  # chosen once, for every part of the index
         load = _map_plainly if backend is PLAIN else _load_array
         arrays = {name: load(build, name, expected) for name, expected in manifest.arrays.items()}
@@ -291,6 +289,14 @@ def _load(entry: Path, settings: IndexSettings) -> tuple[CorpusIndex, Manifest]:
     if len(composed.passages) != manifest.counts["passages"] or len(composed.documents) != manifest.counts["documents"]:
         raise CacheError("damaged cache entry (counts differ from the manifest)")
     return dataclasses.replace(composed, build=build.name), manifest
+
+
+def _check_sizes(build: Path, manifest: Manifest) -> None:
+    """Raise unless every file of the build is there, of the size the manifest recorded: a
+    stat each, no reading (``mlq index --verify`` reads them)."""
+    for name, (size, _) in manifest.contents.items():
+        if (build / name).stat().st_size != size:
+            raise ValueError(f"{name} is {(build / name).stat().st_size} bytes, the manifest says {size}")
 
 
 def _index_of(
@@ -1146,11 +1152,14 @@ def status(root: Path, settings: IndexSettings) -> Status:
     """The state of corpus ``root``'s cached index, without building or changing anything."""
     entry = entry_dir(root, selection=settings.selection)
     try:
-        _, manifest = read_manifest(entry)
+        build, manifest = read_manifest(entry)
+        _check_sizes(build, manifest)
     except CacheMiss:
         return Status(root, entry, "none")
     except CacheError as error:
         return Status(root, entry, "damaged", str(error))
+    except (OSError, ValueError) as error:
+        return Status(root, entry, "damaged", f"damaged cache entry ({error})")
     reason = staleness(manifest, root, settings.selection).reason
     return Status(
         root, entry, "fresh" if reason is None else "stale", reason or "", size_on_disk(entry), manifest.built_at, manifest.build_seconds, manifest.counts
