@@ -98,19 +98,21 @@ def test_a_ctrl_c_whose_exception_a_finalizer_swallowed_is_raised_again_by_the_n
     assert "KeyboardInterrupt" in run.stderr  # what Python did with the first one
 
 
-def test_ctrl_c_while_mlq_starts_is_a_quiet_stop_not_a_traceback(bundled_indexed: Path) -> None:
-    # Importing the command takes a good part of a cached search: Ctrl-C then, at any moment.
-    import signal
-    import time
-
-    from conftest import mlq_command
-
-    for delay in (0.03, 0.05, 0.07, 0.09, 0.12, 0.15, 0.2):
-        process = subprocess.Popen([mlq_command(), "search", "面接"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(delay)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
-        assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, (delay, stderr)
-        # Ended by the signal before Python set any handler, stopped quietly, or done already.
-        assert process.returncode in (-signal.SIGINT, 130, 0), (delay, process.returncode, stderr)
-        assert process.returncode != 130 or stderr.strip().splitlines()[-1] == "mlq: interrupted"
+def test_ctrl_c_while_mlq_imports_its_command_is_a_quiet_stop_not_a_traceback() -> None:
+    # Importing the command (Click, Sudachi, mlq's modules) takes a good part of a cached search:
+    # Ctrl-C comes, here, as Click is imported, the moment the entry point imports the CLI. (A
+    # signal sent from outside at a chosen delay may land in the script wrapper pip writes,
+    # before any of mlq runs: no test of mlq's.)
+    code = (
+        "import sys\n"
+        "class Interrupting:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'click':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupting())\n"
+        "sys.argv = ['mlq', 'search', '面接']\n"
+        "from mlq.__main__ import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130 and done.stderr == "mlq: interrupted\n", done.stderr
