@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -115,4 +116,22 @@ def test_ctrl_c_while_mlq_imports_its_command_is_a_quiet_stop_not_a_traceback() 
         "main()\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130 and done.stderr == "mlq: interrupted\n", done.stderr
+
+
+def test_ctrl_c_inside_a_command_says_one_line_in_a_pipe_and_no_empty_one_before_it(tmp_path: Path) -> None:
+    # The interrupt comes as the build imports its analysis workers' module, inside the command.
+    code = (
+        "import sys\n"
+        "class Interrupting:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'mlq.ingest':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupting())\n"
+        f"sys.argv = ['mlq', 'index', '--rebuild', '--corpus', {str(bundled_corpus())!r}]\n"
+        "from mlq.__main__ import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "MLQ_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 130 and done.stderr == "mlq: interrupted\n", done.stderr

@@ -308,7 +308,20 @@ def _is_short_option(arg: str, takes_value: dict[str, bool]) -> bool:
     return all(takes_value.get(f"-{flag}") is False for flag in arg[1:])
 
 
+class Commands(click.Group):
+    """mlq's commands, a Ctrl-C inside one reaching :func:`main` as it came: Click would print
+    an empty line first, into a file or a pipe too (:func:`_interrupted` starts a new line on a
+    terminal only)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as interrupted:
+            raise click.Abort() from interrupted
+
+
 @click.group(
+    cls=Commands,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     invoke_without_command=True,
 )
@@ -735,7 +748,7 @@ def _interrupted(status: int) -> None:
     """The one line a stopped mlq says; a second Ctrl-C while it exits changes nothing."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _say("mlq: interrupted")
+    _say(("\n" if _on_terminal(sys.stderr) else "") + "mlq: interrupted")  # past the terminal's ^C
     sys.exit(status)
 
 
