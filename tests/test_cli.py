@@ -164,6 +164,7 @@ def test_no_match_exits_1_with_a_note(tmp_path: Path, bundled_indexed: Path) -> 
         (["show", "msr", "--format", "vimgrep"], "'vimgrep' is not one of 'text', 'json', 'tsv'"),
         (["analyze", "面接", "--vimgrep"], "No such option '--vimgrep'"),
         (["analyze", " "], "empty text"),
+        (["index", "--clear", "--corpus", "/no/such/folder"], "corpus folder not found: /no/such/folder (`mlq index --prune` removes"),
         (["search", "\udcff面接"], "the query is not valid UTF-8"),
         (["analyze", "面接\udcff"], "the text is not valid UTF-8"),
         (["list", "--include", "[z-a]"], "not a file pattern: '[z-a]'"),

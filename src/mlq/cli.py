@@ -691,6 +691,8 @@ def index(rebuild: bool, jobs: int | None, status: bool, verify: bool, clear: bo
         note(f"pruned {len(removed)} cache entr{'y' if len(removed) == 1 else 'ies'} in {cache.cache_root()}")
         return EXIT_FOUND
     if clear:
+        if source.folder is not None and not source.folder.expanduser().exists():  # gone: --prune knows its entry
+            raise MlqError(f"corpus folder not found: {source.folder} (`mlq index --prune` removes the cache entries of folders that are gone)")
         try:
             entry, cleared = cache.clear_index(source.root, source.settings, on_wait=lambda: note("waiting for another mlq to finish indexing"))
         except OSError as error:
