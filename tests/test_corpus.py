@@ -56,9 +56,13 @@ def test_a_title_is_a_heading_or_a_line_of_prose_as_a_reader_sees_it(tmp_path: P
     write(tmp_path / "rule.md", "***\n\n<!-- 冒頭のコメント -->\n本文の最初")
     write(tmp_path / "code.md", "# `use_state` の _使い方_ {{Compat}}\n")
     write(tmp_path / "folded.md", "---\ntitle: >\n  折り返し\n  タイトル\n---\n本文")
+    write(tmp_path / "escaped.md", "## \\<fieldset> と \\_\\_init\\_\\_\n\n本文")
+    write(tmp_path / "macro.md", "# {{Glossary(\"API\")}}\n\nAPI の説明。")
     titles = {d.doc_id: d.title for d in load_corpus(tmp_path)}
     assert titles == {
         "folded": "折り返し タイトル",  # a YAML folded title, on one line without its line end
+        "escaped": "<fieldset> と __init__",  # backslash escapes read as the characters
+        "macro": "API の説明。",  # a heading of a macro alone has no words: the first line of prose
         "docker": "Dockerでよく使うコマンドのメモ。",  # not the comment in the code block
         "setext": "設計方針",
         "link": "リンク付き見出し",

@@ -39,6 +39,13 @@ def test_date_and_tag_filters_choose_the_documents(diary: Path) -> None:
     assert searcher.search("面接", tags=["存在しないタグ"]) == []
 
 
+def test_a_date_that_is_no_day_is_in_no_range(diary: Path) -> None:
+    (diary / "bad.md").write_text("---\ndate: 2024-13-45\n---\n面接の話。\n", encoding="utf-8")
+    searcher = open_corpus(diary)
+    assert "bad" in ids(searcher.search("面接", limit=10))  # kept as written, and searched
+    assert "bad" not in ids(searcher.search("面接", since="2020-01-01", limit=10))
+
+
 def test_sort_by_date_and_by_document(diary: Path) -> None:
     searcher = open_corpus(diary)
     by_score = searcher.search("面接")

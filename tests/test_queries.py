@@ -98,3 +98,12 @@ def test_a_name_with_a_version_is_found_by_it_and_by_its_name(tmp_path: Path, qu
     hits = open_corpus(tmp_path).search(query)
     assert hits and hits[0].doc_id == expected, [(h.doc_id, round(h.score, 3)) for h in hits]
     assert any(surface in hits[0].text[s:e] for s, e in hits[0].highlights)  # GPT, or GPT-4 whole
+
+
+def test_a_joined_name_sudachi_spells_otherwise_keeps_its_spelling(tmp_path: Path) -> None:
+    # e-mail is eメール to Sudachi, which Eメール meets: split into e and mail, it would not.
+    for name, text in {"mail": "# 連絡\n\ne-mailで送った。", "katakana": "# 連絡2\n\nEメールで届いた。", "other": "# 他\n\neの値を求める。"}.items():
+        (tmp_path / f"{name}.md").write_text(text, encoding="utf-8")
+    searcher = open_corpus(tmp_path)
+    assert {hit.doc_id for hit in searcher.search("e-mail")} == {"mail", "katakana"}
+    assert {hit.doc_id for hit in searcher.search("Eメール")} == {"mail", "katakana"}

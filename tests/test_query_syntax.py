@@ -147,23 +147,24 @@ def test_an_exclusion_of_a_phrase_typed_with_shell_quotes(notes: Path) -> None:
 
 @pytest.mark.parametrize(
     "typed, ascii",
-    [("面接 －ビザ", "面接 -ビザ"), ("面接 ＋ビザ", "面接 +ビザ"), ("面接　−ビザ", "面接 -ビザ"), ("面接 title：体験記", "面接 title:体験記"), ("ｄｏｃ：ml/ 面接", "doc:ml/ 面接"), ("＂機械学習 エンジニア＂", '"機械学習 エンジニア"')],
+    [("面接 －ビザ", "面接 -ビザ"), ("面接 ＋ビザ", "面接 +ビザ"), ("面接　−ビザ", "面接 -ビザ"), ("面接 title：体験記", "面接 title:体験記"), ("ｄｏｃ：ml/ 面接", "doc:ml/ 面接")],
 )
 def test_operators_typed_full_width_by_an_input_method_are_operators(notes: Path, typed: str, ascii: str) -> None:
     assert parse_query(typed) == parse_query(ascii)
     assert ids(open_corpus(notes), typed) == ids(open_corpus(notes), ascii)
 
 
-def test_a_query_quoted_whole_reads_as_typed_even_when_it_starts_with_an_operator(notes: Path) -> None:
-    # One word from the shell is the whole query, quoted: '-ビザ 面接' excludes ビザ and ranks
-    # 面接, as the same line does in a batch (not the exclusion of a phrase "ビザ 面接").
-    quoted = run_mlq("search", "-ビザ 面接", "-l", "--corpus", str(notes))
-    batch = run_mlq("search", "-", "-l", "--corpus", str(notes), stdin="-ビザ 面接\n")
-    assert quoted.returncode == 0, quoted.stderr
-    assert set(quoted.stdout.split()) == {"ml/engineer", "ml/reverse"}
-    assert quoted.stdout.split() == [line.split("\t")[-1] for line in batch.stdout.splitlines()]
-    required = run_mlq("search", "+ビザ 面接", "-l", "--corpus", str(notes))
-    assert required.stdout.split() == ["visa/notes"], required.stderr
+@pytest.mark.parametrize("query", ["－５度", "−5度", "27＂ ディスプレイ", "Ｃ＋＋", "時刻：12時"])
+def test_full_width_signs_in_ordinary_words_are_no_operators(query: str) -> None:
+    assert parse_query(query) == Query(query)  # minus five degrees; an inch mark; C++
+
+
+def test_a_phrase_typed_with_shell_quotes_is_a_phrase_alone_too(notes: Path) -> None:
+    # The shell's one word "-機械学習 エンジニア" is the phrase's exclusion, alone as beside other words.
+    alone = run_mlq("search", "-l", "--corpus", str(notes), "--", '-機械学習 エンジニア')
+    assert alone.returncode == 0 and "ml/engineer" not in alone.stdout.split() and "ml/reverse" in alone.stdout.split()
+    wide = run_mlq("search", "機械学習", "－機械学習 エンジニア", "-l", "--corpus", str(notes)).stdout.split()
+    assert "ml/engineer" not in wide and "ml/reverse" in wide  # typed full-width, the same
 
 
 def test_a_query_of_exclusions_alone_lists_the_documents_without_them(notes: Path) -> None:

@@ -50,8 +50,10 @@ def test_a_tag_takes_the_tags_nested_under_it_and_a_string_of_tags_is_split(vaul
     assert listed(vault, "--tag", "lan") == []  # not a prefix of a word
     write(vault / "jekyll.md", "---\ntags: Python asyncio 非同期処理\n---\n本文。")
     write(vault / "commas.md", "---\ntags: rust、go\n---\n本文。")
+    write(vault / "cloud.md", "---\ntags: Google Cloud, BigQuery\n---\n本文。")
     assert listed(vault, "--tag", "asyncio") == ["jekyll"]
     assert listed(vault, "--tag", "go") == ["commas", "go/errors"]
+    assert listed(vault, "--tag", "Google Cloud") == ["cloud"]  # commas given: a space is part of a tag
 
 
 def test_a_wikilink_reads_as_its_alias_or_page(vault: Path) -> None:

@@ -329,7 +329,8 @@ class Analyzer:
         form = self._form(morpheme)
         kept = not self._is_dropped(morpheme.part_of_speech_id()) and bool(form) and not form.isspace()
         spelling = normalize(morpheme.surface())[0]
-        joined = kept and _JOINED_LATIN.fullmatch(spelling) is not None
+        # Split only where Sudachi keeps the spelling: e-mail is eメール, which Eメール meets.
+        joined = kept and form == spelling and _JOINED_LATIN.fullmatch(spelling) is not None
         if kept and self._noting and spelling != form and not joined:
             self._spellings.add((form, spelling))
         return form, kept, bool(spelling) and _latin(spelling[0]), bool(spelling) and _latin(spelling[-1]), joined

@@ -51,7 +51,7 @@ tempfile = ImportedOnFirstUse("tempfile")
 _segments = ImportedOnFirstUse("mlq.segments")
 
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 26
+FORMAT_VERSION = 27
 
 _POINTER = "current"
 _LOCK = "lock"

@@ -22,6 +22,7 @@ analysed words, not of characters.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
@@ -143,7 +144,8 @@ class DocPrefix(Clause):
     prefixes: tuple[str, ...]
 
     def documents(self, corpus: Corpus) -> list[bool] | None:
-        return _mask(corpus, lambda record: record["doc_id"].startswith(self.prefixes))
+        prefixes = tuple(unicodedata.normalize("NFC", prefix) for prefix in self.prefixes)  # as ids are
+        return _mask(corpus, lambda record: record["doc_id"].startswith(prefixes))
 
 
 def _tags(metadata: Mapping[str, str]) -> set[str]:
@@ -166,9 +168,11 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def date_of(metadata: Mapping[str, str]) -> str | None:
-    """A document's front-matter ``date`` as ``YYYY-MM-DD``, or None if it has none."""
+    """A document's front-matter ``date`` as ``YYYY-MM-DD``, or None if it has none — or one
+    that is no day (2024-13-45, kept as written), which no range holds."""
     found = _ISO_DATE.match(metadata.get("date", "").strip())
-    return found.group(0) if found else None
+    return found.group(0) if found and _is_day(found.group(0)) else None
+
 
 
 @dataclass(frozen=True)

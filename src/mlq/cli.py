@@ -499,12 +499,11 @@ def read_queries(stream: BinaryIO, warn: Warn | None = None) -> Iterator[tuple[s
 
 def _query_text(words: Sequence[str]) -> str:
     """The query the shell's words make: joined by spaces, except that a ``-`` or ``+`` word
-    holding a space beside other words (the shell took away its quotes: ``面接
-    -"機械学習 エンジニア"``) stays a phrase. A query that is one word is read as typed: the
-    whole query quoted (``'+fetch タイムアウト'``), as in a batch."""
-    if len(words) == 1:
-        return words[0]
-    return " ".join(f'{word[0]}"{word[1:]}"' if word[:1] in "+-" and len(word.split()) > 1 and '"' not in word else word for word in words)
+    (or ``－``, ``＋``) holding a space (the shell took away its quotes: ``-"機械学習 エンジニア"``)
+    stays a phrase. So a whole query quoted that begins with one (``'+fetch タイムアウト'``) is
+    that phrase too: the shell's words cannot tell the two apart, and the README documents
+    the first."""
+    return " ".join(f'{word[0]}"{word[1:]}"' if word[:1] in "+-＋－−" and len(word.split()) > 1 and '"' not in word else word for word in words)
 
 
 def _utf8(text: str, what: str) -> str:

@@ -36,8 +36,12 @@ class Entry:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-# What separates the tags of a front matter that writes them as one string.
-_TAG_SEPARATORS = re.compile(r"[,、，\s]+")
+# What separates the tags of a front matter that writes them as one string: commas, or, where
+# there is none, spaces ("Google Cloud, BigQuery" is two tags).
+_TAG_COMMAS = re.compile(r"[,、，]")
+_SPACES = re.compile(r"\s+")
+# A heading's line, whose words (none, if it held only a macro) are no first line of prose.
+_HEADING_MARK = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]|$)")
 # A thematic break (---, ***, ___), which no title is.
 _RULE = re.compile(r"^[ ]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 
@@ -53,8 +57,10 @@ class Format:
         """The file's one document: front matter split off (see
         :func:`mlq.markdown.split_front_matter`), the title from it or else from the body."""
         fields, body_start = markdown.split_front_matter(text, path, warn)
-        if isinstance(fields.get("tags"), str):  # tags: rust 所有権 (Jekyll), or rust、所有権
-            fields = {**fields, "tags": [tag for tag in _TAG_SEPARATORS.split(fields["tags"]) if tag]}
+        if isinstance(fields.get("tags"), str):  # tags: rust、所有権, or rust 所有権 (Jekyll) where no comma is
+            written = fields["tags"]
+            separators = _TAG_COMMAS if _TAG_COMMAS.search(written) else _SPACES
+            fields = {**fields, "tags": [tag.strip() for tag in separators.split(written) if tag.strip()]}
         metadata = {str(k): records.metadata_text(v) for k, v in fields.items() if v is not None}
         written = " ".join(metadata.get("title", "").split())  # on one line: a YAML folded title ends in one
         return [Entry("", written or self.title(text[body_start:]), text, body_start, metadata)]
@@ -68,7 +74,7 @@ class Format:
         if heading is not None:
             return heading
         lines = zip(body.splitlines(), prose.splitlines())
-        return next((shown for line, read in lines if read.strip() and not _RULE.match(read) and (shown := self.plain(line))), "")
+        return next((shown for line, read in lines if read.strip() and not _RULE.match(read) and not _HEADING_MARK.match(read) and (shown := self.plain(line))), "")
 
     def plain(self, written: str) -> str:
         """A heading or a line of the text as a title or section shows it, on one line."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from ._lazy import ImportedOnFirstUse
-from .corpus import Document
+from .corpus import Document, composed
 from .errors import MlqError
 from .index import CorpusIndex
 from .passages import Passage
@@ -29,7 +29,9 @@ class Catalog:
         """A document from its id or a unique prefix of it, and a passage number from a
         ``#N`` suffix. Unknown or ambiguous references are errors naming the closest ids. An id
         may hold ``#`` itself (a JSON Lines record's ``x#2``): it is itself, and ``x#2#1`` its
-        first passage, as a hit names it."""
+        first passage, as a hit names it. A name typed decomposed (as macOS's file names come,
+        pasted or completed) is the composed id."""
+        ref = composed(ref)
         if ref in self.numbers:
             return self.document(ref), None
         doc_ref, hash_mark, number = ref.rpartition("#") if "#" in ref else (ref, "", "")

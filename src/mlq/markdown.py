@@ -27,29 +27,30 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 _YAML_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 
+# An HTML open tag as CommonMark defines one: a name, then attributes (a name, and maybe = and a
+# value), nothing else before the > (so "<key value の形式" is no tag).
+_OPEN_TAG = r"""<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:@][\w.:@-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*/?>"""
+
 # Markdown that is not prose, each pattern with whether a reader of a hit sees it as written:
-# code, URLs, macros and math are not indexed, but are shown; link targets, images, comments
+# code, URLs and macros are not indexed, but are shown; link targets, images, comments
 # and HTML tags are neither. A pattern's group "keep", "wiki" or "code", where it has one, is
 # prose inside the construct (link text, a wikilink's page or alias, a code span whole: what
 # it holds is read as written, never as a tag or a link).
 _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
     (r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),  # fenced code
     (r"^[ ]{0,3}(?:`{3,}|~{3,})[^\n]*\n.*\Z", True),  # a fence never closed runs to the end
-    (r"(?P<code>(?P<ticks>`+)(?:[^`\n]|\n(?![ \t]*\n))*?(?P=ticks))", False),  # code span, in a paragraph: `Vec<String>`
+    (r"(?P<code>(?P<ticks>`+)[^`\n]*?(?P=ticks))", False),  # code span, on its line: `Vec<String>`
     (r"<!--.*?(?:-->|\Z)", False),  # HTML comment
-    (r"%%.*?%%", False),  # a comment as Obsidian writes it
-    (r"<(?P<raw>script|style)\b[^>]*>.*?</(?P=raw)[ \t]*>", False),  # a script or style sheet
     (r"!\[\[[^\]\n]*\]\]", False),  # an embedded note or image, as Obsidian writes it: ![[page]]
     (r"\[\[(?:[^\]|\n]*\|)?(?P<wiki>[^\]|\n]+)\]\]", False),  # wikilink [[page]] or [[page|alias]]: keep what it reads as
     (r"!\[[^\]\n]*\]\([^)\n]*\)", False),  # image
     (r"!\[[^\]\n]*\]\[[^\]\n]*\]", False),  # image by reference
     (r"\[(?P<keep>[^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])", False),  # link: keep its text
     (r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$", False),  # link reference definition
-    (r"</?[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:@][^<>]*?)?\s*/?>", False),  # HTML tag, its attributes on lines of their own too
+    (_OPEN_TAG + r"|</[A-Za-z][A-Za-z0-9-]*\s*>", False),  # HTML tag, as CommonMark reads one (attributes may go over lines)
     (r"https?://[^\s<>()\[\]{}\"'、。「」]+", True),  # bare URL (or autolink: <https://…>)
     (r"\{\{[^{}\n]*\}\}", True),  # template macro
     (r"\{%[ \t]*highlight\b.*?\{%[ \t]*endhighlight[ \t]*%\}|\{%[^\n]*?%\}", True),  # Liquid's code block, or tag
-    (r"\$\$.+?\$\$", True),  # display math
     (r"^(?:[ ]{0,3}>[ \t]?)+\[![A-Za-z-]+\][+-]?", True),  # a callout's kind: > [!note]
 )
 _FLAGS = re.MULTILINE | re.DOTALL
@@ -229,10 +230,23 @@ def plain_text(written: str) -> str:
     """A heading or a line as a title shows it: its words as a reader of the rendered page
     reads them, without link targets, images, HTML, template macros (which are not indexed
     either), emphasis marks or a code span's backticks, on one line."""
-    shown = _MACRO.sub(" ", _read(written, _not_read_inline())[0])
+    escaped: list[str] = []
+
+    def hidden(escape: re.Match[str]) -> str:  # \<form> is "<form>" as written, no tag: kept aside
+        escaped.append(escape.group(1))
+        return chr(_ASIDE + len(escaped) - 1)
+
+    shown = _MACRO.sub(" ", _read(_ESCAPED.sub(hidden, written), _not_read_inline())[0])
     for _ in range(3):  # ***a*** is one pass; **[*a*](…)** two
         shown = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4) or m.group(6), shown)
+    shown = "".join(escaped[ord(c) - _ASIDE] if _ASIDE <= ord(c) < _ASIDE + len(escaped) else c for c in shown)
     return " ".join(shown.split())
+
+
+# A backslash escape (\<, \*, \_): the character as written. Escaped characters are kept aside
+# as private-use characters while the rest is read.
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+_ASIDE = 0xF0000
 
 
 def _line_breaks(text: str, start: int, end: int) -> list[range]:

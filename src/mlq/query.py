@@ -45,9 +45,9 @@ class Query:
         return any(not clause.ranked() for clause in self.clauses)
 
 
-# An operator as a Japanese input method types it: ＋ and － (or −) before a word, ＂ for ",
-# ｔｉｔｌｅ： and ｄｏｃ：, which read as + - " title: doc: — not a word to rank.
-_WIDE_OPERATOR = re.compile(r"(?:(?<=\s)|^)(?:[＋－−]|(?:title|doc|ｔｉｔｌｅ|ｄｏｃ)[：:])|＂")
+# An operator as a Japanese input method types it: ＋ and － (or −) before a word, not a number
+# (－５度 is minus five degrees), and ｔｉｔｌｅ： and ｄｏｃ：, which read as + - title: doc:.
+_WIDE_OPERATOR = re.compile(r"(?:(?<=\s)|^)(?:[＋－−](?![0-9０-９])|(?:title|doc|ｔｉｔｌｅ|ｄｏｃ)[：:])")
 
 
 def _as_operators(query: str) -> str:
@@ -56,7 +56,7 @@ def _as_operators(query: str) -> str:
 
 def parse_query(query: str) -> Query:
     """``query`` taken apart; an unclosed quote is an error. Operators typed full-width
-    (``－エラー``, ``title：所有権``) are operators."""
+    (``－エラー``, ``title：所有権``) are operators; a full-width quote (＂, an inch mark too) is not."""
     query = _as_operators(query)
     if query.count('"') % 2:
         raise MlqError(f'unclosed quote in query {query!r} (a phrase is "…")')
