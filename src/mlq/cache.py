@@ -50,6 +50,8 @@ shutil = ImportedOnFirstUse("shutil")
 tempfile = ImportedOnFirstUse("tempfile")
 _segments = ImportedOnFirstUse("mlq.segments")
 
+#: What a process says as it waits for another's build (or the one clearing its entry).
+WAITING = "waiting for another mlq to finish indexing"
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
 FORMAT_VERSION = 27
 
@@ -829,7 +831,7 @@ def open_index(
     def on_wait() -> None:
         waited.append(True)
         if notice:
-            notice("waiting for another mlq to finish indexing")
+            notice(WAITING)
 
     with contextlib.ExitStack() as held:
         try:
@@ -923,10 +925,7 @@ def _edit(
         return None
     if previous.segments and sum(s.live for s in previous.segments[1:]) > MERGE_SHARE * len(previous.documents):
         return None
-    try:
-        if (entry / _POINTER).read_text(encoding="utf-8").strip() != previous.build:
-            return None
-    except OSError:
+    if _read_pointer(entry) != previous.build:
         return None
     most = max(1, int(MERGE_SHARE * len(previous.files)))
     if edit is None:

@@ -22,10 +22,10 @@ analysed words, not of characters.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping, Protocol, Sequence
 
+from .corpus import composed
 from .errors import MlqError
 
 
@@ -144,7 +144,7 @@ class DocPrefix(Clause):
     prefixes: tuple[str, ...]
 
     def documents(self, corpus: Corpus) -> list[bool] | None:
-        prefixes = tuple(unicodedata.normalize("NFC", prefix) for prefix in self.prefixes)  # as ids are
+        prefixes = tuple(composed(prefix) for prefix in self.prefixes)  # as ids are
         return _mask(corpus, lambda record: record["doc_id"].startswith(prefixes))
 
 

@@ -693,7 +693,7 @@ def index(rebuild: bool, jobs: int | None, status: bool, verify: bool, clear: bo
         if source.folder is not None and not source.folder.expanduser().exists():  # gone: --prune knows its entry
             raise MlqError(f"corpus folder not found: {source.folder} (`mlq index --prune` removes the cache entries of folders that are gone)")
         try:
-            entry, cleared = cache.clear_index(source.root, source.settings, on_wait=lambda: note("waiting for another mlq to finish indexing"))
+            entry, cleared = cache.clear_index(source.root, source.settings, on_wait=lambda: note(cache.WAITING))
         except OSError as error:
             raise MlqError(f"cannot clear the cached index of {source.root}: {error.strerror or error}") from None
         if cleared:

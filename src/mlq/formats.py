@@ -39,7 +39,6 @@ class Entry:
 # What separates the tags of a front matter that writes them as one string: commas, or, where
 # there is none, spaces ("Google Cloud, BigQuery" is two tags).
 _TAG_COMMAS = re.compile(r"[,、，]")
-_SPACES = re.compile(r"\s+")
 # A heading's line, whose words (none, if it held only a macro) are no first line of prose.
 _HEADING_MARK = re.compile(r"^[ ]{0,3}#{1,6}(?:[ \t]|$)")
 # A thematic break (---, ***, ___), which no title is.
@@ -58,9 +57,8 @@ class Format:
         :func:`mlq.markdown.split_front_matter`), the title from it or else from the body."""
         fields, body_start = markdown.split_front_matter(text, path, warn)
         if isinstance(fields.get("tags"), str):  # tags: rust、所有権, or rust 所有権 (Jekyll) where no comma is
-            written = fields["tags"]
-            separators = _TAG_COMMAS if _TAG_COMMAS.search(written) else _SPACES
-            fields = {**fields, "tags": [tag.strip() for tag in separators.split(written) if tag.strip()]}
+            tags = fields["tags"]
+            fields = {**fields, "tags": [tag.strip() for tag in (_TAG_COMMAS.split(tags) if _TAG_COMMAS.search(tags) else tags.split()) if tag.strip()]}
         metadata = {str(k): records.metadata_text(v) for k, v in fields.items() if v is not None}
         written = " ".join(metadata.get("title", "").split())  # on one line: a YAML folded title ends in one
         return [Entry("", written or self.title(text[body_start:]), text, body_start, metadata)]

@@ -36,6 +36,7 @@ _OPEN_TAG = r"""<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:@][\w.:@-]*(?:\s*=\s*(?:[^\
 # and HTML tags are neither. A pattern's group "keep", "wiki" or "code", where it has one, is
 # prose inside the construct (link text, a wikilink's page or alias, a code span whole: what
 # it holds is read as written, never as a tag or a link).
+_MACRO_PATTERN = r"\{\{[^{}\n]*\}\}"  # a template macro: {{jsxref("Promise")}}
 _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
     (r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),  # fenced code
     (r"^[ ]{0,3}(?:`{3,}|~{3,})[^\n]*\n.*\Z", True),  # a fence never closed runs to the end
@@ -49,7 +50,7 @@ _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
     (r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$", False),  # link reference definition
     (_OPEN_TAG + r"|</[A-Za-z][A-Za-z0-9-]*\s*>", False),  # HTML tag, as CommonMark reads one (attributes may go over lines)
     (r"https?://[^\s<>()\[\]{}\"'、。「」]+", True),  # bare URL (or autolink: <https://…>)
-    (r"\{\{[^{}\n]*\}\}", True),  # template macro
+    (_MACRO_PATTERN, True),  # template macro
     (r"\{%[ \t]*highlight\b.*?\{%[ \t]*endhighlight[ \t]*%\}|\{%[^\n]*?%\}", True),  # Liquid's code block, or tag
     (r"^(?:[ ]{0,3}>[ \t]?)+\[![A-Za-z-]+\][+-]?", True),  # a callout's kind: > [!note]
 )
@@ -223,7 +224,7 @@ def _read(text: str, constructs: re.Pattern[str]) -> tuple[str, list[int]]:
 # Emphasis as CommonMark writes it: *a*, **a**, ***a*** anywhere; _a_ and __a__ not inside a word
 # (snake_case stays); a code span's backticks.
 _EMPHASIS = re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1|(?<![^\W_])(_{1,3})(?=\S)(.+?)(?<=\S)\3(?![^\W_])|(`+)(.+?)\5")
-_MACRO = re.compile(r"\{\{[^{}\n]*\}\}")
+_MACRO = re.compile(_MACRO_PATTERN)
 
 
 def plain_text(written: str) -> str:
