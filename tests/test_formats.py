@@ -453,6 +453,25 @@ def test_a_passage_reads_the_same_prose_alone_as_within_its_whole_document(tmp_p
     assert hit.text.endswith("かたつむりは本文にも出る。")
 
 
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        'title: "HTML コメント <!-- の書き方"',  # a comment opened in a title, closed nowhere
+        "title: コードの例\nsummary: |\n  ```\n  npm install",  # a fence opened in a block scalar
+    ],
+)
+def test_nothing_written_in_the_front_matter_hides_the_body(tmp_path: Path, front_matter: str) -> None:
+    """The front matter is read as metadata, not as Markdown: a construct it opens does not run
+    on into the body, which stays searchable and highlighted, passage by passage as a whole."""
+    body = "かたつむりの観察記録。\n\n" + "\n\n".join(f"## 節{i}\n\nかたつむりは{i}日目も葉の上にいた。" for i in range(40))
+    write(tmp_path / "note.md", f"---\n{front_matter}\n---\n{body}\n")
+    searcher = open_corpus(tmp_path)
+    hits = searcher.search("かたつむり", per_doc=None, limit=100)
+    assert len(hits) == len(searcher.index.passages) > 1
+    assert all("かたつむり" in [hit.text[start:end] for start, end in hit.highlights] for hit in hits)
+    assert all(searcher.index.prose(row).strip() for row in range(len(searcher.index.passages)))
+
+
 def test_the_readme_lists_every_setting_with_its_default(tmp_path: Path) -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     block = readme.split("Every setting, with its default:", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]

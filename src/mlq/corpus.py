@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import mmap
 import os
+import re
 import signal
 import stat
 import struct
@@ -59,12 +60,17 @@ class Document:
     @functools.cached_property
     def prose(self) -> str:
         """What is indexed: ``text`` with what is not prose (Markdown's code, tags and URLs)
-        blanked, same length, so offsets hold."""
-        return self.format.prose(self.text)
+        blanked, same length, so offsets hold. The front matter is read as metadata, never as
+        Markdown, and blanked whole: a ``<!--`` or a code fence written in it, read as
+        Markdown, ran on into the body and blanked all of it."""
+        head = self.text[: self.body_start]
+        return re.sub(r"[^\n]", " ", head) + self.format.prose(self.body)
 
     def prose_starts(self, starts: list[int]) -> list[int]:
-        """For passages beginning at ``starts``, where :meth:`prose_of` must begin reading."""
-        return self.format.prose_starts(self.text, starts)
+        """For passages beginning at ``starts`` (in the body), where :meth:`prose_of` must
+        begin reading."""
+        body = self.body_start
+        return [body + start for start in self.format.prose_starts(self.body, [start - body for start in starts])]
 
     def prose_of(self, start: int, end: int, prose_from: int) -> str:
         """``prose[start:end]`` without working out the prose of the whole document, which for

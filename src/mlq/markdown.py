@@ -189,8 +189,11 @@ def prose_starts(text: str, starts: list[int]) -> list[int]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
 def prose(text: str) -> str:
-    """``text`` with everything that is not prose replaced by spaces; same length, same lines."""
+    """``text`` with everything that is not prose replaced by spaces; same length, same lines.
+    The last one is kept: reading a note asks it for the same body up to three times (its
+    inline tags, a title from its first line, what is indexed)."""
     pieces: list[str] = []
     previous = 0
     for start, end, keep_start, keep_end in _spans(_NOT_PROSE, text):
