@@ -475,6 +475,43 @@ def test_nothing_written_in_the_front_matter_hides_the_body(tmp_path: Path, fron
         assert searcher.index.prose(row) == document.prose[passage.start : passage.end] != " " * (passage.end - passage.start)
 
 
+@pytest.mark.parametrize(
+    ("note", "word"),
+    [
+        ("本文で主張を述べる[^1]。\n\n[^1]: 出典は量子アニーリングの論文である。\n", "量子アニーリング"),  # a footnote
+        ("[メモ]: 明日 カナリアリリースを試す\n", "カナリアリリース"),  # no link definition: a space in its target
+        ("HTML のコメントは <!-- で書き始める。\n\n閉じ忘れると後続の表示が消えるので注意。\n", "後続"),  # no comment: never ended
+        ("```npm install``` でインストールする。\n\n依存関係の脆弱性は定期的に確認する。\n", "脆弱性"),  # a code span, no fence
+        ("詳細は公式ドキュメント（https://example.com/docs）を参照すること。\n", "参照"),  # a URL ends at （）
+        ("https://example.com/blogの記事も役に立つ。\n", "記事"),
+        ('入力欄は \\<input type="text"> で作る。\n', "input"),  # an escaped <, no tag
+        # Fences in list items: closed by a fence indented as the item is; opened after the
+        # marker; never closed in the item (no fence, then). Each hid the rest of the note.
+        ("1. 作る。\n\n   ```bash\n    git add -A\n    ```\n\n2. 確認する。\n\nカナリアリリースで監視する。\n\n```bash\ngit push\n```\n", "カナリアリリース"),
+        ("- ```sh\n  make build\n  ```\n- テストする。\n\nキャッシュ無効化の注意点。\n", "キャッシュ"),
+        ("- 設定を書き換える:\n  ```yaml\n  key: value\n- 再起動する。\n\n本文には冪等性の話がある。\n", "冪等性"),
+    ],
+)
+def test_what_a_reader_sees_of_a_note_is_searchable_and_highlighted(tmp_path: Path, note: str, word: str) -> None:
+    """Each of these lost the words after it, or the line, from the index: a reader of the
+    rendered note sees them (CommonMark, and GFM's footnotes)."""
+    write(tmp_path / "note.md", "# メモ\n\n" + note)
+    (hit,) = open_corpus(tmp_path).search(word)
+    assert word in [hit.text[start:end] for start, end in hit.highlights]
+
+
+def test_a_link_title_and_a_link_definition_are_not_indexed(tmp_path: Path) -> None:
+    write(
+        tmp_path / "note.md",
+        '# 本\n\n[猫の本](https://example.com/dp/1 "Amazon | 猫にご用心 (翻訳) | 洋書 | 蔵書票")を買った。\n\n'
+        '[MDN の解説][mdn] も読んだ。\n\n[mdn]: https://developer.mozilla.org/ja/ "ウェブ開発者向けドキュメント"\n',
+    )
+    searcher = open_corpus(tmp_path)
+    assert searcher.search("蔵書票") == [] and searcher.search("ウェブ開発者") == []
+    assert [hit.doc_id for hit in searcher.search("猫の本")] == ["note"]
+    assert [hit.doc_id for hit in searcher.search("解説")] == ["note"]
+
+
 def test_the_readme_lists_every_setting_with_its_default(tmp_path: Path) -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     block = readme.split("Every setting, with its default:", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]

@@ -53,7 +53,7 @@ _segments = ImportedOnFirstUse("mlq.segments")
 #: What a process says as it waits for another's build (or the one clearing its entry).
 WAITING = "waiting for another mlq to finish indexing"
 #: Bump when the layout or meaning of the files changes; older entries are then rebuilt.
-FORMAT_VERSION = 28
+FORMAT_VERSION = 29
 
 _POINTER = "current"
 _LOCK = "lock"

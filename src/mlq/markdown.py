@@ -1,8 +1,8 @@
 """Markdown as mlq reads it: front matter, and which characters are prose.
 
 Nothing here rewrites a document. :func:`prose` returns a copy of the text *of the same length*
-in which what is not prose — fenced code blocks, HTML tags and comments, link and image targets,
-bare URLs, template macros like MDN's ``{{…}}``, Obsidian's embeds ``![[…]]`` and the page of a
+in which what is not prose — fenced code blocks, HTML tags and comments, link and image targets
+and titles, link reference definitions, bare URLs, template macros like MDN's ``{{…}}``, Obsidian's embeds ``![[…]]`` and the page of a
 wikilink that has an alias (``[[page|alias]]`` reads as "alias") — is blanked with spaces (line
 breaks kept).
 Analysing that copy indexes only the prose, while every offset still points into the original
@@ -37,19 +37,41 @@ _OPEN_TAG = r"""<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:@][\w.:@-]*(?:\s*=\s*(?:[^\
 # prose inside the construct (link text, a wikilink's page or alias, a code span whole: what
 # it holds is read as written, never as a tag or a link).
 _MACRO_PATTERN = r"\{\{[^{}\n]*\}\}"  # a template macro: {{jsxref("Promise")}}
+# A backtick fence's opening line holds no other backtick (```npm install``` is a code span).
+_FENCE = r"`{3,}(?=[^`\n]*$)|~{3,}"
+# A link's destination as CommonMark reads one: <…>, or a run without spaces whose parentheses
+# balance; or a Hugo shortcode that becomes one ({{< ref "…" >}}). Then maybe a title ("…", '…'
+# or (…)). Anything else is no link, and reads as written (a title's "(翻訳)" no longer ends the
+# link early, leaving the rest of the title as prose).
+_SHORTCODE = r"\{\{[<%][^{}\n]*[>%]\}\}"
+_TITLE = r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*"""
+_DESTINATION = r"\([ \t]*(?:<[^<>\n]*>|" + _SHORTCODE + r"|[^\s()<]*(?:\([^\s()]*\)[^\s()]*)*)" + _TITLE + r"\)"
 _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
-    (r"^[ ]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?\n)??[ ]{0,3}(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),  # fenced code
-    (r"^[ ]{0,3}(?:`{3,}|~{3,})[^\n]*\n.*\Z", True),  # a fence never closed runs to the end
+    # Fenced code. Its closing fence may be indented as far as a list item's content is.
+    (r"^[ ]{0,3}(?P<fence>" + _FENCE + r")[^\n]*\n(?:.*?\n)??[ ]*(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),
+    # Opened after a list item's marker (- ```sh): its lines are the item's, indented.
+    (r"^[ ]{0,3}(?:[-*+]|\d{1,9}[.)])[ ]{1,4}(?P<item_fence>" + _FENCE + r")[^\n]*\n(?:(?:[ \t][^\n]*)?\n)*?[ ]*(?P=item_fence)[`~]*[ \t]*(?:\n|\Z)", True),
+    # A fence never closed runs to the end; an indented one (in a list item) is no fence.
+    (r"^(?:" + _FENCE + r")[^\n]*\n.*\Z", True),
     (r"(?P<code>(?P<ticks>`+)[^`\n]*?(?P=ticks))", False),  # code span, on its line: `Vec<String>`
-    (r"<!--.*?(?:-->|\Z)", False),  # HTML comment
+    # An HTML comment: as a block (a line that begins with it), to its end or the note's; within
+    # a paragraph, only if it ends there ("<!-- で書き始める" with no end is text).
+    (r"<!---?>|^[ ]{0,3}<!--.*?(?:-->|\Z)|<!--(?:(?!\n[ \t]*\n).)*?-->", False),
     (r"!\[\[[^\]\n]*\]\]", False),  # an embedded note or image, as Obsidian writes it: ![[page]]
     (r"\[\[(?:[^\]|\n]*\|)?(?P<wiki>[^\]|\n]+)\]\]", False),  # wikilink [[page]] or [[page|alias]]: keep what it reads as
-    (r"!\[[^\]\n]*\]\([^)\n]*\)", False),  # image
+    (r"!\[[^\]\n]*\]" + _DESTINATION, False),  # image
     (r"!\[[^\]\n]*\]\[[^\]\n]*\]", False),  # image by reference
-    (r"\[(?P<keep>[^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])", False),  # link: keep its text
-    (r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$", False),  # link reference definition
-    (_OPEN_TAG + r"|</[A-Za-z][A-Za-z0-9-]*\s*>", False),  # HTML tag, as CommonMark reads one (attributes may go over lines)
-    (r"https?://[^\s<>()\[\]{}\"'、。「」]+", True),  # bare URL (or autolink: <https://…>)
+    (r"\[(?P<keep>[^\]\n]*)\](?:" + _DESTINATION + r"|\[[^\]\n]*\])", False),  # link: keep its text
+    # A link reference definition: a label, a destination, maybe a title, nothing else. A
+    # footnote's ([^1]: 出典は…) is text a reader sees: only its label is not.
+    (r"^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*(?:<[^<>\n]*>|" + _SHORTCODE + r"|\S+)" + _TITLE + "$", False),
+    (r"^[ ]{0,3}\[\^[^\]\n]+\]:", False),  # a footnote's label
+    # An HTML tag, as CommonMark reads one (attributes may go over lines); \<input> is text.
+    (r"(?<!\\)(?:" + _OPEN_TAG + r"|</[A-Za-z][A-Za-z0-9-]*\s*>)", False),
+    # A bare URL (or autolink: <https://…>): its ASCII, and a part in other letters that a /, #,
+    # =, ?, &, _ or - begins (…/wiki/ザリガニ), up to a space or Japanese punctuation. Japanese
+    # glued to it otherwise is prose: （https://…）を参照, https://…/blogの記事.
+    (r"https?://(?:[^\s<>()\[\]{}\"'\x80-\U0010ffff]|(?<=[/#=?&_-])[^\x00-\x7f、。，．「」『』（）［］【】〈〉《》〔〕｛｝！？：；　][^\s<>()\[\]{}\"'、。，．「」『』（）［］【】〈〉《》〔〕｛｝！？：；]*)+", True),
     (_MACRO_PATTERN, True),  # template macro
     (r"\{%[ \t]*highlight\b.*?\{%[ \t]*endhighlight[ \t]*%\}|\{%[^\n]*?%\}", True),  # Liquid's code block, or tag
     (r"^(?:[ ]{0,3}>[ \t]?)+\[![A-Za-z-]+\][+-]?", True),  # a callout's kind: > [!note]
