@@ -59,9 +59,8 @@ _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
     (r"<!---?>|^[ ]{0,3}<!--.*?(?:-->|\Z)|<!--(?:(?!\n[ \t]*\n).)*?-->", False),
     (r"!\[\[[^\]\n]*\]\]", False),  # an embedded note or image, as Obsidian writes it: ![[page]]
     (r"\[\[(?:[^\]|\n]*\|)?(?P<wiki>[^\]|\n]+)\]\]", False),  # wikilink [[page]] or [[page|alias]]: keep what it reads as
-    (r"!\[[^\]\n]*\]" + _DESTINATION, False),  # image
-    (r"!\[[^\]\n]*\]\[[^\]\n]*\]", False),  # image by reference
-    (r"\[(?P<keep>[^\]\n]*)\](?:" + _DESTINATION + r"|\[[^\]\n]*\])", False),  # link: keep its text
+    # An image (no text kept) or a link (its text kept), with its destination or by reference.
+    (r"(?:!\[[^\]\n]*\]|\[(?P<keep>[^\]\n]*)\])(?:" + _DESTINATION + r"|\[[^\]\n]*\])", False),
     # A link reference definition: a label, a destination, maybe a title, nothing else. A
     # footnote's ([^1]: 出典は…) is text a reader sees: only its label is not.
     (r"^[ ]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*(?:<[^<>\n]*>|" + _SHORTCODE + r"|\S+)" + _TITLE + "$", False),
@@ -71,7 +70,9 @@ _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
     # A bare URL (or autolink: <https://…>): its ASCII, and a part in other letters that a /, #,
     # =, ?, &, _ or - begins (…/wiki/ザリガニ), up to a space or Japanese punctuation. Japanese
     # glued to it otherwise is prose: （https://…）を参照, https://…/blogの記事.
-    (r"https?://(?:[^\s<>()\[\]{}\"'\x80-\U0010ffff]|(?<=[/#=?&_-])[^\x00-\x7f、。，．「」『』（）［］【】〈〉《》〔〕｛｝！？：；　][^\s<>()\[\]{}\"'、。，．「」『』（）［］【】〈〉《》〔〕｛｝！？：；]*)+", True),
+    # (Written with ASCII classes and \w: a class of Japanese punctuation took 3.7 ms to compile,
+    # a fiftieth of a cold search.)
+    (r"https?://(?:[!#-&*-;=?-Z\\^-z|~]|(?<=[/#=?&_-])\w+)+", True),
     (_MACRO_PATTERN, True),  # template macro
     (r"\{%[ \t]*highlight\b.*?\{%[ \t]*endhighlight[ \t]*%\}|\{%[^\n]*?%\}", True),  # Liquid's code block, or tag
     (r"^(?:[ ]{0,3}>[ \t]?)+\[![A-Za-z-]+\][+-]?", True),  # a callout's kind: > [!note]
