@@ -486,10 +486,13 @@ def test_nothing_written_in_the_front_matter_hides_the_body(tmp_path: Path, fron
         ("https://example.com/blogの記事も役に立つ。\n", "記事"),
         ('入力欄は \\<input type="text"> で作る。\n', "input"),  # an escaped <, no tag
         # Fences in list items: closed by a fence indented as the item is; opened after the
-        # marker; never closed in the item (no fence, then). Each hid the rest of the note.
+        # marker. Each hid the rest of the note.
         ("1. 作る。\n\n   ```bash\n    git add -A\n    ```\n\n2. 確認する。\n\nカナリアリリースで監視する。\n\n```bash\ngit push\n```\n", "カナリアリリース"),
         ("- ```sh\n  make build\n  ```\n- テストする。\n\nキャッシュ無効化の注意点。\n", "キャッシュ"),
-        ("- 設定を書き換える:\n  ```yaml\n  key: value\n- 再起動する。\n\n本文には冪等性の話がある。\n", "冪等性"),
+        # ... but a fence indented four spaces more than its block's opening one is code in it.
+        ("リストの例：\n\n```markdown\n1. 手順\n\n    ```sh\n    npm install\n    ```\n```\n\nこの段落は本文です。\n", "段落"),
+        # A title's escaped quotes, a < in a target, a shortcode before a path: the link ends there.
+        ('[腹圧の解説](https://ex.com/a "\\"腹圧\\"の動画") と [表 \\<caption>](/docs/t#with_<caption>) と [フィード]({{< ref "/t" >}}index.xml) を見た。\n', "見"),
     ],
 )
 def test_what_a_reader_sees_of_a_note_is_searchable_and_highlighted(tmp_path: Path, note: str, word: str) -> None:

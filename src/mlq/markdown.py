@@ -44,19 +44,22 @@ _FENCE = r"`{3,}(?=[^`\n]*$)|~{3,}"
 # or (…)). Anything else is no link, and reads as written (a title's "(翻訳)" no longer ends the
 # link early, leaving the rest of the title as prose).
 _SHORTCODE = r"\{\{[<%][^{}\n]*[>%]\}\}"
-_TITLE = r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*"""
-_DESTINATION = r"\([ \t]*(?:<[^<>\n]*>|" + _SHORTCODE + r"|[^\s()<]*(?:\([^\s()]*\)[^\s()]*)*)" + _TITLE + r"\)"
+# (Possessive spaces, *+ and ++: "[a](" and ten thousand spaces took a second, tried every way.)
+_TITLE = r"""(?:[ \t]++(?:"(?:[^"\\\n]|\\.)*+"|'(?:[^'\\\n]|\\.)*+'|\([^()\n]*+\)))?[ \t]*+"""
+_DESTINATION = r"\([ \t]*+(?:<[^<>\n]*>|" + _SHORTCODE + r"[^\s()]*|(?!<)[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)" + _TITLE + r"\)"
 _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
-    # Fenced code. Its closing fence may be indented as far as a list item's content is.
-    (r"^[ ]{0,3}(?P<fence>" + _FENCE + r")[^\n]*\n(?:.*?\n)??[ ]*(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),
+    # Fenced code. Its closing fence may be indented three spaces more than its opening one
+    # (as far as a list item's content is), no more: a fence indented further is code.
+    (r"^(?P<fence_indent>[ ]{0,3})(?P<fence>" + _FENCE + r")[^\n]*\n(?:.*?\n)??(?:(?P=fence_indent)[ ]{0,3}|[ ]{0,3})(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),
     # Opened after a list item's marker (- ```sh): its lines are the item's, indented.
     (r"^[ ]{0,3}(?:[-*+]|\d{1,9}[.)])[ ]{1,4}(?P<item_fence>" + _FENCE + r")[^\n]*\n(?:(?:[ \t][^\n]*)?\n)*?[ ]*(?P=item_fence)[`~]*[ \t]*(?:\n|\Z)", True),
-    # A fence never closed runs to the end; an indented one (in a list item) is no fence.
-    (r"^(?:" + _FENCE + r")[^\n]*\n.*\Z", True),
+    # A fence never closed runs to the end, as it does in a passage read alone (from where its
+    # block begins: see prose_starts) when the passage ends before its closing fence.
+    (r"^[ ]{0,3}(?:(?:[-*+]|\d{1,9}[.)])[ ]{1,4})?(?:" + _FENCE + r")[^\n]*\n.*\Z", True),
     (r"(?P<code>(?P<ticks>`+)[^`\n]*?(?P=ticks))", False),  # code span, on its line: `Vec<String>`
     # An HTML comment: as a block (a line that begins with it), to its end or the note's; within
     # a paragraph, only if it ends there ("<!-- で書き始める" with no end is text).
-    (r"<!---?>|^[ ]{0,3}<!--.*?(?:-->|\Z)|<!--(?:(?!\n[ \t]*\n).)*?-->", False),
+    (r"<!---?>|^[ ]{0,3}<!--.*?(?:-->|\Z)|<!--(?:(?!\n[ \t]*\n|<!--).)*?-->", False),
     (r"!\[\[[^\]\n]*\]\]", False),  # an embedded note or image, as Obsidian writes it: ![[page]]
     (r"\[\[(?:[^\]|\n]*\|)?(?P<wiki>[^\]|\n]+)\]\]", False),  # wikilink [[page]] or [[page|alias]]: keep what it reads as
     # An image (no text kept) or a link (its text kept), with its destination or by reference.
