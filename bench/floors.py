@@ -36,36 +36,12 @@ from collections import Counter
 from pathlib import Path
 
 from installed import mlq_command, mlq_env, wall
+from processes import run_measured
 from speed import CORPORA, CORPUS_QUERY, QUERY, _tokenize_all, grow
-
-
-def cpu_seconds(command: list[str], env: dict[str, str]) -> float:
-    """User and system CPU seconds of one run of ``command`` and the processes it waited for."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(command)}")
-    return usage.ru_utime + usage.ru_stime
 
 
 # ---------------------------------------------------------------------------------------------
 # Build
-
-
-def _read_each_morpheme(texts: list[str]) -> float:
-    """Seconds to tokenize ``texts`` as :func:`speed._tokenize_all` does, reading each
-    morpheme's dictionary entry and spelling."""
-    from sudachipy import Dictionary, SplitMode
-
-    from mlq.analysis import _chunks
-
-    tokenizer = Dictionary(dict="core").tokenizer(SplitMode.C)
-    started = time.perf_counter()
-    for text in texts:
-        for _, chunk in _chunks(text, 4000):
-            for morpheme in tokenizer.tokenize(chunk):
-                morpheme.word_id(), morpheme.surface()
-    return time.perf_counter() - started
 
 
 def least_indexer(corpus: Path) -> dict[str, float]:
@@ -134,7 +110,7 @@ def build_floor(mlq: str, corpus: Path, scratch: Path, runs: int) -> dict:
         rounds.append(
             {
                 "raw": _tokenize_all(texts),
-                "read_each": _read_each_morpheme(texts),
+                "read_each": _tokenize_all(texts, read_each=True),
                 "least": least_indexer(corpus),
                 "mlq": wall([mlq, "index", "--rebuild", "--jobs", "1", "--corpus", str(corpus)], env),
             }
@@ -204,7 +180,7 @@ def search_floor(mlq: str, corpus: Path, scratch: Path, runs: int) -> dict:
         for name, command in commands.items():
             walls[name].append(wall(command, env))
         for name, command in costs.items():
-            cpu[name].append(cpu_seconds(command, env))
+            cpu[name].append(run_measured(command, env).cpu)
     median = {name: statistics.median(taken) for name, taken in {**walls, **cpu}.items()}
     # Python's start counted once: in the process that loads the dictionary.
     numpy = max(0.0, median["numpy"] - median["python"]) if passages > PLAIN_MAX_PASSAGES else 0.0

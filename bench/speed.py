@@ -113,8 +113,10 @@ def cold_search(mlq: str, scratch: Path) -> dict[str, float]:
 # Build throughput
 
 
-def _tokenize_all(texts: list[str]) -> float:
-    """Seconds for raw Sudachi (mode C) to tokenize ``texts``, in chunks as mlq hands them over."""
+def _tokenize_all(texts: list[str], read_each: bool = False) -> float:
+    """Seconds for raw Sudachi (mode C) to tokenize ``texts``, in chunks as mlq hands them over;
+    with ``read_each``, reading each morpheme's dictionary entry and spelling too (the least any
+    indexer of Sudachi's words asks of it: bench/floors.py)."""
     from sudachipy import Dictionary, SplitMode
 
     from mlq.analysis import _chunks
@@ -123,7 +125,10 @@ def _tokenize_all(texts: list[str]) -> float:
     started = time.perf_counter()
     for text in texts:
         for _, chunk in _chunks(text, 4000):
-            tokenizer.tokenize(chunk)
+            morphemes = tokenizer.tokenize(chunk)
+            if read_each:
+                for morpheme in morphemes:
+                    morpheme.word_id(), morpheme.surface()
     return time.perf_counter() - started
 
 

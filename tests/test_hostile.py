@@ -8,11 +8,10 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import aged, mlq_command, on_terminal, run_mlq, write
+from conftest import aged, on_terminal, run_mlq, write
 
 from mlq import MlqError, build_index, open_corpus
 
@@ -322,7 +321,6 @@ def test_markdown_that_could_make_reading_backtrack_is_indexed(tmp_path: Path, b
     while this stop was writing it, the others up to a minute (a second for each 10 KB, growing with
     the square). Run by the command, with a limit that only a hang reaches."""
     write(tmp_path / "note.md", "# 長いメモ\n\n検索語の段落。\n\n" + body)
-    env = {**os.environ, "MLQ_CACHE_DIR": str(tmp_path / "cache")}
-    done = subprocess.run([mlq_command(), "search", "検索語", "--corpus", str(tmp_path), "--json"], capture_output=True, text=True, env=env, timeout=120)
+    done = run_mlq("search", "検索語", "--corpus", str(tmp_path), "--json")  # with run_mlq's limit of 120 s
     assert done.returncode == 0, done.stderr
     assert {json.loads(line)["doc_id"] for line in done.stdout.splitlines()} == {"note"}

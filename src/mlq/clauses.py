@@ -174,7 +174,6 @@ def date_of(metadata: Mapping[str, str]) -> str | None:
     return found.group(0) if found and _is_day(found.group(0)) else None
 
 
-
 @dataclass(frozen=True)
 class Dated(Clause):
     """``--since``/``--until`` (``YYYY-MM-DD``, either may be None): the document's

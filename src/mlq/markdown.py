@@ -47,15 +47,17 @@ _SHORTCODE = r"\{\{[<%][^{}\n]*[>%]\}\}"
 # (Possessive spaces, *+ and ++: "[a](" and ten thousand spaces took a second, tried every way.)
 _TITLE = r"""(?:[ \t]++(?:"(?:[^"\\\n]|\\.)*+"|'(?:[^'\\\n]|\\.)*+'|\([^()\n]*+\)))?[ \t]*+"""
 _DESTINATION = r"\([ \t]*+(?:<[^<>\n]*>|" + _SHORTCODE + r"[^\s()]*|(?!<)[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)" + _TITLE + r"\)"
+# A list item's marker and the spaces after it: "- ", "1. ".
+_LIST_MARKER = r"(?:[-*+]|\d{1,9}[.)])[ ]{1,4}"
 _CONSTRUCTS: tuple[tuple[str, bool], ...] = (
     # Fenced code. Its closing fence may be indented three spaces more than its opening one
     # (as far as a list item's content is), no more: a fence indented further is code.
     (r"^(?P<fence_indent>[ ]{0,3})(?P<fence>" + _FENCE + r")[^\n]*\n(?:.*?\n)??(?:(?P=fence_indent)[ ]{0,3}|[ ]{0,3})(?P=fence)[`~]*[ \t]*(?:\n|\Z)", True),
     # Opened after a list item's marker (- ```sh): its lines are the item's, indented.
-    (r"^[ ]{0,3}(?:[-*+]|\d{1,9}[.)])[ ]{1,4}(?P<item_fence>" + _FENCE + r")[^\n]*\n(?:(?:[ \t][^\n]*)?\n)*?[ ]*(?P=item_fence)[`~]*[ \t]*(?:\n|\Z)", True),
+    (r"^[ ]{0,3}" + _LIST_MARKER + r"(?P<item_fence>" + _FENCE + r")[^\n]*\n(?:(?:[ \t][^\n]*)?\n)*?[ ]*(?P=item_fence)[`~]*[ \t]*(?:\n|\Z)", True),
     # A fence never closed runs to the end, as it does in a passage read alone (from where its
     # block begins: see prose_starts) when the passage ends before its closing fence.
-    (r"^[ ]{0,3}(?:(?:[-*+]|\d{1,9}[.)])[ ]{1,4})?(?:" + _FENCE + r")[^\n]*\n.*\Z", True),
+    (r"^[ ]{0,3}(?:" + _LIST_MARKER + r")?(?:" + _FENCE + r")[^\n]*\n.*\Z", True),
     (r"(?P<code>(?P<ticks>`+)[^`\n]*?(?P=ticks))", False),  # code span, on its line: `Vec<String>`
     # An HTML comment: as a block (a line that begins with it), to its end or the note's; within
     # a paragraph, only if it ends there ("<!-- で書き始める" with no end is text).
